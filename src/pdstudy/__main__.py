@@ -1,0 +1,3 @@
+from pdstudy.cli import app
+
+app()

@@ -1,0 +1,170 @@
+"""Quantities with units, parsed at the boundary (study file, CLI, layouts).
+
+Inside pdstudy concentrations are molar floats, times seconds, volumes litres,
+masses grams. These helpers turn strings such as ``"10 nM"``, ``"2.5 µM"``,
+``"200 ng/mL"``, ``"20 min"`` into those base units and say clearly what is
+wrong when they cannot.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from pdstudy.errors import UnitError
+
+_PREFIX = {
+    "": 1.0,
+    "k": 1e3,
+    "m": 1e-3,
+    "u": 1e-6,
+    "µ": 1e-6,
+    "μ": 1e-6,
+    "n": 1e-9,
+    "p": 1e-12,
+    "f": 1e-15,
+}
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_PATTERN = re.compile(rf"^\s*({_NUMBER})\s*(.*?)\s*$")
+
+# base unit symbol -> (dimension, factor to SI base used inside pdstudy)
+_BASE = {
+    "M": ("concentration", 1.0),
+    "mol/L": ("concentration", 1.0),
+    "s": ("time", 1.0),
+    "sec": ("time", 1.0),
+    "min": ("time", 60.0),
+    "h": ("time", 3600.0),
+    "hr": ("time", 3600.0),
+    "L": ("volume", 1.0),
+    "l": ("volume", 1.0),
+    "g": ("mass", 1.0),
+    "g/L": ("mass_concentration", 1.0),
+    "g/mL": ("mass_concentration", 1e3),
+    "g/kg": ("dose", 1e-3),  # stored as g/g
+    "Ci/mmol": ("specific_activity", 1.0),
+    "Ci/mol": ("specific_activity", 1e-3),
+    "Bq/mol": ("specific_activity", 1.0 / 3.7e10 * 1e-3),
+    "L/min": ("flow", 1.0 / 60.0),
+    "L/h": ("flow", 1.0 / 3600.0),
+    "/h": ("rate", 1.0 / 3600.0),
+    "/min": ("rate", 1.0 / 60.0),
+    "/s": ("rate", 1.0),
+    "1/h": ("rate", 1.0 / 3600.0),
+    "1/min": ("rate", 1.0 / 60.0),
+    "1/s": ("rate", 1.0),
+    "L/kg": ("specific_volume", 1.0),
+    "%": ("fraction", 0.01),
+}
+
+_SPECIAL = {"min", "h", "hr", "s", "sec", "%", "M", "/h", "/min", "/s", "1/h", "1/min", "1/s"}
+
+
+def _split_unit(unit: str) -> tuple[float, str] | None:
+    unit = unit.replace("μ", "µ").replace("mcg", "µg")
+    if unit in _BASE:
+        return 1.0, unit
+    # prefixed numerator, optionally a prefixed denominator (ng/mL, mg/kg, µL/min)
+    num, _, den = unit.partition("/")
+    for p_num, f_num in _PREFIX.items():
+        if not num.startswith(p_num) or len(num) <= len(p_num):
+            continue
+        base_num = num[len(p_num) :]
+        if not den:
+            if base_num in _BASE and base_num not in ("min", "h", "hr", "%"):
+                return f_num, base_num
+            continue
+        for p_den, f_den in _PREFIX.items():
+            if not den.startswith(p_den) or len(den) <= len(p_den):
+                continue
+            base = f"{base_num}/{den[len(p_den):]}"
+            if base in _BASE:
+                return f_num / f_den, base
+    return None
+
+
+def parse_quantity(text: str | float | int, dimension: str, where: str | None = None) -> float:
+    """Parse ``text`` (e.g. ``"10 nM"``) into pdstudy's base unit of ``dimension``.
+
+    Parameters
+    ----------
+    text
+        A number followed by a unit. Plain numbers are accepted only for
+        dimensionless quantities (``"fraction"``).
+    dimension
+        One of ``concentration`` (molar), ``time`` (s), ``volume`` (L),
+        ``mass`` (g), ``mass_concentration`` (g/L), ``dose`` (g/g),
+        ``specific_activity`` (Ci/mmol), ``flow`` (L/s), ``rate`` (1/s),
+        ``specific_volume`` (L/kg), ``fraction``.
+    where
+        The place the string came from (TOML key, column), named in errors.
+    """
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if dimension == "fraction":
+            return float(text)
+        raise UnitError(
+            f"{text!r} has no unit; write it with a unit, e.g. '{text} {example_unit(dimension)}'",
+            where=where,
+        )
+    if not isinstance(text, str):
+        raise UnitError(f"expected a quantity string, got {type(text).__name__}", where=where)
+    m = _PATTERN.match(text)
+    if not m:
+        raise UnitError(f"cannot read {text!r} as a number with a unit", where=where)
+    value = float(m.group(1))
+    unit = m.group(2).replace(" ", "")
+    if not unit:
+        if dimension == "fraction":
+            return value
+        raise UnitError(
+            f"{text!r} has no unit; write e.g. '{value:g} {example_unit(dimension)}'", where=where
+        )
+    parsed = _split_unit(unit)
+    if parsed is None:
+        raise UnitError(f"unknown unit {unit!r} in {text!r}", where=where)
+    factor, base = parsed
+    dim, base_factor = _BASE[base]
+    if dim != dimension:
+        raise UnitError(
+            f"{text!r} is a {dim.replace('_', ' ')}, expected a {dimension.replace('_', ' ')} "
+            f"(e.g. '{example_unit(dimension)}')",
+            where=where,
+        )
+    out = value * factor * base_factor
+    if not math.isfinite(out):
+        raise UnitError(f"{text!r} is not a finite quantity", where=where)
+    return out
+
+
+def example_unit(dimension: str) -> str:
+    return {
+        "concentration": "nM",
+        "time": "min",
+        "volume": "µL",
+        "mass": "mg",
+        "mass_concentration": "ng/mL",
+        "dose": "mg/kg",
+        "specific_activity": "Ci/mmol",
+        "flow": "µL/min",
+        "rate": "1/h",
+        "specific_volume": "L/kg",
+        "fraction": "%",
+    }.get(dimension, "?")
+
+
+def parse_conc(text: str | float | int, where: str | None = None) -> float:
+    """Molar concentration from a string such as ``"10 nM"``."""
+    return parse_quantity(text, "concentration", where)
+
+
+def format_conc(molar: float, digits: int = 3) -> str:
+    """Format a molar concentration with a readable prefix: ``format_conc(5e-10) == '0.5 nM'``."""
+    if not math.isfinite(molar):
+        return "n/a"
+    if molar == 0:
+        return "0 M"
+    for prefix, factor in (("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15)):
+        if abs(molar) >= factor:
+            return f"{molar / factor:.{digits}g} {prefix}M"
+    return f"{molar:.{digits}g} M"
