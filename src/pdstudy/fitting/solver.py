@@ -1,0 +1,674 @@
+"""Batched Levenberg-Marquardt: fit N curves of one model in one call.
+
+The solver works on all curves at once with numpy (normal equations solved as a
+stack of small systems), keeps per-curve damping, and drops a curve from the
+active set as soon as it has converged. Parameters can be fixed (a scalar or a
+value per curve), bounded, or shared between the curves of the batch (a global
+fit: the batch then becomes one problem whose parameter vector holds every
+curve's own parameters and the shared ones once).
+
+Every curve ends with a status and a reason; nothing raises for a bad curve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from pdstudy.errors import ModelError
+from pdstudy.fitting.models import Array, Model, jacobian
+from pdstudy.fitting.result import BatchFit
+
+STATUSES = ("converged", "max_iterations", "ambiguous", "at_bound", "failed")
+_EPS = np.finfo(float).eps
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Stopping rules of the Levenberg-Marquardt iteration (MINPACK's meanings)."""
+
+    max_iter: int = 200
+    ftol: float = 1e-14  # relative reduction of the SSR, actual and predicted
+    xtol: float = 1e-10  # relative step length
+    gtol: float = 1e-12  # cosine between residuals and any Jacobian column
+    dependency: float = 0.9999  # Prism's threshold for an ambiguous fit
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _eval_model(
+    model: Model, x: Array, p: Array, consts: Mapping[str, Array], jac: bool
+) -> tuple[Array, Array | None, list[str | None]]:
+    """Evaluate the model (and Jacobian) on a batch, curve by curve if the batched
+    call raises, returning per-curve error messages instead of raising."""
+    n = x.shape[0]
+    errs: list[str | None] = [None] * n
+    if model.vectorized:
+        try:
+            with np.errstate(all="ignore"):
+                f = np.asarray(model.func(x, p, consts), dtype=float)
+                j = jacobian(model, x, p, consts, f) if jac else None
+            return f, j, errs
+        except Exception:  # noqa: BLE001 - fall back to one curve at a time
+            pass
+    f = np.full(x.shape, np.nan)
+    j = np.full(x.shape + (p.shape[1],), np.nan) if jac else None
+    for i in range(n):
+        ci = {k: v[i : i + 1] for k, v in consts.items()}
+        try:
+            with np.errstate(all="ignore"):
+                fi = np.asarray(model.func(x[i : i + 1], p[i : i + 1], ci), dtype=float)
+                f[i] = fi[0]
+                if j is not None:
+                    j[i] = jacobian(model, x[i : i + 1], p[i : i + 1], ci, fi)[0]
+        except Exception as exc:  # noqa: BLE001 - a user model may raise anything
+            errs[i] = f"the model raised {type(exc).__name__}: {exc}"
+    return f, j, errs
+
+
+# ---------------------------------------------------------------- problems
+
+
+class _Problem:
+    """Residuals and Jacobian of the free parameters of a batch of independent curves."""
+
+    def __init__(
+        self,
+        model: Model,
+        x: Array,
+        y: Array,
+        sw: Array,
+        consts: Mapping[str, Array],
+        full: Array,
+        free: Array,
+    ) -> None:
+        self.model, self.x, self.y, self.sw, self.consts = model, x, y, sw, consts
+        self.full = full  # (B, P) with fixed values in place
+        self.free = free  # (P,) bool
+
+    def __call__(
+        self, theta: Array, rows: Array, jac: bool = True
+    ) -> tuple[Array, Array | None, list[str | None]]:
+        p = self.full[rows].copy()
+        p[:, self.free] = theta
+        c = {k: v[rows] for k, v in self.consts.items()}
+        f, j, errs = _eval_model(self.model, self.x[rows], p, c, jac)
+        sw = self.sw[rows]
+        r = np.where(sw > 0, (self.y[rows] - f) * sw, 0.0)
+        jj = None
+        if j is not None:
+            jj = np.where(sw[..., None] > 0, j[..., self.free] * sw[..., None], 0.0)
+        return r, jj, errs
+
+
+class _SharedProblem:
+    """A global fit: one parameter vector [local params of curve 0, ..., shared]."""
+
+    def __init__(
+        self,
+        model: Model,
+        x: Array,
+        y: Array,
+        sw: Array,
+        consts: Mapping[str, Array],
+        full: Array,
+        local: Array,
+        shared: Array,
+    ) -> None:
+        self.model, self.x, self.y, self.sw, self.consts = model, x, y, sw, consts
+        self.full, self.local, self.shared = full, local, shared
+        self.n = x.shape[0]
+        self.nl = int(local.sum())
+        self.ns = int(shared.sum())
+
+    def unpack(self, theta: Array) -> Array:
+        p = self.full.copy()
+        if self.nl:
+            p[:, self.local] = theta[0, : self.n * self.nl].reshape(self.n, self.nl)
+        if self.ns:
+            p[:, self.shared] = theta[0, self.n * self.nl :]
+        return p
+
+    def __call__(
+        self, theta: Array, rows: Array, jac: bool = True
+    ) -> tuple[Array, Array | None, list[str | None]]:
+        p = self.unpack(theta)
+        f, j, errs = _eval_model(self.model, self.x, p, self.consts, jac)
+        err = next((e for e in errs if e), None)
+        r = np.where(self.sw > 0, (self.y - f) * self.sw, 0.0).reshape(1, -1)
+        jj = None
+        if j is not None:
+            j = np.where(self.sw[..., None] > 0, j * self.sw[..., None], 0.0)
+            m = self.x.shape[1]
+            k = self.n * self.nl + self.ns
+            jj = np.zeros((1, self.n * m, k))
+            for i in range(self.n):
+                rows_i = slice(i * m, (i + 1) * m)
+                if self.nl:
+                    jj[0, rows_i, i * self.nl : (i + 1) * self.nl] = j[i][:, self.local]
+                if self.ns:
+                    jj[0, rows_i, self.n * self.nl :] = j[i][:, self.shared]
+        return r, jj, [err]
+
+
+# ---------------------------------------------------------------- Levenberg-Marquardt
+
+
+@dataclass
+class _LMOut:
+    theta: Array
+    ssr: Array
+    jac: Array
+    niter: Array
+    converged: Array
+    error: list[str | None]
+
+
+def levenberg_marquardt(
+    problem: Callable[[Array, Array, bool], tuple[Array, Array | None, list[str | None]]],
+    theta0: Array,
+    lower: Array,
+    upper: Array,
+    options: SolverOptions,
+) -> _LMOut:
+    """Minimise the sum of squared residuals of B independent problems at once.
+
+    ``problem(theta, rows, jac)`` returns residuals ``(b, M)``, the Jacobian of the
+    model (not of the residuals) ``(b, M, K)`` and per-row error messages.
+    Bounds are honoured by projection, with parameters held at an active bound
+    removed from the step (a projected Levenberg-Marquardt method). Damping
+    follows Nielsen (1999) with Moré's (1978) scaling by the largest diagonal of
+    J'J seen so far.
+    """
+    b, k = theta0.shape
+    theta = np.clip(theta0.astype(float), lower, upper)
+    allrows = np.arange(b)
+    r, j, errs = problem(theta, allrows, True)
+    assert j is not None
+    error = list(errs)
+    ssr = np.einsum("bm,bm->b", r, r)
+    bad = ~np.isfinite(ssr) | ~np.isfinite(j).all(axis=(1, 2))
+    for i in np.flatnonzero(bad):
+        error[i] = error[i] or "the model gives non-finite values at the starting parameters"
+    jac = j.copy()
+    lam = np.full(b, 1e-3)
+    nu = np.full(b, 2.0)
+    diag = np.zeros((b, k))
+    niter = np.zeros(b, dtype=int)
+    converged = np.zeros(b, dtype=bool)
+    active = np.array([e is None for e in error])
+    eye = np.eye(k)
+
+    for _ in range(options.max_iter):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        niter[idx] += 1
+        th, jj, rr = theta[idx], jac[idx], r[idx]
+        a = np.matmul(jj.transpose(0, 2, 1), jj)
+        g = np.einsum("bmk,bm->bk", jj, rr)
+        d_a = np.einsum("bkk->bk", a)
+        diag[idx] = np.maximum(diag[idx], d_a)
+        dscale = np.maximum(diag[idx], 1e-300 + 1e-16 * diag[idx].max(axis=1, keepdims=True))
+        # parameters held at a bound the gradient pushes against are frozen this step
+        lo, hi = lower[idx] if lower.ndim == 2 else lower, upper[idx] if upper.ndim == 2 else upper
+        hold = ((th <= lo) & (g < 0)) | ((th >= hi) & (g > 0))
+        gp = np.where(hold, 0.0, g)
+        # gradient test: cosine between the residuals and each Jacobian column
+        cnorm = np.sqrt(np.maximum(d_a, 1e-300))
+        rnorm = np.sqrt(np.maximum(ssr[idx], 1e-300))
+        gcos = np.max(np.abs(gp) / (cnorm * rnorm[:, None]), axis=1)
+        done_g = (gcos <= options.gtol) | (ssr[idx] <= 1e-300)
+        m = a + lam[idx, None, None] * (dscale[:, :, None] * eye)
+        m = np.where(hold[:, :, None] | hold[:, None, :], 0.0, m) + hold[:, :, None] * eye
+        try:
+            delta = np.linalg.solve(m, gp[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            delta = np.stack([np.linalg.lstsq(mi, gi, rcond=None)[0] for mi, gi in zip(m, gp, strict=True)])
+        delta = np.where(np.isfinite(delta), delta, 0.0)
+        tnew = np.clip(th + delta, lo, hi)
+        step = tnew - th
+        rn, jn, errn = problem(tnew, idx, True)
+        assert jn is not None
+        ssr_new = np.einsum("bm,bm->b", rn, rn)
+        pred = 2.0 * np.einsum("bk,bk->b", step, g) - np.einsum("bk,bkl,bl->b", step, a, step)
+        actual = ssr[idx] - ssr_new
+        finite = np.isfinite(ssr_new) & np.isfinite(jn).all(axis=(1, 2))
+        finite &= np.array([e is None for e in errn])
+        with np.errstate(all="ignore"):
+            rho = np.where(pred > 0, actual / pred, -1.0)
+        accept = finite & (rho > 1e-4)
+        # damping (Nielsen)
+        fac = np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+        lam[idx] = np.where(accept, lam[idx] * fac, lam[idx] * nu[idx])
+        nu[idx] = np.where(accept, 2.0, nu[idx] * 2.0)
+        # relative step and reduction tests on accepted steps
+        snorm = np.sqrt(np.einsum("bk,bk->b", step * np.sqrt(dscale), step * np.sqrt(dscale)))
+        tnorm = np.sqrt(np.einsum("bk,bk->b", th * np.sqrt(dscale), th * np.sqrt(dscale)))
+        small_x = snorm <= options.xtol * (tnorm + options.xtol)
+        base = np.maximum(ssr[idx], 1e-300)
+        small_f = (np.abs(actual) <= options.ftol * base) & (np.abs(pred) <= options.ftol * base)
+        stuck = (~accept) & (lam[idx] > 1e16)
+        upd = idx[accept]
+        theta[upd] = tnew[accept]
+        r[upd] = rn[accept]
+        jac[upd] = jn[accept]
+        ssr[upd] = ssr_new[accept]
+        done = done_g | (accept & (small_x | small_f)) | stuck
+        converged[idx[done]] = True
+        active[idx[done]] = False
+
+    return _LMOut(theta, ssr, jac, niter, converged, error)
+
+
+# ---------------------------------------------------------------- public entry
+
+
+def _as_2d(name: str, v: object, n: int | None = None) -> Array:
+    a = np.asarray(v, dtype=float)
+    if a.ndim == 1:
+        a = a[None, :]
+    if a.ndim != 2:
+        raise ModelError(f"{name} must be 1-D (one curve) or 2-D (curves x points), got shape {a.shape}")
+    if n is not None and a.shape[0] == 1 and n > 1:
+        a = np.repeat(a, n, axis=0)
+    return a
+
+
+def _per_curve(name: str, v: object, n: int) -> Array:
+    a = np.asarray(v, dtype=float).reshape(-1)
+    if a.size == 1:
+        return np.full(n, float(a[0]))
+    if a.size != n:
+        raise ModelError(f"{name} has {a.size} values for {n} curves")
+    return a
+
+
+def fit_curves(
+    model: Model,
+    x: object,
+    y: object,
+    *,
+    weights: str | object | None = None,
+    fixed: Mapping[str, float | Sequence[float] | Array] | None = None,
+    shared: Sequence[str] = (),
+    bounds: Mapping[str, tuple[float, float]] | None = None,
+    p0: Mapping[str, float | Sequence[float] | Array] | None = None,
+    constants: Mapping[str, float | Sequence[float] | Array] | None = None,
+    labels: Sequence[object] | None = None,
+    exclude: object | None = None,
+    level: float = 0.95,
+    options: SolverOptions | None = None,
+) -> BatchFit:
+    """Fit ``N`` curves of one model in one call.
+
+    Parameters
+    ----------
+    model
+        A :class:`~pdstudy.fitting.models.Model` (built-in or :func:`user_model`).
+    x, y
+        ``(N, M)`` arrays (``x`` may be ``(M,)`` shared by all curves). NaN in ``y``
+        (or ``x``) marks a missing point, so curves may have different numbers of
+        points. Replicates are simply repeated ``x`` values.
+    weights
+        ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting, by the
+        observed Y), or an ``(N, M)`` array of weights (e.g. ``1/SD**2`` from
+        :func:`replicate_weights`).
+    fixed
+        Parameters held constant: a value for all curves or one per curve.
+    shared
+        Parameters shared by every curve of the batch (global fitting).
+    bounds
+        ``{name: (low, high)}`` overriding the model's default bounds.
+    p0
+        Starting values overriding the model's guess (scalar or one per curve).
+    constants
+        Values of the model's constants (e.g. ``radioligand_M``, ``kd_M``).
+    labels
+        Names of the curves, carried into the result tables.
+    exclude
+        ``(N, M)`` boolean mask of points to leave out (e.g. outliers).
+    level
+        Confidence level of the asymptotic intervals.
+    """
+    opts = options or SolverOptions()
+    yy = _as_2d("y", y)
+    n, mpts = yy.shape
+    xx = _as_2d("x", x, n)
+    if xx.shape != yy.shape:
+        raise ModelError(f"x has shape {xx.shape} but y has shape {yy.shape}")
+    names = model.params
+    p = model.n_params
+    fixed = dict(fixed or {})
+    for key in list(fixed) + list(shared) + list(bounds or {}) + list(p0 or {}):
+        model.index(key)
+    if set(fixed) & set(shared):
+        raise ModelError(f"parameters cannot be both fixed and shared: {set(fixed) & set(shared)}")
+    consts: dict[str, Array] = {}
+    for cname in model.constants:
+        if constants is None or cname not in constants:
+            if cname == "specific":
+                continue
+            raise ModelError(f"model {model.name!r} needs the constant {cname!r}")
+        consts[cname] = _per_curve(cname, constants[cname], n).reshape(-1, 1)
+    labels_t = tuple(labels) if labels is not None else tuple(range(n))
+    if len(labels_t) != n:
+        raise ModelError(f"{len(labels_t)} labels for {n} curves")
+
+    # ---- weights and masks
+    status = np.array(["converged"] * n, dtype=object)
+    reason: list[str] = [""] * n
+    excl = np.zeros((n, mpts), dtype=bool) if exclude is None else np.asarray(exclude, bool)
+    if excl.shape != yy.shape:
+        raise ModelError(f"exclude has shape {excl.shape}, expected {yy.shape}")
+    present = ~np.isnan(yy) & ~np.isnan(xx)
+    infinite = present & (~np.isfinite(yy) | ~np.isfinite(xx))
+    used = present & ~infinite & ~excl
+    if weights is None:
+        w = np.ones_like(yy)
+    elif isinstance(weights, str):
+        if weights.replace(" ", "").lower() not in ("1/y2", "1/y^2"):
+            raise ModelError(f"unknown weighting {weights!r}; use None, '1/y2' or an array")
+        with np.errstate(divide="ignore"):
+            w = 1.0 / yy**2
+    else:
+        w = _as_2d("weights", weights, n)
+        if w.shape != yy.shape:
+            raise ModelError(f"weights have shape {w.shape}, expected {yy.shape}")
+    badw = used & (~np.isfinite(w) | (w <= 0))
+    sw = np.where(used & ~badw, np.sqrt(np.where(badw | ~used, 0.0, w)), 0.0)
+
+    # ---- starting values, fixed values, bounds
+    lower = np.array(model.lower, dtype=float)
+    upper = np.array(model.upper, dtype=float)
+    for key, (lo, hi) in (bounds or {}).items():
+        lower[model.index(key)], upper[model.index(key)] = lo, hi
+    if np.any(lower > upper):
+        raise ModelError("a lower bound is above its upper bound")
+    yg = np.where(used, yy, np.nan)
+    xg = np.where(used, xx, np.nan)
+    start = np.full((n, p), np.nan)
+    if model.guess is not None:
+        try:
+            with np.errstate(all="ignore"):
+                start = np.asarray(model.guess(xg, yg, consts), dtype=float).reshape(n, p)
+        except Exception:  # noqa: BLE001 - fall back to neutral starts
+            start = np.full((n, p), np.nan)
+    start = np.where(np.isfinite(start), start, 1.0)
+    for key, val in (p0 or {}).items():
+        start[:, model.index(key)] = _per_curve(key, val, n)
+    free = np.ones(p, dtype=bool)
+    for key, val in fixed.items():
+        start[:, model.index(key)] = _per_curve(key, val, n)
+        free[model.index(key)] = False
+    span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
+    start = np.where(free, np.clip(start, lower + 1e-6 * span, upper - 1e-6 * span), start)
+    shared_mask = np.zeros(p, dtype=bool)
+    for key in shared:
+        shared_mask[model.index(key)] = True
+    local_mask = free & ~shared_mask
+
+    # ---- per-curve checks before fitting
+    npts = used.sum(axis=1)
+    n_free_curve = int(local_mask.sum()) + (int(shared_mask.sum()) if not shared else 0)
+    for i in range(n):
+        if not present[i].any():
+            status[i], reason[i] = "failed", "no data: every point is missing (NaN)"
+        elif infinite[i].any():
+            k = int(np.flatnonzero(infinite[i])[0])
+            status[i] = "failed"
+            reason[i] = (
+                f"infinite value at point {k} (x={xx[i, k]:g}, y={yy[i, k]:g}); "
+                f"{int(infinite[i].sum())} such point(s)"
+            )
+        elif badw[i].any():
+            k = int(np.flatnonzero(badw[i])[0])
+            status[i] = "failed"
+            reason[i] = f"weight at point {k} (x={xx[i, k]:g}, y={yy[i, k]:g}) is not a positive number"
+        elif not shared and npts[i] < n_free_curve:
+            status[i] = "failed"
+            reason[i] = f"{int(npts[i])} point(s) for {n_free_curve} free parameters"
+        elif not shared and npts[i] == n_free_curve:
+            status[i] = "failed"
+            reason[i] = (
+                f"{int(npts[i])} points for {n_free_curve} free parameters: "
+                "no degrees of freedom left to judge the fit"
+            )
+    notes = [""] * n
+    for i in range(n):
+        xi = xx[i][used[i]]
+        if xi.size > 1 and np.any(np.diff(xi) < 0):
+            notes[i] = "x was not sorted (order does not matter to the fit)"
+
+    ok = np.array([s != "failed" for s in status])
+    params = start.copy()
+    ssr = np.full(n, np.nan)
+    niter = np.zeros(n, dtype=int)
+    cov = np.full((n, p, p), np.nan)
+    df_all = np.full(n, np.nan)
+    wconst = {k: v for k, v in consts.items()}
+
+    if shared:
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            prob = _SharedProblem(
+                model,
+                xx[idx],
+                np.where(used[idx], yy[idx], 0.0),
+                sw[idx],
+                {k: v[idx] for k, v in wconst.items()},
+                start[idx],
+                local_mask,
+                shared_mask,
+            )
+            theta0 = np.concatenate(
+                [start[idx][:, local_mask].reshape(-1), start[idx][0, shared_mask]]
+            )[None, :]
+            lo = np.concatenate([np.tile(lower[local_mask], idx.size), lower[shared_mask]])
+            hi = np.concatenate([np.tile(upper[local_mask], idx.size), upper[shared_mask]])
+            k_glob = theta0.shape[1]
+            n_glob = int(used[idx].sum())
+            if n_glob <= k_glob:
+                for i in idx:
+                    status[i] = "failed"
+                    reason[i] = f"global fit has {n_glob} points for {k_glob} free parameters"
+            else:
+                out = levenberg_marquardt(prob, theta0, lo, hi, opts)
+                pfit = prob.unpack(out.theta)
+                params[idx] = pfit
+                df = n_glob - k_glob
+                s2 = out.ssr[0] / df
+                gcov, dep = _covariance(out.jac[0:1], s2)
+                # per-curve covariance over the full parameter vector
+                for ii, i in enumerate(idx):
+                    sel = np.full(p, -1)
+                    loc = np.flatnonzero(local_mask)
+                    sel[loc] = ii * prob.nl + np.arange(prob.nl)
+                    sel[np.flatnonzero(shared_mask)] = idx.size * prob.nl + np.arange(prob.ns)
+                    c = np.zeros((p, p))
+                    have = sel >= 0
+                    c[np.ix_(have, have)] = gcov[0][np.ix_(sel[have], sel[have])]
+                    cov[i] = c
+                    r_i = (yy[i] - model(xx[i], pfit[ii], {k: v[i] for k, v in consts.items()}))
+                    ssr[i] = float(np.sum(np.where(used[i], (r_i * sw[i]) ** 2, 0.0)))
+                    df_all[i] = df
+                    niter[i] = out.niter[0]
+                    status[i], reason[i] = _judge(
+                        out.converged[0],
+                        out.error[0],
+                        dep[0],
+                        out.theta[0],
+                        lo,
+                        hi,
+                        names_global(names, local_mask, shared_mask, idx.size),
+                        opts,
+                    )
+    else:
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            prob1 = _Problem(
+                model,
+                xx[idx],
+                np.where(used[idx], yy[idx], 0.0),
+                sw[idx],
+                {k: v[idx] for k, v in wconst.items()},
+                start[idx],
+                free,
+            )
+            out = levenberg_marquardt(prob1, start[idx][:, free], lower[free], upper[free], opts)
+            params[np.ix_(idx, free)] = out.theta
+            ssr[idx] = out.ssr
+            niter[idx] = out.niter
+            df = npts[idx] - int(free.sum())
+            df_all[idx] = df
+            with np.errstate(all="ignore"):
+                s2 = out.ssr / np.maximum(df, 1)
+            c, dep = _covariance(out.jac, s2)
+            fidx = np.flatnonzero(free)
+            for ii, i in enumerate(idx):
+                cc = np.zeros((p, p))
+                cc[np.ix_(fidx, fidx)] = c[ii]
+                cov[i] = cc
+                status[i], reason[i] = _judge(
+                    out.converged[ii],
+                    out.error[ii],
+                    dep[ii],
+                    out.theta[ii],
+                    lower[free],
+                    upper[free],
+                    [names[k] for k in fidx],
+                    opts,
+                )
+
+    for i in range(n):
+        if notes[i] and status[i] != "failed":
+            reason[i] = f"{reason[i]}; {notes[i]}" if reason[i] else notes[i]
+        if status[i] == "failed":
+            params[i] = np.where(free, np.nan, params[i])
+            ssr[i] = np.nan
+        if status[i] == "converged" and not reason[i]:
+            reason[i] = f"converged in {niter[i]} iterations"
+
+    se = np.sqrt(np.clip(np.einsum("npp->np", np.nan_to_num(cov, nan=np.nan)), 0, None))
+    se = np.where(free, se, np.nan)
+    with np.errstate(invalid="ignore"):
+        tcrit = stats.t.ppf(0.5 + level / 2.0, np.where(df_all > 0, df_all, np.nan))
+    ci_low = params - tcrit[:, None] * se
+    ci_high = params + tcrit[:, None] * se
+    return BatchFit(
+        model=model,
+        labels=labels_t,
+        x=xx,
+        y=yy,
+        used=used,
+        weights=sw**2,
+        constants={k: v[:, 0] for k, v in consts.items()},
+        params=params,
+        free=free,
+        shared=tuple(shared),
+        se=se,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        cov=cov,
+        ssr=ssr,
+        n_points=npts,
+        df=df_all,
+        n_iter=niter,
+        status=tuple(str(s) for s in status),
+        reason=tuple(reason),
+        level=level,
+        lower=lower,
+        upper=upper,
+    )
+
+
+def names_global(names: Sequence[str], local: Array, shared: Array, ncurves: int) -> list[str]:
+    loc = [names[k] for k in np.flatnonzero(local)]
+    out = [f"{nm}[{i}]" for i in range(ncurves) for nm in loc]
+    return out + [f"{names[k]} (shared)" for k in np.flatnonzero(shared)]
+
+
+def _covariance(j: Array, s2: Array | float) -> tuple[Array, Array]:
+    """Scaled covariance s2 * (J'J)^-1 and Prism's dependency of each parameter."""
+    a = np.matmul(j.transpose(0, 2, 1), j)
+    k = a.shape[-1]
+    d = np.sqrt(np.einsum("bkk->bk", a))
+    with np.errstate(all="ignore"):
+        an = a / (d[:, :, None] * d[:, None, :])
+    an = np.where(np.isfinite(an), an, 0.0)
+    # a column of zeros (parameter with no effect) is singular by construction
+    singular_col = d <= 1e-300
+    an = an + singular_col[:, :, None] * np.eye(k)
+    try:
+        inv_n = np.linalg.inv(an)
+    except np.linalg.LinAlgError:
+        inv_n = np.stack([np.linalg.pinv(m) for m in an])
+    with np.errstate(all="ignore"):
+        cov = inv_n / (d[:, :, None] * d[:, None, :]) * np.reshape(s2, (-1, 1, 1))
+        diag_inv = np.einsum("bkk->bk", inv_n)
+        dep = np.where(singular_col, 1.0, 1.0 - 1.0 / diag_inv)
+        cond = np.linalg.cond(an)
+    dep = np.where(np.isfinite(dep), dep, 1.0)
+    dep = np.where((cond > 1e15)[:, None] | ~np.isfinite(cond)[:, None], np.maximum(dep, 1.0), dep)
+    cov = np.where(np.isfinite(cov), cov, np.nan)
+    return cov, dep
+
+
+def _judge(
+    converged: bool,
+    error: str | None,
+    dependency: Array,
+    theta: Array,
+    lower: Array,
+    upper: Array,
+    names: Sequence[str],
+    opts: SolverOptions,
+) -> tuple[str, str]:
+    if error:
+        return "failed", error
+    if not converged:
+        return "max_iterations", f"did not converge in {opts.max_iter} iterations"
+    amb = [nm for nm, d in zip(names, dependency, strict=True) if d > opts.dependency]
+    if amb:
+        return "ambiguous", (
+            "the data do not determine "
+            + ", ".join(amb)
+            + f" (dependency > {opts.dependency}); constrain or fix it, or collect more data"
+        )
+    scale = np.maximum(np.abs(theta), 1.0)
+    at_lo = np.isfinite(lower) & (theta <= lower + 1e-9 * scale)
+    at_hi = np.isfinite(upper) & (theta >= upper - 1e-9 * scale)
+    hit = [
+        f"{nm} = {'lower' if lo else 'upper'} bound {t:g}"
+        for nm, lo, hi, t in zip(names, at_lo, at_hi, theta, strict=True)
+        if lo or hi
+    ]
+    if hit:
+        return "at_bound", "parameter at a bound: " + "; ".join(hit)
+    return "converged", ""
+
+
+def replicate_weights(x: object, y: object) -> Array:
+    """Weights ``1/SD^2`` where SD is that of the replicates at each x of each curve.
+
+    Points whose x has fewer than two replicates get the curve's pooled SD.
+    """
+    xx = np.atleast_2d(np.asarray(x, dtype=float))
+    yy = np.atleast_2d(np.asarray(y, dtype=float))
+    xx = np.broadcast_to(xx, yy.shape)
+    w = np.full(yy.shape, np.nan)
+    for i in range(yy.shape[0]):
+        ok = ~np.isnan(yy[i]) & np.isfinite(xx[i])
+        sds = np.full(yy.shape[1], np.nan)
+        for xv in np.unique(xx[i][ok]):
+            sel = ok & (xx[i] == xv)
+            if sel.sum() > 1:
+                sds[sel] = np.std(yy[i][sel], ddof=1)
+        pooled = np.sqrt(np.nanmean(sds**2)) if np.isfinite(sds).any() else np.nan
+        sds = np.where(np.isfinite(sds) & (sds > 0), sds, pooled)
+        w[i] = np.where(ok, 1.0 / sds**2, np.nan)
+    return w
