@@ -5,6 +5,7 @@
 >>> fit.params_frame()                           # doctest: +SKIP
 """
 
+from pdstudy.fitting.compare import Comparison, f_test
 from pdstudy.fitting.models import (
     BUILTIN,
     FOUR_PL,
@@ -19,7 +20,6 @@ from pdstudy.fitting.models import (
     get_model,
     user_model,
 )
-from pdstudy.fitting.compare import Comparison, f_test
 from pdstudy.fitting.result import BatchFit
 from pdstudy.fitting.robust import fit_rout, rout_outliers
 from pdstudy.fitting.solver import SolverOptions, fit_curves, replicate_weights

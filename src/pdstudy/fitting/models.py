@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from pdstudy.errors import ModelError
 
-Array = NDArray[np.float64]
+Array = NDArray[Any]
 Consts = Mapping[str, Array]
 ModelFunc = Callable[[Array, Array, Consts], Array]
 GuessFunc = Callable[[Array, Array, Consts], Array]
@@ -533,7 +534,7 @@ def user_model(
         return np.tile(start, (x.shape[0], 1))
 
     return Model(
-        name=name or getattr(func, "__name__", "user_model"),
+        name=str(name or getattr(func, "__name__", "user_model")),
         params=params,
         func=f,
         jac=None,

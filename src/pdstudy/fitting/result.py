@@ -108,7 +108,11 @@ class BatchFit:
 
     def residuals(self) -> Array:
         """Unweighted residuals y - fit (NaN where the point was not used)."""
-        f = self.model.func(self.x, self.params, {k: np.asarray(v).reshape(-1, 1) for k, v in self.constants.items()})
+        f = self.model.func(
+            self.x,
+            self.params,
+            {k: np.asarray(v).reshape(-1, 1) for k, v in self.constants.items()},
+        )
         return np.where(self.used, self.y - f, np.nan)
 
     # ------------------------------------------------------------ tables

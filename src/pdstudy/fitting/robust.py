@@ -3,10 +3,11 @@
 1. A robust fit: least squares reweighted with Lorentzian (Cauchy) weights,
    whose scale is the robust standard deviation of the residuals (RSDR, the
    68.27th percentile of |residual| corrected by N / (N - K)).
-2. Each residual, largest first, is tested against a t distribution with
-   N - K degrees of freedom, scaled by RSDR, with the false-discovery-rate
-   rule: the i-th largest is an outlier when its P < Q * (N - (i - 1)) / N;
-   it and every larger residual are removed.
+2. Each residual is tested against a t distribution with N - K degrees of
+   freedom, scaled by RSDR, with the Benjamini-Hochberg false-discovery-rate
+   rule: with P values sorted ascending (largest residual first), the i-th
+   residual is an outlier when some j >= i has P_j < Q * j / N; it and every
+   larger residual are removed.
 3. Ordinary least squares on what remains; the result records the excluded
    points and the curve's reason names them.
 """
@@ -46,7 +47,7 @@ def rout_outliers(res: Array, used: Array, k: int, q: float = 0.01) -> Array:
         order = np.argsort(-r)
         t = r[order] / s[i]
         p = 2.0 * stats.t.sf(t, n - k)
-        thresh = q * (n - np.arange(n)) / n
+        thresh = q * np.arange(1, n + 1) / n  # Benjamini-Hochberg: the largest residual meets q/n
         hits = np.flatnonzero(p < thresh)
         if hits.size:
             last = hits.max()

@@ -12,6 +12,7 @@ Every curve ends with a status and a reason; nothing raises for a bad curve.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -213,7 +214,7 @@ def levenberg_marquardt(
         g = np.einsum("bmk,bm->bk", jj, rr)
         d_a = np.einsum("bkk->bk", a)
         diag[idx] = np.maximum(diag[idx], d_a)
-        dscale = np.maximum(diag[idx], 1e-300 + 1e-16 * diag[idx].max(axis=1, keepdims=True))
+        dscale = np.where(diag[idx] > 0, diag[idx], 1.0)
         # parameters held at a bound the gradient pushes against are frozen this step
         lo, hi = lower[idx] if lower.ndim == 2 else lower, upper[idx] if upper.ndim == 2 else upper
         hold = ((th <= lo) & (g < 0)) | ((th >= hi) & (g > 0))
@@ -228,7 +229,9 @@ def levenberg_marquardt(
         try:
             delta = np.linalg.solve(m, gp[..., None])[..., 0]
         except np.linalg.LinAlgError:
-            delta = np.stack([np.linalg.lstsq(mi, gi, rcond=None)[0] for mi, gi in zip(m, gp, strict=True)])
+            delta = np.stack(
+                [np.linalg.lstsq(mi, gi, rcond=None)[0] for mi, gi in zip(m, gp, strict=True)]
+            )
         delta = np.where(np.isfinite(delta), delta, 0.0)
         tnew = np.clip(th + delta, lo, hi)
         step = tnew - th
@@ -238,9 +241,13 @@ def levenberg_marquardt(
         pred = 2.0 * np.einsum("bk,bk->b", step, g) - np.einsum("bk,bkl,bl->b", step, a, step)
         actual = ssr[idx] - ssr_new
         finite = np.isfinite(ssr_new) & np.isfinite(jn).all(axis=(1, 2))
-        finite &= np.array([e is None for e in errn])
+        raised = np.array([e is not None for e in errn])
+        for ii in np.flatnonzero(raised):
+            error[idx[ii]] = f"{errn[ii]} (at parameters {np.array2string(tnew[ii], precision=4)})"
+            active[idx[ii]] = False
+        finite &= ~raised
         with np.errstate(all="ignore"):
-            rho = np.where(pred > 0, actual / pred, -1.0)
+            rho = np.clip(np.where(pred > 0, actual / pred, -1.0), -1e6, 1e6)
         accept = finite & (rho > 1e-4)
         # damping (Nielsen)
         fac = np.maximum(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
@@ -258,7 +265,7 @@ def levenberg_marquardt(
         r[upd] = rn[accept]
         jac[upd] = jn[accept]
         ssr[upd] = ssr_new[accept]
-        done = done_g | (accept & (small_x | small_f)) | stuck
+        done = (done_g | (accept & (small_x | small_f)) | stuck) & ~raised
         converged[idx[done]] = True
         active[idx[done]] = False
 
@@ -273,7 +280,9 @@ def _as_2d(name: str, v: object, n: int | None = None) -> Array:
     if a.ndim == 1:
         a = a[None, :]
     if a.ndim != 2:
-        raise ModelError(f"{name} must be 1-D (one curve) or 2-D (curves x points), got shape {a.shape}")
+        raise ModelError(
+            f"{name} must be 1-D (one curve) or 2-D (curves x points), got shape {a.shape}"
+        )
     if n is not None and a.shape[0] == 1 and n > 1:
         a = np.repeat(a, n, axis=0)
     return a
@@ -394,7 +403,8 @@ def fit_curves(
     start = np.full((n, p), np.nan)
     if model.guess is not None:
         try:
-            with np.errstate(all="ignore"):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN curves
                 start = np.asarray(model.guess(xg, yg, consts), dtype=float).reshape(n, p)
         except Exception:  # noqa: BLE001 - fall back to neutral starts
             start = np.full((n, p), np.nan)
@@ -405,8 +415,14 @@ def fit_curves(
     for key, val in fixed.items():
         start[:, model.index(key)] = _per_curve(key, val, n)
         free[model.index(key)] = False
-    span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
-    start = np.where(free, np.clip(start, lower + 1e-6 * span, upper - 1e-6 * span), start)
+    # start strictly inside finite bounds (a start on a bound can stall the search)
+    both = np.isfinite(lower) & np.isfinite(upper)
+    margin = np.where(both, 1e-6 * (upper - lower), 0.0)
+    start = np.where(free, np.clip(start, lower + margin, upper - margin), start)
+    on_lo = free & np.isfinite(lower) & ~both & (start <= lower)
+    with np.errstate(invalid="ignore"):
+        nudged = lower + np.maximum(np.abs(lower) * 1e-3, 1e-300)
+    start = np.where(on_lo, nudged, start)
     shared_mask = np.zeros(p, dtype=bool)
     for key in shared:
         shared_mask[model.index(key)] = True
@@ -428,7 +444,9 @@ def fit_curves(
         elif badw[i].any():
             k = int(np.flatnonzero(badw[i])[0])
             status[i] = "failed"
-            reason[i] = f"weight at point {k} (x={xx[i, k]:g}, y={yy[i, k]:g}) is not a positive number"
+            reason[i] = (
+                f"weight at point {k} (x={xx[i, k]:g}, y={yy[i, k]:g}) is not a positive number"
+            )
         elif not shared and npts[i] < n_free_curve:
             status[i] = "failed"
             reason[i] = f"{int(npts[i])} point(s) for {n_free_curve} free parameters"
@@ -468,23 +486,23 @@ def fit_curves(
             theta0 = np.concatenate(
                 [start[idx][:, local_mask].reshape(-1), start[idx][0, shared_mask]]
             )[None, :]
-            lo = np.concatenate([np.tile(lower[local_mask], idx.size), lower[shared_mask]])
-            hi = np.concatenate([np.tile(upper[local_mask], idx.size), upper[shared_mask]])
+            lo_g = np.concatenate([np.tile(lower[local_mask], idx.size), lower[shared_mask]])
+            hi_g = np.concatenate([np.tile(upper[local_mask], idx.size), upper[shared_mask]])
             k_glob = theta0.shape[1]
             n_glob = int(used[idx].sum())
             if n_glob <= k_glob:
-                for i in idx:
+                for i in idx.tolist():
                     status[i] = "failed"
                     reason[i] = f"global fit has {n_glob} points for {k_glob} free parameters"
             else:
-                out = levenberg_marquardt(prob, theta0, lo, hi, opts)
+                out = levenberg_marquardt(prob, theta0, lo_g, hi_g, opts)
                 pfit = prob.unpack(out.theta)
                 params[idx] = pfit
-                df = n_glob - k_glob
-                s2 = out.ssr[0] / df
+                df_g = n_glob - k_glob
+                s2 = out.ssr[0] / df_g
                 gcov, dep = _covariance(out.jac[0:1], s2)
                 # per-curve covariance over the full parameter vector
-                for ii, i in enumerate(idx):
+                for ii, i in enumerate(idx.tolist()):
                     sel = np.full(p, -1)
                     loc = np.flatnonzero(local_mask)
                     sel[loc] = ii * prob.nl + np.arange(prob.nl)
@@ -493,17 +511,17 @@ def fit_curves(
                     have = sel >= 0
                     c[np.ix_(have, have)] = gcov[0][np.ix_(sel[have], sel[have])]
                     cov[i] = c
-                    r_i = (yy[i] - model(xx[i], pfit[ii], {k: v[i] for k, v in consts.items()}))
+                    r_i = yy[i] - model(xx[i], pfit[ii], {k: v[i] for k, v in consts.items()})
                     ssr[i] = float(np.sum(np.where(used[i], (r_i * sw[i]) ** 2, 0.0)))
-                    df_all[i] = df
+                    df_all[i] = df_g
                     niter[i] = out.niter[0]
                     status[i], reason[i] = _judge(
                         out.converged[0],
                         out.error[0],
                         dep[0],
                         out.theta[0],
-                        lo,
-                        hi,
+                        lo_g,
+                        hi_g,
                         names_global(names, local_mask, shared_mask, idx.size),
                         opts,
                     )
@@ -523,13 +541,13 @@ def fit_curves(
             params[np.ix_(idx, free)] = out.theta
             ssr[idx] = out.ssr
             niter[idx] = out.niter
-            df = npts[idx] - int(free.sum())
-            df_all[idx] = df
+            df_i = npts[idx] - int(free.sum())
+            df_all[idx] = df_i
             with np.errstate(all="ignore"):
-                s2 = out.ssr / np.maximum(df, 1)
+                s2 = out.ssr / np.maximum(df_i, 1)
             c, dep = _covariance(out.jac, s2)
             fidx = np.flatnonzero(free)
-            for ii, i in enumerate(idx):
+            for ii, i in enumerate(idx.tolist()):
                 cc = np.zeros((p, p))
                 cc[np.ix_(fidx, fidx)] = c[ii]
                 cov[i] = cc
@@ -540,7 +558,7 @@ def fit_curves(
                     out.theta[ii],
                     lower[free],
                     upper[free],
-                    [names[k] for k in fidx],
+                    [names[k] for k in fidx.tolist()],
                     opts,
                 )
 
@@ -587,9 +605,9 @@ def fit_curves(
 
 
 def names_global(names: Sequence[str], local: Array, shared: Array, ncurves: int) -> list[str]:
-    loc = [names[k] for k in np.flatnonzero(local)]
+    loc = [names[k] for k in np.flatnonzero(local).tolist()]
     out = [f"{nm}[{i}]" for i in range(ncurves) for nm in loc]
-    return out + [f"{names[k]} (shared)" for k in np.flatnonzero(shared)]
+    return out + [f"{names[k]} (shared)" for k in np.flatnonzero(shared).tolist()]
 
 
 def _covariance(j: Array, s2: Array | float) -> tuple[Array, Array]:
@@ -639,9 +657,9 @@ def _judge(
             + ", ".join(amb)
             + f" (dependency > {opts.dependency}); constrain or fix it, or collect more data"
         )
-    scale = np.maximum(np.abs(theta), 1.0)
-    at_lo = np.isfinite(lower) & (theta <= lower + 1e-9 * scale)
-    at_hi = np.isfinite(upper) & (theta >= upper - 1e-9 * scale)
+    with np.errstate(invalid="ignore"):
+        at_lo = np.isfinite(lower) & (theta <= lower + 1e-9 * np.abs(lower))
+        at_hi = np.isfinite(upper) & (theta >= upper - 1e-9 * np.abs(upper))
     hit = [
         f"{nm} = {'lower' if lo else 'upper'} bound {t:g}"
         for nm, lo, hi, t in zip(names, at_lo, at_hi, theta, strict=True)

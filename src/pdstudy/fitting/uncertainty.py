@@ -22,7 +22,9 @@ def _profile_ssr(fit: BatchFit, k: int, rows: Array, values: Array) -> Array:
         nm: fit.params[rows, j] for j, nm in enumerate(fit.model.params) if not fit.free[j]
     }
     fixed[name] = values
-    p0 = {nm: fit.params[rows, j] for j, nm in enumerate(fit.model.params) if fit.free[j] and j != k}
+    p0 = {
+        nm: fit.params[rows, j] for j, nm in enumerate(fit.model.params) if fit.free[j] and j != k
+    }
     refit = fit_curves(
         fit.model,
         fit.x[rows],
@@ -53,7 +55,9 @@ def profile_ci(
     if name is None:
         raise ModelError(f"model {fit.model.name!r} has no potency parameter; name one")
     if fit.shared:
-        raise ModelError("profile CIs are computed for independent fits only (no shared parameters)")
+        raise ModelError(
+            "profile CIs are computed for independent fits only (no shared parameters)"
+        )
     k = fit.model.index(name)
     if not fit.free[k]:
         raise ModelError(f"{name} is fixed; it has no confidence interval")
@@ -71,7 +75,10 @@ def profile_ci(
         target = np.where(ssmin > 0, target, 1e-300)
         se = np.where(fit.se[rows, k] > 0, fit.se[rows, k], 1e-3)
         tcrit = stats.t.ppf(0.5 + lev / 2, df)
-        limit = max_span if fit.model.x_is_log and name.startswith("log") else max_span * tcrit * se
+        limit = np.broadcast_to(
+            max_span if fit.model.x_is_log and name.startswith("log") else max_span * tcrit * se,
+            rows.shape,
+        )
         for sign, out in ((-1.0, low), (1.0, high)):
             bound = fit.lower[k] if sign < 0 else fit.upper[k]
             inside = np.zeros(rows.size)  # distance known to be inside (SS < target)
@@ -93,8 +100,12 @@ def profile_ci(
                 guess = dist * np.clip(ratio, 0.2, 5.0)
                 bisect = 0.5 * (inside + outside)
                 ok_guess = (guess > inside) & (guess < outside)
-                nxt = np.where(np.isfinite(outside), np.where(ok_guess, guess, bisect), np.minimum(guess, maxd))
-                nxt = np.where(~np.isfinite(outside) & (nxt <= inside), np.minimum(2 * inside, maxd), nxt)
+                nxt = np.where(
+                    np.isfinite(outside), np.where(ok_guess, guess, bisect), np.minimum(guess, maxd)
+                )
+                nxt = np.where(
+                    ~np.isfinite(outside) & (nxt <= inside), np.minimum(2 * inside, maxd), nxt
+                )
                 dist = np.where(done, dist, nxt)
             lim = np.where(np.isfinite(outside), 0.5 * (inside + outside), np.nan)
             val = th + sign * lim
@@ -108,7 +119,7 @@ def profile_ci(
                 why = (
                     f"profile {side} limit of {name} reaches its bound"
                     if at_b[ii]
-                    else f"profile {side} limit of {name} is unbounded within {limit if np.isscalar(limit) else limit[ii]:.3g}"
+                    else f"profile {side} limit of {name} is unbounded within {float(limit[ii]):.3g}"
                 )
                 reasons[i] = f"{reasons[i]}; {why}" if reasons[i] else why
     return dataclasses.replace(

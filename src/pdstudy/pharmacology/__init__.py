@@ -1,0 +1,61 @@
+"""Pharmacological models: target-affinity profiles and the noradrenergic synapse.
+
+- :mod:`~pdstudy.pharmacology.profile`: occupancy ``Cu / (Cu + Ki)``, free from
+  total concentration, selectivity, liabilities, measured vs literature Ki.
+- :mod:`~pdstudy.pharmacology.synapse`: extracellular NE under NET blockade
+  with alpha2-autoreceptor feedback, driven by one-compartment PK, to predict
+  microdialysis.
+
+Profiles are read by :func:`pdstudy.io.profiles.read_profile`; shipped ones by
+:func:`pdstudy.data.load_profile`.
+"""
+
+from pdstudy.pharmacology.profile import (
+    LIABILITIES,
+    ProfileResult,
+    compute_profile,
+    free_from_total,
+    liability,
+    liability_table,
+    merge_measured,
+    molecular_weight,
+    occupancy,
+    plot_occupancy,
+)
+from pdstudy.pharmacology.synapse import (
+    MicrodialysisPrediction,
+    PKParams,
+    SynapseParams,
+    dialysate_samples,
+    fold_change_vs_occupancy,
+    plot_fold_change,
+    plot_pathway,
+    plot_prediction,
+    simulate_microdialysis,
+    simulate_synapse,
+    steady_state,
+)
+
+__all__ = [
+    "LIABILITIES",
+    "MicrodialysisPrediction",
+    "PKParams",
+    "ProfileResult",
+    "SynapseParams",
+    "compute_profile",
+    "dialysate_samples",
+    "fold_change_vs_occupancy",
+    "free_from_total",
+    "liability",
+    "liability_table",
+    "merge_measured",
+    "molecular_weight",
+    "occupancy",
+    "plot_fold_change",
+    "plot_occupancy",
+    "plot_pathway",
+    "plot_prediction",
+    "simulate_microdialysis",
+    "simulate_synapse",
+    "steady_state",
+]

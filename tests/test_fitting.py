@@ -1,0 +1,382 @@
+"""The batched fitting engine against scipy, statsmodels and simulated truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+from scipy import optimize, stats
+
+from pdstudy.errors import ModelError
+from pdstudy.fitting import (
+    FOUR_PL,
+    MICHAELIS_MENTEN,
+    ONE_SITE,
+    ONE_SITE_KI,
+    SATURATION,
+    SATURATION_TOTAL_NSB,
+    TWO_SITE,
+    TWO_SITE_KI,
+    SolverOptions,
+    f_test,
+    fit_curves,
+    fit_rout,
+    ki_from_ic50,
+    profile_ci,
+    replicate_weights,
+    user_model,
+)
+
+X12 = np.linspace(-11.0, -5.5, 12)
+X36 = np.repeat(X12, 3)
+
+
+def simulate_4pl(rng: np.random.Generator, n: int, sd: float = 4.0, hill=None):
+    true = np.column_stack(
+        [
+            rng.uniform(-5, 10, n),
+            rng.uniform(90, 110, n),
+            rng.uniform(-9.5, -7.0, n),
+            -rng.uniform(0.6, 1.5, n) if hill is None else np.full(n, hill),
+        ]
+    )
+    y = FOUR_PL(np.broadcast_to(X36, (n, X36.size)), true) + rng.normal(0, sd, (n, X36.size))
+    return true, y
+
+
+def test_four_pl_matches_scipy_least_squares_on_1000_curves():
+    rng = np.random.default_rng(20261128)
+    true, y = simulate_4pl(rng, 1000)
+    fit = fit_curves(FOUR_PL, X36, y)
+    assert all(s == "converged" for s in fit.status)
+    worst = 0.0
+    for i in range(1000):
+        ref = optimize.least_squares(
+            lambda p, i=i: FOUR_PL(X36, p) - y[i],
+            true[i],  # scipy starts from the truth, we from our own guess
+            xtol=1e-15,
+            ftol=1e-15,
+            gtol=1e-15,
+        )
+        worst = max(worst, float(np.abs(ref.x[2:] - fit.params[i, 2:]).max()))
+    assert worst < 1e-6
+
+
+def test_log_ic50_ci_coverage_on_2000_curves():
+    rng = np.random.default_rng(7)
+    true, y = simulate_4pl(rng, 2000)
+    fit = fit_curves(FOUR_PL, X36, y)
+    k = FOUR_PL.index("log_ic50")
+    cover = np.mean((fit.ci_low[:, k] <= true[:, k]) & (true[:, k] <= fit.ci_high[:, k]))
+    assert 0.93 <= cover <= 0.97
+
+
+def test_standard_errors_match_scipy_curve_fit():
+    rng = np.random.default_rng(3)
+    _, y = simulate_4pl(rng, 5)
+    fit = fit_curves(FOUR_PL, X36, y)
+    for i in range(5):
+        popt, pcov = optimize.curve_fit(
+            lambda x, *p: FOUR_PL(x, np.array(p)), X36, y[i], p0=fit.params[i]
+        )
+        np.testing.assert_allclose(fit.params[i], popt, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(fit.se[i], np.sqrt(np.diag(pcov)), rtol=1e-4)
+
+
+def test_one_site_ki_form_is_shifted_ic50_with_same_ci_width():
+    rng = np.random.default_rng(11)
+    true, y = simulate_4pl(rng, 50, hill=-1.0)
+    lig, kd = 1e-9, 0.8e-9
+    f_ic = fit_curves(ONE_SITE, X36, y)
+    f_ki = fit_curves(ONE_SITE_KI, X36, y, constants={"radioligand_M": lig, "kd_M": kd})
+    shift = np.log10(1 + lig / kd)
+    np.testing.assert_allclose(f_ki.param("log_ki"), f_ic.param("log_ic50") - shift, atol=1e-7)
+    np.testing.assert_allclose(f_ki.se[:, 2], f_ic.se[:, 2], rtol=1e-5)
+    ki, pki = ki_from_ic50(f_ic.param("log_ic50"), f_ic.ci_low[:, 2], f_ic.ci_high[:, 2], lig, kd)
+    np.testing.assert_allclose(np.log10(ki.value), f_ki.param("log_ki"), atol=1e-7)
+    np.testing.assert_allclose(pki.ci_low, -f_ki.ci_high[:, 2], atol=1e-6)
+
+
+def test_per_curve_constants_in_ki_form():
+    x = np.broadcast_to(X36, (2, X36.size))
+    true = np.array([[0, 100, -9.0], [0, 100, -9.0]])
+    lig = np.array([1e-9, 5e-9])
+    kd = 1e-9
+    y = ONE_SITE_KI(x, true, {"radioligand_M": lig, "kd_M": np.full(2, kd)})
+    fit = fit_curves(ONE_SITE_KI, X36, y, constants={"radioligand_M": lig, "kd_M": kd})
+    np.testing.assert_allclose(fit.param("log_ki"), -9.0, atol=1e-8)
+
+
+def test_two_site_recovers_truth_and_f_test_prefers_it():
+    rng = np.random.default_rng(5)
+    x = np.repeat(np.linspace(-12, -4, 17), 3)
+    true = np.array([0.0, 100.0, 0.4, -10.0, -7.0])
+    y = TWO_SITE(x, true) + rng.normal(0, 1.5, x.size)
+    two = fit_curves(TWO_SITE, x, y)
+    one = fit_curves(ONE_SITE, x, y)
+    assert two.status[0] == "converged"
+    assert abs(two.param("log_ic50_high")[0] + 10.0) < 0.2
+    assert abs(two.param("frac_high")[0] - 0.4) < 0.05
+    cmp = f_test(one, two)
+    assert cmp.preferred_f[0] == "two_site"
+    assert cmp.p_value[0] < 1e-6
+    lig, kd = 2e-9, 1e-9
+    twok = fit_curves(TWO_SITE_KI, x, y, constants={"radioligand_M": lig, "kd_M": kd})
+    np.testing.assert_allclose(
+        twok.param("log_ki_high"), two.param("log_ic50_high") - np.log10(3.0), atol=1e-6
+    )
+
+
+def test_f_test_agrees_with_statsmodels_for_nested_polynomials():
+    rng = np.random.default_rng(8)
+    x = np.linspace(0, 10, 30)
+    y = 1.0 + 0.5 * x + 0.08 * x**2 + rng.normal(0, 1.0, x.size)
+    lin = user_model(lambda x, a, b: a + b * x, ["a", "b"])
+    quad = user_model(lambda x, a, b, c: a + b * x + c * x**2, ["a", "b", "c"])
+    cmp = f_test(fit_curves(lin, x, y), fit_curves(quad, x, y))
+    # R: anova(lm(y ~ x), lm(y ~ x + I(x^2)))
+    r_lin = sm.OLS(y, sm.add_constant(x)).fit()
+    r_quad = sm.OLS(y, np.column_stack([np.ones_like(x), x, x**2])).fit()
+    f_sm, p_sm, _ = r_quad.compare_f_test(r_lin)
+    np.testing.assert_allclose(cmp.f[0], f_sm, rtol=1e-6)
+    np.testing.assert_allclose(cmp.p_value[0], p_sm, rtol=1e-5)
+    # AICc: Prism's K = parameters + 1
+    n, k, ss = 30, 4, fit_curves(quad, x, y).ssr[0]
+    expected = n * np.log(ss / n) + 2 * k + 2 * k * (k + 1) / (n - k - 1)
+    np.testing.assert_allclose(cmp.aicc_complex[0], expected, rtol=1e-10)
+
+
+def test_shared_hill_matches_a_global_scipy_fit():
+    rng = np.random.default_rng(9)
+    n = 4
+    true = np.column_stack(
+        [np.zeros(n), np.full(n, 100.0), np.array([-9.0, -8.5, -8.0, -7.5]), np.full(n, -0.8)]
+    )
+    y = FOUR_PL(np.broadcast_to(X36, (n, X36.size)), true) + rng.normal(0, 3, (n, X36.size))
+    fit = fit_curves(FOUR_PL, X36, y, shared=("hill",))
+    hill = fit.param("hill")
+    assert np.ptp(hill) == 0
+    assert fit.status == ("converged",) * n
+
+    def resid(th):
+        loc = th[:-1].reshape(n, 3)
+        p = np.column_stack([loc, np.full(n, th[-1])])
+        return (FOUR_PL(np.broadcast_to(X36, (n, X36.size)), p) - y).ravel()
+
+    th0 = np.concatenate([fit.params[:, :3].ravel(), [-1.0]])
+    ref = optimize.least_squares(resid, th0 + 0.05, xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    np.testing.assert_allclose(hill[0], ref.x[-1], atol=1e-6)
+    np.testing.assert_allclose(fit.params[:, 2], ref.x[:-1].reshape(n, 3)[:, 2], atol=1e-6)
+    assert fit.df[0] == n * X36.size - (3 * n + 1)
+
+
+def test_saturation_total_and_nsb_fitted_together():
+    rng = np.random.default_rng(10)
+    conc = np.repeat(np.array([0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8]) * 1e-9, 3)
+    bmax, kd, ns, bg = 5000.0, 0.8e-9, 1.5e11, 50.0
+    total = bmax * conc / (kd + conc) + ns * conc + bg
+    nsb = ns * conc + bg
+    y = np.vstack([total, nsb]) * (1 + rng.normal(0, 0.03, (2, conc.size)))
+    names = ("bmax", "kd", "ns", "background")
+    fit = fit_curves(
+        SATURATION_TOTAL_NSB, conc, y, shared=names, constants={"specific": [1.0, 0.0]}
+    )
+    assert fit.status[0] == "converged"
+    assert abs(fit.param("kd")[0] / kd - 1) < 0.2
+    assert abs(fit.param("bmax")[0] / bmax - 1) < 0.1
+
+    def resid(p):  # scipy in nM, with NS per nM, where its default scaling suits the problem
+        b, k, s, g = p
+        c = conc * 1e9
+        return np.concatenate([b * c / (k + c) + s * c + g - y[0], s * c + g - y[1]])
+
+    ref = optimize.least_squares(resid, [4000, 1.0, 100, 0], xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    np.testing.assert_allclose(fit.params[0], ref.x * [1, 1e-9, 1e9, 1], rtol=1e-6)
+
+
+def test_specific_saturation_and_michaelis_menten_match_curve_fit():
+    rng = np.random.default_rng(12)
+    s = np.array([0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2]) * 1e-6
+    v = 12.0 * s / (0.3e-6 + s) * (1 + rng.normal(0, 0.04, s.size))
+    # scipy in micromolar units, where its default scaling suits the problem
+    popt, _ = optimize.curve_fit(lambda x, a, b: a * x / (b + x), s * 1e6, v, p0=[10, 0.1])
+    for model in (MICHAELIS_MENTEN, SATURATION):
+        fit = fit_curves(model, s, v)
+        np.testing.assert_allclose(fit.params[0], [popt[0], popt[1] * 1e-6], rtol=1e-6)
+
+
+def test_relative_weighting_matches_curve_fit_sigma():
+    rng = np.random.default_rng(13)
+    true, y = simulate_4pl(rng, 1, sd=0.0)
+    y = y * (1 + rng.normal(0, 0.05, y.shape)) + 5.0
+    fit = fit_curves(FOUR_PL, X36, y, weights="1/y2")
+    popt, _ = optimize.curve_fit(
+        lambda x, *p: FOUR_PL(x, np.array(p)), X36, y[0], p0=fit.params[0] + 0.1, sigma=y[0]
+    )
+    np.testing.assert_allclose(fit.params[0], popt, rtol=1e-5)
+
+
+def test_replicate_sd_weights():
+    y = np.array([[1.0, 3.0, 10.0, 14.0, 5.0]])
+    x = np.array([0.0, 0.0, 1.0, 1.0, 2.0])
+    w = replicate_weights(x, y)
+    sd0, sd1 = np.std([1, 3], ddof=1), np.std([10, 14], ddof=1)
+    pooled = np.sqrt((sd0**2 + sd1**2) / 2)
+    np.testing.assert_allclose(w[0], 1 / np.array([sd0, sd0, sd1, sd1, pooled]) ** 2)
+
+
+def test_fixed_parameters_per_curve():
+    rng = np.random.default_rng(14)
+    true, y = simulate_4pl(rng, 3)
+    fit = fit_curves(FOUR_PL, X36, y, fixed={"bottom": [0.0, 1.0, 2.0], "top": 100.0})
+    np.testing.assert_array_equal(fit.param("bottom"), [0.0, 1.0, 2.0])
+    assert np.isnan(fit.se[:, 0]).all()
+    assert fit.df[0] == X36.size - 2
+
+
+def test_profile_ci_matches_a_brute_force_profile():
+    rng = np.random.default_rng(15)
+    true, y = simulate_4pl(rng, 3, hill=-1.0, sd=6.0)
+    fit = profile_ci(fit_curves(ONE_SITE, X36, y))
+    i = 0
+    ssmin, df = fit.ssr[i], fit.df[i]
+    target = ssmin * (1 + stats.f.ppf(0.95, 1, df) / df)
+
+    def prof(v):
+        r = optimize.least_squares(
+            lambda p: ONE_SITE(X36, np.array([p[0], p[1], v])) - y[i], fit.params[i, :2]
+        )
+        return 2 * r.cost - target
+
+    hi = optimize.brentq(prof, fit.params[i, 2], fit.params[i, 2] + 2)
+    lo = optimize.brentq(prof, fit.params[i, 2] - 2, fit.params[i, 2])
+    np.testing.assert_allclose([fit.profile_low[i], fit.profile_high[i]], [lo, hi], atol=1e-5)
+    frame = fit.to_frame()
+    row = frame[(frame.curve == 0) & (frame.parameter == "log_ic50")].iloc[0]
+    assert row.profile_ci_low == pytest.approx(lo, abs=1e-5)
+
+
+def test_profile_ci_is_open_for_an_incomplete_curve():
+    x = np.repeat(np.linspace(-11, -8, 8), 3)
+    rng = np.random.default_rng(16)
+    y = ONE_SITE(x, np.array([0, 100, -7.0])) + rng.normal(0, 3, x.size)
+    fit = profile_ci(fit_curves(ONE_SITE, x, y))
+    assert np.isinf(fit.profile_high[0]) or fit.profile_high[0] - fit.params[0, 2] > 0.5
+    if np.isinf(fit.profile_high[0]):
+        assert "unbounded" in fit.reason[0]
+
+
+def test_rout_finds_a_planted_outlier_and_says_so():
+    rng = np.random.default_rng(17)
+    true, y = simulate_4pl(rng, 20, sd=3.0)
+    y[:, 7] += 50.0
+    fit = fit_rout(FOUR_PL, X36, y)
+    assert fit.excluded is not None
+    assert fit.excluded[:, 7].all()
+    assert fit.excluded.sum() <= 20 + 5  # few false positives at Q = 1 %
+    assert "ROUT" in fit.reason[0] and "outlier" in fit.reason[0]
+    clean = fit_curves(FOUR_PL, X36, np.delete(y, 7, axis=1) if False else y, exclude=fit.excluded)
+    np.testing.assert_allclose(clean.params, fit.params)
+
+
+BAD = [
+    ("all_nan", "failed", "no data"),
+    ("too_few", "failed", "point(s) for 4 free parameters"),
+    ("constant", "ambiguous", "do not determine"),
+    ("infinite", "failed", "infinite value"),
+    ("raises", "failed", "raised ValueError"),
+]
+
+
+def test_bad_curves_get_a_status_and_the_rest_of_the_batch_is_fitted():
+    rng = np.random.default_rng(18)
+    true, y = simulate_4pl(rng, 8)
+    y[0] = np.nan
+    y[1, 3:] = np.nan
+    y[2] = 42.0
+    y[3, 5] = np.inf
+    fit = fit_curves(FOUR_PL, X36, y)
+    for i, (_, status, text) in enumerate(BAD[:4]):
+        assert fit.status[i] == status, (i, fit.reason[i])
+        assert text in fit.reason[i]
+    assert all(s == "converged" for s in fit.status[4:])
+    good = fit_curves(FOUR_PL, X36, y[4:])
+    np.testing.assert_allclose(fit.params[4:], good.params)
+    df = fit.params_frame()
+    assert list(df.status[:4]) == ["failed", "failed", "ambiguous", "failed"]
+    assert df.reason.str.len().gt(0).all()
+
+
+def test_a_user_model_that_raises_fails_only_that_curve():
+    def picky(x, a, b):
+        if np.any(np.abs(a) > 50):  # stands for any user-side error
+            raise ValueError("a is out of the range this model accepts")
+        return a + b * x
+
+    x = np.linspace(0, 1, 6)
+    y = np.vstack([1 + 2 * x, 100 + 2 * x, 3 - x])
+    m = user_model(picky, ["a", "b"], p0={"a": 1.0, "b": 1.0})
+    fit = fit_curves(m, x, y)
+    assert fit.status[1] == "failed" and "raised ValueError" in fit.reason[1]
+    np.testing.assert_allclose(fit.params[0], [1, 2], atol=1e-8)
+    np.testing.assert_allclose(fit.params[2], [3, -1], atol=1e-8)
+
+
+def test_unsorted_and_duplicated_x_fit_like_sorted():
+    rng = np.random.default_rng(19)
+    true, y = simulate_4pl(rng, 1)
+    order = rng.permutation(X36.size)
+    fit_sorted = fit_curves(FOUR_PL, X36, y)
+    fit_shuffled = fit_curves(FOUR_PL, X36[order], y[:, order])
+    np.testing.assert_allclose(fit_sorted.params, fit_shuffled.params, atol=1e-8)
+    assert fit_shuffled.status[0] == "converged"
+    assert "not sorted" in fit_shuffled.reason[0]
+
+
+def test_parameter_at_bound_is_reported():
+    rng = np.random.default_rng(20)
+    true, y = simulate_4pl(rng, 1, hill=-1.0)
+    fit = fit_curves(FOUR_PL, X36, y, bounds={"hill": (-0.5, 0.5)})
+    assert fit.status[0] == "at_bound"
+    assert "hill" in fit.reason[0]
+
+
+def test_curves_with_different_numbers_of_points():
+    rng = np.random.default_rng(21)
+    true, y = simulate_4pl(rng, 3)
+    y[1, ::4] = np.nan
+    fit = fit_curves(FOUR_PL, X36, y)
+    assert list(fit.n_points) == [36, 27, 36]
+    ref = fit_curves(FOUR_PL, X36[~np.isnan(y[1])], y[1][~np.isnan(y[1])])
+    np.testing.assert_allclose(fit.params[1], ref.params[0], atol=1e-8)
+
+
+def test_confidence_band_contains_the_curve_and_widens_off_data():
+    rng = np.random.default_rng(22)
+    true, y = simulate_4pl(rng, 1)
+    fit = fit_curves(FOUR_PL, X36, y)
+    grid = np.linspace(-13, -3, 50)
+    yhat, lo, hi = fit.band(grid, 0)
+    assert np.all(lo <= yhat) and np.all(yhat <= hi)
+    width = hi - lo
+    assert width[0] > width[np.argmin(np.abs(grid + 8))]
+
+
+def test_errors_for_invalid_options():
+    with pytest.raises(ModelError, match="has no parameter 'slope'"):
+        fit_curves(FOUR_PL, X36, np.zeros(36), fixed={"slope": 1.0})
+    with pytest.raises(ModelError, match="needs the constant 'radioligand_M'"):
+        fit_curves(ONE_SITE_KI, X36, np.zeros(36))
+    with pytest.raises(ModelError, match="x has shape"):
+        fit_curves(FOUR_PL, X12, np.zeros(36))
+    with pytest.raises(ModelError, match="unknown weighting"):
+        fit_curves(FOUR_PL, X36, np.zeros(36), weights="1/x")
+
+
+def test_summary_and_frames():
+    rng = np.random.default_rng(23)
+    _, y = simulate_4pl(rng, 3)
+    fit = fit_curves(FOUR_PL, X36, y, labels=["a", "b", "c"], options=SolverOptions(max_iter=100))
+    tidy = fit.to_frame()
+    assert len(tidy) == 3 * 4 and set(tidy.curve) == {"a", "b", "c"}
+    assert "converged 3" in fit.summary()
