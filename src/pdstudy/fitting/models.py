@@ -20,11 +20,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pdstudy.errors import ModelError
+from pdstudy.fitting._kernels import four_pl_normal
 
 Array = NDArray[Any]
 Consts = Mapping[str, Array]
 ModelFunc = Callable[[Array, Array, Consts], Array]
 GuessFunc = Callable[[Array, Array, Consts], Array]
+NormalFunc = Callable[[Array, Array, Array, Array, Consts], tuple[Array, Array, Array]]
 
 LN10 = np.log(10.0)
 _INF = np.inf
@@ -56,6 +58,11 @@ class Model:
         The equation in words, for reports and methods text.
     vectorized
         False for user functions that cannot take batched arrays.
+    fjac
+        Optional ``fjac(x, p, consts) -> (y, jacobian)`` sharing the work of both.
+    normal
+        Optional fused, compiled ``normal(x, y, sw, p, consts) -> (ssr, J'J, J'r)``
+        (``sw`` = square roots of the weights); the solver's hot path uses it.
     """
 
     name: str
@@ -63,6 +70,8 @@ class Model:
     func: ModelFunc
     jac: ModelFunc | None = None
     guess: GuessFunc | None = None
+    fjac: Callable[[Array, Array, Consts], tuple[Array, Array]] | None = None
+    normal: NormalFunc | None = None
     lower: tuple[float, ...] = ()
     upper: tuple[float, ...] = ()
     constants: tuple[str, ...] = ()
@@ -129,10 +138,12 @@ def _nanfirst_last(x: Array, y: Array) -> tuple[Array, Array, Array, Array]:
     """Mean y at the lowest and the highest x of each curve, and the x range."""
     xm = np.where(np.isnan(y), np.nan, x)
     with np.errstate(all="ignore"):
-        xmin = np.nanmin(xm, axis=1)
-        xmax = np.nanmax(xm, axis=1)
-        lo = np.nanmean(np.where(np.isclose(xm, xmin[:, None]), y, np.nan), axis=1)
-        hi = np.nanmean(np.where(np.isclose(xm, xmax[:, None]), y, np.nan), axis=1)
+        xmin = np.fmin.reduce(xm, axis=1)
+        xmax = np.fmax.reduce(xm, axis=1)
+        at_lo = xm == xmin[:, None]
+        at_hi = xm == xmax[:, None]
+        lo = np.where(at_lo, y, 0.0).sum(axis=1) / at_lo.sum(axis=1)
+        hi = np.where(at_hi, y, 0.0).sum(axis=1) / at_hi.sum(axis=1)
     return lo, hi, xmin, xmax
 
 
@@ -145,8 +156,7 @@ def _midpoint_x(x: Array, y: Array, y_low_x: Array, y_high_x: Array) -> Array:
         d = np.where(np.isnan(d), np.inf, d)
         idx = np.argmin(d, axis=1)
         xm = x[np.arange(x.shape[0]), idx]
-        xmean = np.nanmean(np.where(np.isnan(y), np.nan, x), axis=1)
-    return np.where(np.isfinite(xm), xm, xmean)
+    return xm
 
 
 def _safe(v: Array, fill: float) -> Array:
@@ -156,33 +166,38 @@ def _safe(v: Array, fill: float) -> Array:
 # ---------------------------------------------------------------- sigmoidal models
 
 
+def _four_pl_fjac(x: Array, p: Array, c: Consts) -> tuple[Array, Array]:
+    bottom, top, logc, hill = p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4]
+    d = logc - x
+    e = np.exp(np.clip(d * hill, -300.0, 300.0) * LN10)
+    s = 1.0 / (1.0 + e)  # fraction of the way from bottom to top
+    span = top - bottom
+    f = bottom + span * s
+    ds = (-LN10) * e * s * s * span  # d f / d u, u = (logc - x) * hill
+    j = np.empty(x.shape + (4,))
+    j[..., 1] = s
+    np.subtract(1.0, s, out=j[..., 0])
+    np.multiply(ds, hill, out=j[..., 2])
+    np.multiply(ds, d, out=j[..., 3])
+    return f, j
+
+
 def _four_pl(x: Array, p: Array, c: Consts) -> Array:
     bottom, top, logc, hill = p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4]
     with np.errstate(over="ignore"):
-        e = np.power(10.0, np.clip((logc - x) * hill, -300, 300))
+        e = np.exp(np.clip((logc - x) * hill, -300.0, 300.0) * LN10)
     return bottom + (top - bottom) / (1.0 + e)
 
 
 def _four_pl_jac(x: Array, p: Array, c: Consts) -> Array:
-    bottom, top, logc, hill = p[:, 0:1], p[:, 1:2], p[:, 2:3], p[:, 3:4]
-    u = np.clip((logc - x) * hill, -300, 300)
-    e = np.power(10.0, u)
-    s = 1.0 / (1.0 + e)  # fraction of the way from bottom to top
-    ds_du = -LN10 * e * s * s
-    span = top - bottom
-    j = np.empty(x.shape + (4,))
-    j[..., 0] = 1.0 - s
-    j[..., 1] = s
-    j[..., 2] = span * ds_du * hill
-    j[..., 3] = span * ds_du * (logc - x)
-    return j
+    return _four_pl_fjac(x, p, c)[1]
 
 
 def _sigmoid_guess(x: Array, y: Array) -> tuple[Array, Array, Array, Array]:
     y_at_low, y_at_high, xmin, xmax = _nanfirst_last(x, y)
     with np.errstate(all="ignore"):
-        ymin = np.nanmin(y, axis=1)
-        ymax = np.nanmax(y, axis=1)
+        ymin = np.fmin.reduce(y, axis=1)
+        ymax = np.fmax.reduce(y, axis=1)
     decreasing = _safe(y_at_low, 0.0) >= _safe(y_at_high, 0.0)
     top = np.where(decreasing, _safe(y_at_low, 1.0), _safe(y_at_high, 1.0))
     bottom = np.where(decreasing, _safe(y_at_high, 0.0), _safe(y_at_low, 0.0))
@@ -205,6 +220,8 @@ FOUR_PL = Model(
     params=("bottom", "top", "log_ic50", "hill"),
     func=_four_pl,
     jac=_four_pl_jac,
+    fjac=_four_pl_fjac,
+    normal=lambda x, y, sw, p, c: four_pl_normal(x, y, sw, p),
     guess=_four_pl_guess,
     lower=(-_INF, -_INF, -_INF, -10.0),
     upper=(_INF, _INF, _INF, 10.0),
@@ -226,6 +243,17 @@ def _one_site_jac(x: Array, p: Array, c: Consts) -> Array:
     return _four_pl_jac(x, q, c)[..., :3]
 
 
+def _one_site_normal(
+    x: Array, y: Array, sw: Array, p: Array, c: Consts, shift: Array | float = 0.0
+) -> tuple[Array, Array, Array]:
+    q = np.empty((p.shape[0], 4))
+    q[:, :3] = p[:, :3]
+    q[:, 2] += shift
+    q[:, 3] = -1.0
+    ssr, a, g = four_pl_normal(x, y, sw, q)
+    return ssr, a[:, :3, :3], g[:, :3]
+
+
 def _one_site_guess(x: Array, y: Array, c: Consts) -> Array:
     bottom, top, logc, _ = _sigmoid_guess(x, y)
     # Hill -1 is a decreasing curve: top is the response at low x
@@ -240,6 +268,7 @@ ONE_SITE = Model(
     params=("bottom", "top", "log_ic50"),
     func=_one_site,
     jac=_one_site_jac,
+    normal=_one_site_normal,
     guess=_one_site_guess,
     potency="log_ic50",
     equation="Y = Bottom + (Top - Bottom) / (1 + 10^(X - LogIC50))",
@@ -281,6 +310,7 @@ ONE_SITE_KI = Model(
     params=("bottom", "top", "log_ki"),
     func=_one_site_ki,
     jac=_one_site_ki_jac,
+    normal=lambda x, y, sw, p, c: _one_site_normal(x, y, sw, p, c, _ki_shift(c)[:, 0]),
     guess=_one_site_ki_guess,
     constants=("radioligand_M", "kd_M"),
     potency="log_ki",

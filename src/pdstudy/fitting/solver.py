@@ -12,14 +12,18 @@ Every curve ends with a status and a reason; nothing raises for a bad curve.
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import stats
 
 from pdstudy.errors import ModelError
+from pdstudy.fitting._kernels import batched_inv, batched_solve
 from pdstudy.fitting.models import Array, Model, jacobian
 from pdstudy.fitting.result import BatchFit
 
@@ -32,10 +36,12 @@ class SolverOptions:
     """Stopping rules of the Levenberg-Marquardt iteration (MINPACK's meanings)."""
 
     max_iter: int = 200
-    ftol: float = 1e-14  # relative reduction of the SSR, actual and predicted
-    xtol: float = 1e-10  # relative step length
+    ftol: float = 1e-12  # relative reduction of the SSR, actual and predicted
+    xtol: float = 1e-9  # relative step length
     gtol: float = 1e-12  # cosine between residuals and any Jacobian column
     dependency: float = 0.9999  # Prism's threshold for an ambiguous fit
+    chunk: int = 100_000  # curves solved together (bounds the memory of a huge batch)
+    threads: int | None = 1  # worker threads for chunks (compiled kernels are parallel already)
 
 
 # ---------------------------------------------------------------- evaluation
@@ -43,19 +49,23 @@ class SolverOptions:
 
 def _eval_model(
     model: Model, x: Array, p: Array, consts: Mapping[str, Array], jac: bool
-) -> tuple[Array, Array | None, list[str | None]]:
+) -> tuple[Array, Array | None, list[str | None] | None]:
     """Evaluate the model (and Jacobian) on a batch, curve by curve if the batched
-    call raises, returning per-curve error messages instead of raising."""
+    call raises, returning per-curve error messages (``None``: no error at all)
+    instead of raising."""
     n = x.shape[0]
-    errs: list[str | None] = [None] * n
     if model.vectorized:
         try:
             with np.errstate(all="ignore"):
-                f = np.asarray(model.func(x, p, consts), dtype=float)
-                j = jacobian(model, x, p, consts, f) if jac else None
-            return f, j, errs
+                if jac and model.fjac is not None:
+                    f0, j0 = model.fjac(x, p, consts)
+                    return f0, j0, None
+                f1 = np.asarray(model.func(x, p, consts), dtype=float)
+                j1 = jacobian(model, x, p, consts, f1) if jac else None
+            return f1, j1, None
         except Exception:  # noqa: BLE001 - fall back to one curve at a time
             pass
+    errs: list[str | None] = [None] * n
     f = np.full(x.shape, np.nan)
     j = np.full(x.shape + (p.shape[1],), np.nan) if jac else None
     for i in range(n):
@@ -90,20 +100,52 @@ class _Problem:
         self.model, self.x, self.y, self.sw, self.consts = model, x, y, sw, consts
         self.full = full  # (B, P) with fixed values in place
         self.free = free  # (P,) bool
+        self.all_free = bool(free.all())
+        self.plain = bool((sw == 1.0).all())  # unweighted and no missing points
 
     def __call__(
         self, theta: Array, rows: Array, jac: bool = True
-    ) -> tuple[Array, Array | None, list[str | None]]:
-        p = self.full[rows].copy()
-        p[:, self.free] = theta
-        c = {k: v[rows] for k, v in self.consts.items()}
-        f, j, errs = _eval_model(self.model, self.x[rows], p, c, jac)
-        sw = self.sw[rows]
-        r = np.where(sw > 0, (self.y[rows] - f) * sw, 0.0)
-        jj = None
-        if j is not None:
-            jj = np.where(sw[..., None] > 0, j[..., self.free] * sw[..., None], 0.0)
-        return r, jj, errs
+    ) -> tuple[Array, Array | None, list[str | None] | None]:
+        every = rows.size == self.x.shape[0]
+        take = (lambda a: a) if every else (lambda a: a[rows])
+        if self.all_free:
+            p = theta
+        else:
+            p = take(self.full).copy()
+            p[:, self.free] = theta
+        c = {k: take(v) for k, v in self.consts.items()}
+        f, j, errs = _eval_model(self.model, take(self.x), p, c, jac)
+        r = take(self.y) - f
+        if not self.plain:
+            sw = take(self.sw)
+            r *= sw
+            if j is not None:
+                j = j * sw[..., None]
+        if j is not None and not self.all_free:
+            j = j[..., self.free]
+        return r, j, errs
+
+    def normal(
+        self, theta: Array, rows: Array
+    ) -> tuple[Array, Array, Array, list[str | None] | None]:
+        """SSR, J'J and J'r of the free parameters (fused kernel where the model has one)."""
+        if self.model.normal is None or not self.model.vectorized:
+            r, j, errs = self(theta, rows, True)
+            assert j is not None
+            return (*_normal(r, j), errs)
+        every = rows.size == self.x.shape[0]
+        take = (lambda a: a) if every else (lambda a: a[rows])
+        if self.all_free:
+            p = np.ascontiguousarray(theta)
+        else:
+            p = take(self.full).copy()
+            p[:, self.free] = theta
+        c = {k: take(v) for k, v in self.consts.items()}
+        ssr, a, g = self.model.normal(take(self.x), take(self.y), take(self.sw), p, c)
+        if not self.all_free:
+            a = a[:, self.free][:, :, self.free]
+            g = g[:, self.free]
+        return ssr, a, g, None
 
 
 class _SharedProblem:
@@ -136,10 +178,10 @@ class _SharedProblem:
 
     def __call__(
         self, theta: Array, rows: Array, jac: bool = True
-    ) -> tuple[Array, Array | None, list[str | None]]:
+    ) -> tuple[Array, Array | None, list[str | None] | None]:
         p = self.unpack(theta)
         f, j, errs = _eval_model(self.model, self.x, p, self.consts, jac)
-        err = next((e for e in errs if e), None)
+        err = next((e for e in errs if e), None) if errs else None
         r = np.where(self.sw > 0, (self.y - f) * self.sw, 0.0).reshape(1, -1)
         jj = None
         if j is not None:
@@ -155,6 +197,13 @@ class _SharedProblem:
                     jj[0, rows_i, self.n * self.nl :] = j[i][:, self.shared]
         return r, jj, [err]
 
+    def normal(
+        self, theta: Array, rows: Array
+    ) -> tuple[Array, Array, Array, list[str | None] | None]:
+        r, j, errs = self(theta, rows, True)
+        assert j is not None
+        return (*_normal(r, j), errs)
+
 
 # ---------------------------------------------------------------- Levenberg-Marquardt
 
@@ -163,14 +212,33 @@ class _SharedProblem:
 class _LMOut:
     theta: Array
     ssr: Array
-    jac: Array
+    jtj: Array  # J'J of the weighted model Jacobian at the solution, (B, K, K)
     niter: Array
     converged: Array
-    error: list[str | None]
+    error: dict[int, str]  # curve (row of the batch) -> why it failed
+
+
+class Evaluator(Protocol):
+    def normal(
+        self, theta: Array, rows: Array
+    ) -> tuple[Array, Array, Array, list[str | None] | None]: ...
+
+
+def _normal(r: Array, j: Array) -> tuple[Array, Array, Array]:
+    """SSR, J'J and J'r of a batch (inf where they overflow: the step is then rejected)."""
+    with np.errstate(all="ignore"):
+        return _normal_raw(r, j)
+
+
+def _normal_raw(r: Array, j: Array) -> tuple[Array, Array, Array]:
+    ssr = np.einsum("bm,bm->b", r, r)
+    a = np.matmul(j.transpose(0, 2, 1), j)
+    g = np.matmul(j.transpose(0, 2, 1), r[..., None])[..., 0]
+    return ssr, a, g
 
 
 def levenberg_marquardt(
-    problem: Callable[[Array, Array, bool], tuple[Array, Array | None, list[str | None]]],
+    problem: Evaluator,
     theta0: Array,
     lower: Array,
     upper: Array,
@@ -179,73 +247,79 @@ def levenberg_marquardt(
     """Minimise the sum of squared residuals of B independent problems at once.
 
     ``problem(theta, rows, jac)`` returns residuals ``(b, M)``, the Jacobian of the
-    model (not of the residuals) ``(b, M, K)`` and per-row error messages.
-    Bounds are honoured by projection, with parameters held at an active bound
-    removed from the step (a projected Levenberg-Marquardt method). Damping
-    follows Nielsen (1999) with Moré's (1978) scaling by the largest diagonal of
-    J'J seen so far.
+    model (not of the residuals) ``(b, M, K)`` and per-row error messages (or
+    ``None`` when no row raised). Bounds are honoured by projection, with
+    parameters held at an active bound removed from the step (a projected
+    Levenberg-Marquardt method). Damping follows Nielsen (1999) with Moré's
+    (1978) scaling by the largest diagonal of J'J seen so far.
     """
     b, k = theta0.shape
     theta = np.clip(theta0.astype(float), lower, upper)
-    allrows = np.arange(b)
-    r, j, errs = problem(theta, allrows, True)
-    assert j is not None
-    error = list(errs)
-    ssr = np.einsum("bm,bm->b", r, r)
-    bad = ~np.isfinite(ssr) | ~np.isfinite(j).all(axis=(1, 2))
-    for i in np.flatnonzero(bad):
-        error[i] = error[i] or "the model gives non-finite values at the starting parameters"
-    jac = j.copy()
+    ssr, a, g, errs = problem.normal(theta, np.arange(b))
+    error: dict[int, str] = {}
+    if errs is not None:
+        error = {i: e for i, e in enumerate(errs) if e is not None}
+    bad = ~np.isfinite(ssr) | ~np.isfinite(a).all(axis=(1, 2))
+    for i in np.flatnonzero(bad).tolist():
+        error.setdefault(i, "the model gives non-finite values at the starting parameters")
     lam = np.full(b, 1e-3)
     nu = np.full(b, 2.0)
     diag = np.zeros((b, k))
     niter = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
-    active = np.array([e is None for e in error])
+    active = np.ones(b, dtype=bool)
+    active[list(error)] = False
     eye = np.eye(k)
+    lo_b = np.broadcast_to(lower, (b, k))
+    hi_b = np.broadcast_to(upper, (b, k))
 
     for _ in range(options.max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
+        every = idx.size == b
         niter[idx] += 1
-        th, jj, rr = theta[idx], jac[idx], r[idx]
-        a = np.matmul(jj.transpose(0, 2, 1), jj)
-        g = np.einsum("bmk,bm->bk", jj, rr)
-        d_a = np.einsum("bkk->bk", a)
-        diag[idx] = np.maximum(diag[idx], d_a)
-        dscale = np.where(diag[idx] > 0, diag[idx], 1.0)
+        if every:
+            th, aa, gg, ss = theta, a, g, ssr
+            lo, hi = lo_b, hi_b
+        else:
+            th, aa, gg, ss = theta[idx], a[idx], g[idx], ssr[idx]
+            lo, hi = lo_b[idx], hi_b[idx]
+        d_a = np.einsum("bkk->bk", aa)
+        dmax = np.maximum(diag[idx], d_a)
+        diag[idx] = dmax
+        dscale = np.where(dmax > 0, dmax, 1.0)
         # parameters held at a bound the gradient pushes against are frozen this step
-        lo, hi = lower[idx] if lower.ndim == 2 else lower, upper[idx] if upper.ndim == 2 else upper
-        hold = ((th <= lo) & (g < 0)) | ((th >= hi) & (g > 0))
-        gp = np.where(hold, 0.0, g)
+        hold = ((th <= lo) & (gg < 0)) | ((th >= hi) & (gg > 0))
+        any_hold = bool(hold.any())
+        gp = np.where(hold, 0.0, gg) if any_hold else gg
         # gradient test: cosine between the residuals and each Jacobian column
         cnorm = np.sqrt(np.maximum(d_a, 1e-300))
-        rnorm = np.sqrt(np.maximum(ssr[idx], 1e-300))
+        rnorm = np.sqrt(np.maximum(ss, 1e-300))
         gcos = np.max(np.abs(gp) / (cnorm * rnorm[:, None]), axis=1)
-        done_g = (gcos <= options.gtol) | (ssr[idx] <= 1e-300)
-        m = a + lam[idx, None, None] * (dscale[:, :, None] * eye)
-        m = np.where(hold[:, :, None] | hold[:, None, :], 0.0, m) + hold[:, :, None] * eye
-        try:
-            delta = np.linalg.solve(m, gp[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            delta = np.stack(
-                [np.linalg.lstsq(mi, gi, rcond=None)[0] for mi, gi in zip(m, gp, strict=True)]
-            )
+        done_g = (gcos <= options.gtol) | (ss <= 1e-300)
+        m = aa + (lam[idx, None] * dscale)[:, :, None] * eye
+        if any_hold:
+            m = np.where(hold[:, :, None] | hold[:, None, :], 0.0, m) + hold[:, :, None] * eye
+        delta = batched_solve(np.ascontiguousarray(m), np.ascontiguousarray(gp))
+        for ii in np.flatnonzero(~np.isfinite(delta).all(axis=1)).tolist():
+            delta[ii] = np.linalg.lstsq(m[ii], gp[ii], rcond=None)[0]
         delta = np.where(np.isfinite(delta), delta, 0.0)
         tnew = np.clip(th + delta, lo, hi)
         step = tnew - th
-        rn, jn, errn = problem(tnew, idx, True)
-        assert jn is not None
-        ssr_new = np.einsum("bm,bm->b", rn, rn)
-        pred = 2.0 * np.einsum("bk,bk->b", step, g) - np.einsum("bk,bkl,bl->b", step, a, step)
-        actual = ssr[idx] - ssr_new
-        finite = np.isfinite(ssr_new) & np.isfinite(jn).all(axis=(1, 2))
-        raised = np.array([e is not None for e in errn])
-        for ii in np.flatnonzero(raised):
-            error[idx[ii]] = f"{errn[ii]} (at parameters {np.array2string(tnew[ii], precision=4)})"
-            active[idx[ii]] = False
-        finite &= ~raised
+        ssr_new, a_new, g_new, errn = problem.normal(tnew, idx)
+        pred = 2.0 * np.einsum("bk,bk->b", step, gg) - np.einsum("bk,bkl,bl->b", step, aa, step)
+        actual = ss - ssr_new
+        finite = np.isfinite(ssr_new) & np.isfinite(a_new).all(axis=(1, 2))
+        raised = np.zeros(idx.size, dtype=bool)
+        if errn is not None:
+            raised = np.array([e is not None for e in errn])
+            for ii in np.flatnonzero(raised).tolist():
+                error[int(idx[ii])] = (
+                    f"{errn[ii]} (at parameters {np.array2string(tnew[ii], precision=4)})"
+                )
+                active[idx[ii]] = False
+            finite &= ~raised
         with np.errstate(all="ignore"):
             rho = np.clip(np.where(pred > 0, actual / pred, -1.0), -1e6, 1e6)
         accept = finite & (rho > 1e-4)
@@ -254,22 +328,25 @@ def levenberg_marquardt(
         lam[idx] = np.where(accept, lam[idx] * fac, lam[idx] * nu[idx])
         nu[idx] = np.where(accept, 2.0, nu[idx] * 2.0)
         # relative step and reduction tests on accepted steps
-        snorm = np.sqrt(np.einsum("bk,bk->b", step * np.sqrt(dscale), step * np.sqrt(dscale)))
-        tnorm = np.sqrt(np.einsum("bk,bk->b", th * np.sqrt(dscale), th * np.sqrt(dscale)))
+        snorm = np.sqrt(np.einsum("bk,bk,bk->b", step, step, dscale))
+        tnorm = np.sqrt(np.einsum("bk,bk,bk->b", th, th, dscale))
         small_x = snorm <= options.xtol * (tnorm + options.xtol)
-        base = np.maximum(ssr[idx], 1e-300)
+        base = np.maximum(ss, 1e-300)
         small_f = (np.abs(actual) <= options.ftol * base) & (np.abs(pred) <= options.ftol * base)
         stuck = (~accept) & (lam[idx] > 1e16)
-        upd = idx[accept]
-        theta[upd] = tnew[accept]
-        r[upd] = rn[accept]
-        jac[upd] = jn[accept]
-        ssr[upd] = ssr_new[accept]
+        if accept.all() and every:
+            theta, ssr, a, g = tnew, ssr_new, a_new, g_new
+        else:
+            upd = idx[accept]
+            theta[upd] = tnew[accept]
+            ssr[upd] = ssr_new[accept]
+            a[upd] = a_new[accept]
+            g[upd] = g_new[accept]
         done = (done_g | (accept & (small_x | small_f)) | stuck) & ~raised
         converged[idx[done]] = True
         active[idx[done]] = False
 
-    return _LMOut(theta, ssr, jac, niter, converged, error)
+    return _LMOut(theta, ssr, a, niter, converged, error)
 
 
 # ---------------------------------------------------------------- public entry
@@ -284,7 +361,7 @@ def _as_2d(name: str, v: object, n: int | None = None) -> Array:
             f"{name} must be 1-D (one curve) or 2-D (curves x points), got shape {a.shape}"
         )
     if n is not None and a.shape[0] == 1 and n > 1:
-        a = np.repeat(a, n, axis=0)
+        a = np.broadcast_to(a, (n, a.shape[1]))  # a view: one x shared by every curve
     return a
 
 
@@ -369,14 +446,20 @@ def fit_curves(
         raise ModelError(f"{len(labels_t)} labels for {n} curves")
 
     # ---- weights and masks
-    status = np.array(["converged"] * n, dtype=object)
-    reason: list[str] = [""] * n
+    status = np.full(n, "converged", dtype=object)
+    reason: list[str] = ["converged"] * n
     excl = np.zeros((n, mpts), dtype=bool) if exclude is None else np.asarray(exclude, bool)
     if excl.shape != yy.shape:
         raise ModelError(f"exclude has shape {excl.shape}, expected {yy.shape}")
-    present = ~np.isnan(yy) & ~np.isnan(xx)
-    infinite = present & (~np.isfinite(yy) | ~np.isfinite(xx))
-    used = present & ~infinite & ~excl
+    clean = exclude is None and bool(np.isfinite(yy).all()) and bool(np.isfinite(xx).all())
+    if clean:  # the common case: every point present and finite
+        present = np.ones(yy.shape, dtype=bool)
+        infinite = np.zeros(yy.shape, dtype=bool)
+        used = present
+    else:
+        present = ~np.isnan(yy) & ~np.isnan(xx)
+        infinite = present & (~np.isfinite(yy) | ~np.isfinite(xx))
+        used = present & ~infinite & ~excl
     if weights is None:
         w = np.ones_like(yy)
     elif isinstance(weights, str):
@@ -388,8 +471,12 @@ def fit_curves(
         w = _as_2d("weights", weights, n)
         if w.shape != yy.shape:
             raise ModelError(f"weights have shape {w.shape}, expected {yy.shape}")
-    badw = used & (~np.isfinite(w) | (w <= 0))
-    sw = np.where(used & ~badw, np.sqrt(np.where(badw | ~used, 0.0, w)), 0.0)
+    if clean and weights is None:
+        badw = infinite
+        sw = w
+    else:
+        badw = used & (~np.isfinite(w) | (w <= 0))
+        sw = np.where(used & ~badw, np.sqrt(np.where(badw | ~used, 0.0, w)), 0.0)
 
     # ---- starting values, fixed values, bounds
     lower = np.array(model.lower, dtype=float)
@@ -398,8 +485,8 @@ def fit_curves(
         lower[model.index(key)], upper[model.index(key)] = lo, hi
     if np.any(lower > upper):
         raise ModelError("a lower bound is above its upper bound")
-    yg = np.where(used, yy, np.nan)
-    xg = np.where(used, xx, np.nan)
+    yg = yy if clean else np.where(used, yy, np.nan)
+    xg = xx if clean else np.where(used, xx, np.nan)
     start = np.full((n, p), np.nan)
     if model.guess is not None:
         try:
@@ -431,7 +518,13 @@ def fit_curves(
     # ---- per-curve checks before fitting
     npts = used.sum(axis=1)
     n_free_curve = int(local_mask.sum()) + (int(shared_mask.sum()) if not shared else 0)
-    for i in range(n):
+    flagged = (
+        ~present.any(axis=1)
+        | infinite.any(axis=1)
+        | badw.any(axis=1)
+        | ((npts <= n_free_curve) if not shared else np.zeros(n, dtype=bool))
+    )
+    for i in np.flatnonzero(flagged).tolist():
         if not present[i].any():
             status[i], reason[i] = "failed", "no data: every point is missing (NaN)"
         elif infinite[i].any():
@@ -447,22 +540,33 @@ def fit_curves(
             reason[i] = (
                 f"weight at point {k} (x={xx[i, k]:g}, y={yy[i, k]:g}) is not a positive number"
             )
-        elif not shared and npts[i] < n_free_curve:
+        elif npts[i] < n_free_curve:
             status[i] = "failed"
             reason[i] = f"{int(npts[i])} point(s) for {n_free_curve} free parameters"
-        elif not shared and npts[i] == n_free_curve:
+        else:
             status[i] = "failed"
             reason[i] = (
                 f"{int(npts[i])} points for {n_free_curve} free parameters: "
                 "no degrees of freedom left to judge the fit"
             )
-    notes = [""] * n
-    for i in range(n):
-        xi = xx[i][used[i]]
-        if xi.size > 1 and np.any(np.diff(xi) < 0):
-            notes[i] = "x was not sorted (order does not matter to the fit)"
+    # x order does not matter to the fit, but a user may want to know
+    if clean and xx.strides[0] == 0:  # one x shared by every curve
+        unsorted: Array = np.full(n, bool(np.any(np.diff(xx[0]) < 0)))
+    else:
+        running = np.maximum.accumulate(np.where(used, xx, -np.inf), axis=1)
+        prev = np.concatenate([np.full((n, 1), -np.inf), running[:, :-1]], axis=1)
+        unsorted = np.asarray((used & (xx < prev)).any(axis=1))
 
-    ok = np.array([s != "failed" for s in status])
+    ok = status != "failed"
+    # missing points get a harmless x (the curve's mean x) and weight 0
+    if clean:
+        xfit, yfit = xx, yy
+    else:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            xfill = np.nanmean(np.where(used, xx, np.nan), axis=1)
+        xfit = np.where(used, xx, np.where(np.isfinite(xfill), xfill, 0.0)[:, None])
+        yfit = np.where(used, yy, 0.0)
     params = start.copy()
     ssr = np.full(n, np.nan)
     niter = np.zeros(n, dtype=int)
@@ -475,8 +579,8 @@ def fit_curves(
         if idx.size:
             prob = _SharedProblem(
                 model,
-                xx[idx],
-                np.where(used[idx], yy[idx], 0.0),
+                xfit[idx],
+                yfit[idx],
                 sw[idx],
                 {k: v[idx] for k, v in wconst.items()},
                 start[idx],
@@ -500,7 +604,7 @@ def fit_curves(
                 params[idx] = pfit
                 df_g = n_glob - k_glob
                 s2 = out.ssr[0] / df_g
-                gcov, dep = _covariance(out.jac[0:1], s2)
+                gcov, dep = _covariance(out.jtj[0:1], s2)
                 # per-curve covariance over the full parameter vector
                 for ii, i in enumerate(idx.tolist()):
                     sel = np.full(p, -1)
@@ -515,29 +619,36 @@ def fit_curves(
                     ssr[i] = float(np.sum(np.where(used[i], (r_i * sw[i]) ** 2, 0.0)))
                     df_all[i] = df_g
                     niter[i] = out.niter[0]
-                    status[i], reason[i] = _judge(
-                        out.converged[0],
-                        out.error[0],
-                        dep[0],
-                        out.theta[0],
+                    st, rs = _judge_batch(
+                        out.converged,
+                        out.error,
+                        dep,
+                        out.theta,
                         lo_g,
                         hi_g,
                         names_global(names, local_mask, shared_mask, idx.size),
                         opts,
                     )
+                    status[i], reason[i] = st[0], rs.get(0, "converged")
     else:
         idx = np.flatnonzero(ok)
         if idx.size:
-            prob1 = _Problem(
-                model,
-                xx[idx],
-                np.where(used[idx], yy[idx], 0.0),
-                sw[idx],
-                {k: v[idx] for k, v in wconst.items()},
-                start[idx],
-                free,
+            out = _solve_chunked(
+                lambda rows: _Problem(
+                    model,
+                    xfit[rows],
+                    yfit[rows],
+                    sw[rows],
+                    {k: v[rows] for k, v in wconst.items()},
+                    start[rows],
+                    free,
+                ),
+                idx,
+                start[:, free],
+                lower[free],
+                upper[free],
+                opts,
             )
-            out = levenberg_marquardt(prob1, start[idx][:, free], lower[free], upper[free], opts)
             params[np.ix_(idx, free)] = out.theta
             ssr[idx] = out.ssr
             niter[idx] = out.niter
@@ -545,36 +656,33 @@ def fit_curves(
             df_all[idx] = df_i
             with np.errstate(all="ignore"):
                 s2 = out.ssr / np.maximum(df_i, 1)
-            c, dep = _covariance(out.jac, s2)
-            fidx = np.flatnonzero(free)
-            for ii, i in enumerate(idx.tolist()):
-                cc = np.zeros((p, p))
-                cc[np.ix_(fidx, fidx)] = c[ii]
-                cov[i] = cc
-                status[i], reason[i] = _judge(
-                    out.converged[ii],
-                    out.error[ii],
-                    dep[ii],
-                    out.theta[ii],
-                    lower[free],
-                    upper[free],
-                    [names[k] for k in fidx.tolist()],
-                    opts,
-                )
+            c, dep = _covariance(out.jtj, s2)
+            cov[np.ix_(idx, free, free)] = c
+            cov[np.ix_(idx, ~free)] = 0.0
+            cov[np.ix_(idx, free, ~free)] = 0.0
+            st, rs = _judge_batch(
+                out.converged,
+                out.error,
+                dep,
+                out.theta,
+                lower[free],
+                upper[free],
+                [names[k] for k in np.flatnonzero(free).tolist()],
+                opts,
+            )
+            status[idx] = st
+            for ii, msg in rs.items():
+                reason[int(idx[ii])] = msg
 
-    for i in range(n):
-        if notes[i] and status[i] != "failed":
-            reason[i] = f"{reason[i]}; {notes[i]}" if reason[i] else notes[i]
-        if status[i] == "failed":
-            params[i] = np.where(free, np.nan, params[i])
-            ssr[i] = np.nan
-        if status[i] == "converged" and not reason[i]:
-            reason[i] = f"converged in {niter[i]} iterations"
+    failed = status == "failed"
+    params[failed] = np.where(free, np.nan, params[failed])
+    ssr[failed] = np.nan
+    for i in np.flatnonzero(~failed & unsorted).tolist():
+        reason[i] = f"{reason[i]}; x was not sorted (order does not matter to the fit)"
 
     se = np.sqrt(np.clip(np.einsum("npp->np", np.nan_to_num(cov, nan=np.nan)), 0, None))
     se = np.where(free, se, np.nan)
-    with np.errstate(invalid="ignore"):
-        tcrit = stats.t.ppf(0.5 + level / 2.0, np.where(df_all > 0, df_all, np.nan))
+    tcrit = _t_quantile(0.5 + level / 2.0, df_all)
     ci_low = params - tcrit[:, None] * se
     ci_high = params + tcrit[:, None] * se
     return BatchFit(
@@ -604,70 +712,121 @@ def fit_curves(
     )
 
 
+def _t_quantile(q: float, df: Array) -> Array:
+    """Student t quantile for each df (computed once per distinct df)."""
+    out = np.full(df.shape, np.nan)
+    good = np.isfinite(df) & (df > 0)
+    if good.any():
+        uniq, inv = np.unique(df[good], return_inverse=True)
+        out[good] = stats.t.ppf(q, uniq)[inv]
+    return out
+
+
+def _solve_chunked(
+    make: Callable[[Array], Evaluator],
+    idx: Array,
+    start: Array,
+    lower: Array,
+    upper: Array,
+    opts: SolverOptions,
+) -> _LMOut:
+    """Run the solver on cache-sized chunks of the batch, on ``opts.threads`` threads
+    (numpy releases the GIL inside its array operations)."""
+    size = max(1, opts.chunk)
+    chunks = [idx[i : i + size] for i in range(0, idx.size, size)]
+
+    def run(rows: Array) -> _LMOut:
+        return levenberg_marquardt(make(rows), start[rows], lower, upper, opts)
+
+    if len(chunks) == 1:
+        return run(chunks[0])
+    offsets = np.cumsum([0] + [c.size for c in chunks[:-1]]).tolist()
+    workers = max(1, min(opts.threads or (os.cpu_count() or 1), len(chunks)))
+    if workers == 1:
+        outs = [run(c) for c in chunks]
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            outs = list(pool.map(run, chunks))
+    return _LMOut(
+        np.concatenate([o.theta for o in outs]),
+        np.concatenate([o.ssr for o in outs]),
+        np.concatenate([o.jtj for o in outs]),
+        np.concatenate([o.niter for o in outs]),
+        np.concatenate([o.converged for o in outs]),
+        {off + i: e for off, o in zip(offsets, outs, strict=True) for i, e in o.error.items()},
+    )
+
+
 def names_global(names: Sequence[str], local: Array, shared: Array, ncurves: int) -> list[str]:
     loc = [names[k] for k in np.flatnonzero(local).tolist()]
     out = [f"{nm}[{i}]" for i in range(ncurves) for nm in loc]
     return out + [f"{names[k]} (shared)" for k in np.flatnonzero(shared).tolist()]
 
 
-def _covariance(j: Array, s2: Array | float) -> tuple[Array, Array]:
-    """Scaled covariance s2 * (J'J)^-1 and Prism's dependency of each parameter."""
-    a = np.matmul(j.transpose(0, 2, 1), j)
+def _covariance(a: Array, s2: Array | float) -> tuple[Array, Array]:
+    """Scaled covariance ``s2 * (J'J)^-1`` and Prism's dependency of each parameter
+    (``1 - 1/VIF``), from J'J of a batch."""
     k = a.shape[-1]
-    d = np.sqrt(np.einsum("bkk->bk", a))
+    d = np.sqrt(np.clip(np.einsum("bkk->bk", a), 0, None))
+    singular_col = d <= 1e-300
     with np.errstate(all="ignore"):
         an = a / (d[:, :, None] * d[:, None, :])
-    an = np.where(np.isfinite(an), an, 0.0)
-    # a column of zeros (parameter with no effect) is singular by construction
-    singular_col = d <= 1e-300
-    an = an + singular_col[:, :, None] * np.eye(k)
-    try:
-        inv_n = np.linalg.inv(an)
-    except np.linalg.LinAlgError:
-        inv_n = np.stack([np.linalg.pinv(m) for m in an])
+    an = np.where(np.isfinite(an), an, 0.0) + singular_col[:, :, None] * np.eye(k)
+    inv_n = batched_inv(np.ascontiguousarray(an))
+    for i in np.flatnonzero(~np.isfinite(inv_n).all(axis=(1, 2))).tolist():
+        inv_n[i] = np.linalg.pinv(an[i])
     with np.errstate(all="ignore"):
         cov = inv_n / (d[:, :, None] * d[:, None, :]) * np.reshape(s2, (-1, 1, 1))
         diag_inv = np.einsum("bkk->bk", inv_n)
-        dep = np.where(singular_col, 1.0, 1.0 - 1.0 / diag_inv)
-        cond = np.linalg.cond(an)
+        dep = np.where(singular_col | (diag_inv <= 0), 1.0, 1.0 - 1.0 / diag_inv)
     dep = np.where(np.isfinite(dep), dep, 1.0)
-    dep = np.where((cond > 1e15)[:, None] | ~np.isfinite(cond)[:, None], np.maximum(dep, 1.0), dep)
     cov = np.where(np.isfinite(cov), cov, np.nan)
     return cov, dep
 
 
-def _judge(
-    converged: bool,
-    error: str | None,
+def _judge_batch(
+    converged: Array,
+    errors: Mapping[int, str],
     dependency: Array,
     theta: Array,
     lower: Array,
     upper: Array,
     names: Sequence[str],
     opts: SolverOptions,
-) -> tuple[str, str]:
-    if error:
-        return "failed", error
-    if not converged:
-        return "max_iterations", f"did not converge in {opts.max_iter} iterations"
-    amb = [nm for nm, d in zip(names, dependency, strict=True) if d > opts.dependency]
-    if amb:
-        return "ambiguous", (
-            "the data do not determine "
-            + ", ".join(amb)
-            + f" (dependency > {opts.dependency}); constrain or fix it, or collect more data"
-        )
+) -> tuple[Array, dict[int, str]]:
+    """Status and reason of each curve of a finished run (vectorised for the clean case)."""
+    b = theta.shape[0]
+    err = np.zeros(b, dtype=bool)
+    err[list(errors)] = True
+    amb = dependency > opts.dependency
     with np.errstate(invalid="ignore"):
         at_lo = np.isfinite(lower) & (theta <= lower + 1e-9 * np.abs(lower))
         at_hi = np.isfinite(upper) & (theta >= upper - 1e-9 * np.abs(upper))
-    hit = [
-        f"{nm} = {'lower' if lo else 'upper'} bound {t:g}"
-        for nm, lo, hi, t in zip(names, at_lo, at_hi, theta, strict=True)
-        if lo or hi
-    ]
-    if hit:
-        return "at_bound", "parameter at a bound: " + "; ".join(hit)
-    return "converged", ""
+    status = np.full(b, "converged", dtype=object)
+    status[(at_lo | at_hi).any(axis=1)] = "at_bound"
+    status[amb.any(axis=1)] = "ambiguous"
+    status[~converged] = "max_iterations"
+    status[err] = "failed"
+    reasons: dict[int, str] = {}
+    for i in np.flatnonzero(status != "converged").tolist():
+        if status[i] == "failed":
+            reasons[i] = str(errors[i])
+        elif status[i] == "max_iterations":
+            reasons[i] = f"did not converge in {opts.max_iter} iterations"
+        elif status[i] == "ambiguous":
+            which = ", ".join(nm for nm, a in zip(names, amb[i], strict=True) if a)
+            reasons[i] = (
+                f"the data do not determine {which} (dependency > {opts.dependency}); "
+                "constrain or fix it, or collect more data"
+            )
+        else:
+            hit = [
+                f"{nm} = {'lower' if lo else 'upper'} bound {t:g}"
+                for nm, lo, hi, t in zip(names, at_lo[i], at_hi[i], theta[i], strict=True)
+                if lo or hi
+            ]
+            reasons[i] = "parameter at a bound: " + "; ".join(hit)
+    return status, reasons
 
 
 def replicate_weights(x: object, y: object) -> Array:

@@ -1,0 +1,181 @@
+"""Compiled inner loops of the solver (numba): fused residuals + normal equations.
+
+The batched solver only needs, per curve, the weighted sum of squares, J'J and
+J'r. For the sigmoidal models these are accumulated point by point here without
+ever materialising the Jacobian, in parallel over curves. The numpy path in
+``models.py`` computes the same quantities and the tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+LN10 = math.log(10.0)
+
+
+@njit(parallel=True, cache=True)
+def four_pl_normal(
+    x: np.ndarray, y: np.ndarray, sw: np.ndarray, p: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """SSR, J'J (B, 4, 4) and J'r (B, 4) of the four-parameter logistic.
+
+    ``x``, ``y``, ``sw`` are (B, M) (``sw`` = sqrt of the weights, 0 for a
+    missing point); ``p`` is (B, 4): bottom, top, log_ic50, hill.
+    """
+    nb, nm = y.shape
+    ssr = np.empty(nb)
+    a = np.empty((nb, 4, 4))
+    g = np.empty((nb, 4))
+    for b in prange(nb):
+        bottom = p[b, 0]
+        top = p[b, 1]
+        logc = p[b, 2]
+        hill = p[b, 3]
+        span = top - bottom
+        sr = 0.0
+        g0 = g1 = g2 = g3 = 0.0
+        a00 = a01 = a02 = a03 = a11 = a12 = a13 = a22 = a23 = a33 = 0.0
+        for m in range(nm):
+            w = sw[b, m]
+            if w == 0.0:
+                continue
+            d = logc - x[b, m]
+            u = d * hill
+            if u > 300.0:
+                u = 300.0
+            elif u < -300.0:
+                u = -300.0
+            e = math.exp(u * LN10)
+            s = 1.0 / (1.0 + e)
+            r = (y[b, m] - (bottom + span * s)) * w
+            ds = -LN10 * e * s * s * span
+            j0 = (1.0 - s) * w
+            j1 = s * w
+            j2 = ds * hill * w
+            j3 = ds * d * w
+            sr += r * r
+            g0 += j0 * r
+            g1 += j1 * r
+            g2 += j2 * r
+            g3 += j3 * r
+            a00 += j0 * j0
+            a01 += j0 * j1
+            a02 += j0 * j2
+            a03 += j0 * j3
+            a11 += j1 * j1
+            a12 += j1 * j2
+            a13 += j1 * j3
+            a22 += j2 * j2
+            a23 += j2 * j3
+            a33 += j3 * j3
+        ssr[b] = sr
+        g[b, 0] = g0
+        g[b, 1] = g1
+        g[b, 2] = g2
+        g[b, 3] = g3
+        a[b, 0, 0] = a00
+        a[b, 0, 1] = a[b, 1, 0] = a01
+        a[b, 0, 2] = a[b, 2, 0] = a02
+        a[b, 0, 3] = a[b, 3, 0] = a03
+        a[b, 1, 1] = a11
+        a[b, 1, 2] = a[b, 2, 1] = a12
+        a[b, 1, 3] = a[b, 3, 1] = a13
+        a[b, 2, 2] = a22
+        a[b, 2, 3] = a[b, 3, 2] = a23
+        a[b, 3, 3] = a33
+    return ssr, a, g
+
+
+@njit(parallel=True, cache=True)
+def batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Solve ``m[b] @ x[b] = rhs[b]`` for small square systems by Gaussian
+    elimination with partial pivoting; a singular system gives NaN."""
+    nb, k, _ = m.shape
+    out = np.empty((nb, k))
+    for b in prange(nb):
+        a = m[b].copy()
+        v = rhs[b].copy()
+        ok = True
+        for c in range(k):
+            piv = c
+            best = abs(a[c, c])
+            for r in range(c + 1, k):
+                if abs(a[r, c]) > best:
+                    best = abs(a[r, c])
+                    piv = r
+            if best == 0.0 or not math.isfinite(best):
+                ok = False
+                break
+            if piv != c:
+                for q in range(k):
+                    t = a[c, q]
+                    a[c, q] = a[piv, q]
+                    a[piv, q] = t
+                t = v[c]
+                v[c] = v[piv]
+                v[piv] = t
+            for r in range(c + 1, k):
+                f = a[r, c] / a[c, c]
+                if f != 0.0:
+                    for q in range(c, k):
+                        a[r, q] -= f * a[c, q]
+                    v[r] -= f * v[c]
+        if not ok:
+            for q in range(k):
+                out[b, q] = np.nan
+            continue
+        for c in range(k - 1, -1, -1):
+            acc = v[c]
+            for q in range(c + 1, k):
+                acc -= a[c, q] * out[b, q]
+            out[b, c] = acc / a[c, c]
+    return out
+
+
+@njit(parallel=True, cache=True)
+def batched_inv(m: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """Inverse of each small square matrix (Gauss-Jordan, partial pivoting);
+    a singular matrix gives NaN."""
+    nb, k, _ = m.shape
+    out = np.empty((nb, k, k))
+    for b in prange(nb):
+        a = m[b].copy()
+        inv = np.eye(k)
+        ok = True
+        for c in range(k):
+            piv = c
+            best = abs(a[c, c])
+            for r in range(c + 1, k):
+                if abs(a[r, c]) > best:
+                    best = abs(a[r, c])
+                    piv = r
+            if best == 0.0 or not math.isfinite(best):
+                ok = False
+                break
+            if piv != c:
+                for q in range(k):
+                    t = a[c, q]
+                    a[c, q] = a[piv, q]
+                    a[piv, q] = t
+                    t = inv[c, q]
+                    inv[c, q] = inv[piv, q]
+                    inv[piv, q] = t
+            d = a[c, c]
+            for q in range(k):
+                a[c, q] /= d
+                inv[c, q] /= d
+            for r in range(k):
+                if r != c:
+                    f = a[r, c]
+                    if f != 0.0:
+                        for q in range(k):
+                            a[r, q] -= f * a[c, q]
+                            inv[r, q] -= f * inv[c, q]
+        if ok:
+            out[b] = inv
+        else:
+            out[b] = np.nan
+    return out
