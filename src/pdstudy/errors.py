@@ -51,7 +51,9 @@ class ModelError(PdStudyError, ValueError):
 class StudyFileError(PdStudyError):
     """A study file is invalid; ``problems`` holds every (key path, message) found."""
 
-    def __init__(self, problems: list[tuple[str, str]], path: str | PathLike[str] | None = None) -> None:
+    def __init__(
+        self, problems: list[tuple[str, str]], path: str | PathLike[str] | None = None
+    ) -> None:
         self.problems = list(problems)
         lines = "\n".join(f"  {key}: {msg}" for key, msg in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) in the study file:\n{lines}", path)

@@ -78,7 +78,7 @@ def _split_unit(unit: str) -> tuple[float, str] | None:
         for p_den, f_den in _PREFIX.items():
             if not den.startswith(p_den) or len(den) <= len(p_den):
                 continue
-            base = f"{base_num}/{den[len(p_den):]}"
+            base = f"{base_num}/{den[len(p_den) :]}"
             if base in _BASE:
                 return f_num / f_den, base
     return None
@@ -164,7 +164,14 @@ def format_conc(molar: float, digits: int = 3) -> str:
         return "n/a"
     if molar == 0:
         return "0 M"
-    for prefix, factor in (("", 1.0), ("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15)):
+    for prefix, factor in (
+        ("", 1.0),
+        ("m", 1e-3),
+        ("µ", 1e-6),
+        ("n", 1e-9),
+        ("p", 1e-12),
+        ("f", 1e-15),
+    ):
         if abs(molar) >= factor:
             return f"{molar / factor:.{digits}g} {prefix}M"
     return f"{molar:.{digits}g} M"

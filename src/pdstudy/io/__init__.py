@@ -1,0 +1,18 @@
+"""Readers and writers of file formats, returning pdstudy's tidy tables.
+
+Plates (counters and plate readers): :func:`read_plate`, :func:`write_plate`,
+:func:`list_plate_formats`. Plate layouts (wellmap TOML): :func:`read_layout`,
+:func:`write_layout`, :func:`merge_layout`.
+"""
+
+from .layout import merge_layout, read_layout, write_layout
+from .plates import list_plate_formats, read_plate, write_plate
+
+__all__ = [
+    "list_plate_formats",
+    "merge_layout",
+    "read_layout",
+    "read_plate",
+    "write_layout",
+    "write_plate",
+]
