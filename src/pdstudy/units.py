@@ -13,16 +13,16 @@ import re
 
 from pdstudy.errors import UnitError
 
-_PREFIX = {
-    "": 1.0,
-    "k": 1e3,
-    "m": 1e-3,
-    "u": 1e-6,
-    "µ": 1e-6,
-    "μ": 1e-6,
-    "n": 1e-9,
-    "p": 1e-12,
-    "f": 1e-15,
+_PREFIX = {  # power of ten of each SI prefix
+    "": 0,
+    "k": 3,
+    "m": -3,
+    "u": -6,
+    "µ": -6,
+    "μ": -6,
+    "n": -9,
+    "p": -12,
+    "f": -15,
 }
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
@@ -61,10 +61,11 @@ _BASE = {
 _SPECIAL = {"min", "h", "hr", "s", "sec", "%", "M", "/h", "/min", "/s", "1/h", "1/min", "1/s"}
 
 
-def _split_unit(unit: str) -> tuple[float, str] | None:
+def _split_unit(unit: str) -> tuple[int, str] | None:
+    """(power of ten, base unit) of a unit string such as 'nM' or 'ng/mL'."""
     unit = unit.replace("μ", "µ").replace("mcg", "µg")
     if unit in _BASE:
-        return 1.0, unit
+        return 0, unit
     # prefixed numerator, optionally a prefixed denominator (ng/mL, mg/kg, µL/min)
     num, _, den = unit.partition("/")
     for p_num, f_num in _PREFIX.items():
@@ -80,7 +81,7 @@ def _split_unit(unit: str) -> tuple[float, str] | None:
                 continue
             base = f"{base_num}/{den[len(p_den) :]}"
             if base in _BASE:
-                return f_num / f_den, base
+                return f_num - f_den, base
     return None
 
 
@@ -123,7 +124,7 @@ def parse_quantity(text: str | float | int, dimension: str, where: str | None = 
     parsed = _split_unit(unit)
     if parsed is None:
         raise UnitError(f"unknown unit {unit!r} in {text!r}", where=where)
-    factor, base = parsed
+    power, base = parsed
     dim, base_factor = _BASE[base]
     if dim != dimension:
         raise UnitError(
@@ -131,7 +132,9 @@ def parse_quantity(text: str | float | int, dimension: str, where: str | None = 
             f"(e.g. '{example_unit(dimension)}')",
             where=where,
         )
-    out = value * factor * base_factor
+    # dividing by an exact power of ten rounds correctly: 10 µM == 1e-5 exactly
+    scaled = value * 10.0**power if power >= 0 else value / 10.0 ** (-power)
+    out = scaled * base_factor if base_factor != 1.0 else scaled
     if not math.isfinite(out):
         raise UnitError(f"{text!r} is not a finite quantity", where=where)
     return out
@@ -172,6 +175,6 @@ def format_conc(molar: float, digits: int = 3) -> str:
         ("p", 1e-12),
         ("f", 1e-15),
     ):
-        if abs(molar) >= factor:
+        if abs(molar) >= 0.1 * factor:
             return f"{molar / factor:.{digits}g} {prefix}M"
     return f"{molar:.{digits}g} M"
