@@ -380,3 +380,27 @@ def test_summary_and_frames():
     tidy = fit.to_frame()
     assert len(tidy) == 3 * 4 and set(tidy.curve) == {"a", "b", "c"}
     assert "converged 3" in fit.summary()
+
+
+def test_compiled_kernel_matches_the_numpy_jacobian():
+    from pdstudy.fitting import _kernels
+    from pdstudy.fitting.solver import _normal
+
+    rng = np.random.default_rng(24)
+    n = 50
+    true, y = simulate_4pl(rng, n)
+    x = np.broadcast_to(X36, y.shape)
+    sw = rng.uniform(0.5, 2.0, y.shape)
+    sw[:, ::7] = 0.0  # missing points
+    f, j = FOUR_PL.fjac(x, true, {})
+    ssr, a, g = _normal((y - f) * sw, j * sw[..., None])
+    for kernel in (_kernels._normal_ser, _kernels._normal_par):
+        k_ssr, k_a, k_g = kernel(x, y, sw, true)
+        np.testing.assert_allclose(k_ssr, ssr, rtol=1e-10)
+        np.testing.assert_allclose(k_a, a, rtol=1e-9, atol=1e-12 * np.abs(a).max())
+        np.testing.assert_allclose(k_g, g, rtol=1e-9, atol=1e-9 * np.abs(g).max())
+    m = a + np.eye(4) * 1e-3
+    np.testing.assert_allclose(
+        _kernels.batched_solve(m, g), np.linalg.solve(m, g[..., None])[..., 0], rtol=1e-8
+    )
+    np.testing.assert_allclose(_kernels.batched_inv(m), np.linalg.inv(m), rtol=1e-7, atol=1e-12)

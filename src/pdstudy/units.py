@@ -55,6 +55,8 @@ _BASE = {
     "1/min": ("rate", 1.0 / 60.0),
     "1/s": ("rate", 1.0),
     "L/kg": ("specific_volume", 1.0),
+    "M/s": ("concentration_rate", 1.0),
+    "M/min": ("concentration_rate", 1.0 / 60.0),
     "%": ("fraction", 0.01),
 }
 
@@ -97,7 +99,7 @@ def parse_quantity(text: str | float | int, dimension: str, where: str | None = 
         One of ``concentration`` (molar), ``time`` (s), ``volume`` (L),
         ``mass`` (g), ``mass_concentration`` (g/L), ``dose`` (g/g),
         ``specific_activity`` (Ci/mmol), ``flow`` (L/s), ``rate`` (1/s),
-        ``specific_volume`` (L/kg), ``fraction``.
+        ``specific_volume`` (L/kg), ``concentration_rate`` (M/s), ``fraction``.
     where
         The place the string came from (TOML key, column), named in errors.
     """
@@ -152,6 +154,7 @@ def example_unit(dimension: str) -> str:
         "flow": "µL/min",
         "rate": "1/h",
         "specific_volume": "L/kg",
+        "concentration_rate": "nM/s",
         "fraction": "%",
     }.get(dimension, "?")
 

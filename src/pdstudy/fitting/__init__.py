@@ -21,7 +21,7 @@ from pdstudy.fitting.models import (
     user_model,
 )
 from pdstudy.fitting.result import BatchFit
-from pdstudy.fitting.robust import fit_rout, rout_outliers
+from pdstudy.fitting.robust import fit_rout, rout_mask, rout_outliers, row_percentile
 from pdstudy.fitting.solver import SolverOptions, fit_curves, replicate_weights
 from pdstudy.fitting.uncertainty import Derived, cheng_prusoff_shift, ki_from_ic50, profile_ci
 
@@ -48,6 +48,8 @@ __all__ = [
     "ki_from_ic50",
     "profile_ci",
     "replicate_weights",
+    "rout_mask",
     "rout_outliers",
+    "row_percentile",
     "user_model",
 ]

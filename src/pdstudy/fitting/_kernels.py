@@ -16,8 +16,7 @@ from numba import njit, prange
 LN10 = math.log(10.0)
 
 
-@njit(parallel=True, cache=True)
-def four_pl_normal(
+def _four_pl_normal(
     x: np.ndarray, y: np.ndarray, sw: np.ndarray, p: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """SSR, J'J (B, 4, 4) and J'r (B, 4) of the four-parameter logistic.
@@ -89,8 +88,7 @@ def four_pl_normal(
     return ssr, a, g
 
 
-@njit(parallel=True, cache=True)
-def batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Solve ``m[b] @ x[b] = rhs[b]`` for small square systems by Gaussian
     elimination with partial pivoting; a singular system gives NaN."""
     nb, k, _ = m.shape
@@ -135,8 +133,7 @@ def batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:  # pragma: no c
     return out
 
 
-@njit(parallel=True, cache=True)
-def batched_inv(m: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+def _batched_inv(m: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
     """Inverse of each small square matrix (Gauss-Jordan, partial pivoting);
     a singular matrix gives NaN."""
     nb, k, _ = m.shape
@@ -179,3 +176,35 @@ def batched_inv(m: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
         else:
             out[b] = np.nan
     return out
+
+
+# Each kernel is compiled twice: serial for small batches (starting threads costs
+# more than it saves, and a busy machine makes it worse) and parallel over curves.
+PARALLEL_MIN_CURVES = 4096
+
+_normal_ser = njit(cache=True)(_four_pl_normal)
+_normal_par = njit(parallel=True, cache=True)(_four_pl_normal)
+_solve_ser = njit(cache=True)(_batched_solve)
+_solve_par = njit(parallel=True, cache=True)(_batched_solve)
+_inv_ser = njit(cache=True)(_batched_inv)
+_inv_par = njit(parallel=True, cache=True)(_batched_inv)
+
+
+def four_pl_normal(
+    x: np.ndarray, y: np.ndarray, sw: np.ndarray, p: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SSR, J'J and J'r of the four-parameter logistic (see ``_four_pl_normal``)."""
+    kernel = _normal_par if y.shape[0] >= PARALLEL_MIN_CURVES else _normal_ser
+    return kernel(x, y, sw, p)  # type: ignore[no-any-return]
+
+
+def batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve a stack of small linear systems (NaN rows where singular)."""
+    kernel = _solve_par if m.shape[0] >= PARALLEL_MIN_CURVES else _solve_ser
+    return kernel(m, rhs)  # type: ignore[no-any-return]
+
+
+def batched_inv(m: np.ndarray) -> np.ndarray:
+    """Invert a stack of small matrices (NaN where singular)."""
+    kernel = _inv_par if m.shape[0] >= PARALLEL_MIN_CURVES else _inv_ser
+    return kernel(m)  # type: ignore[no-any-return]

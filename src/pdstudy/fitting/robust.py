@@ -26,12 +26,24 @@ from pdstudy.fitting.result import BatchFit
 from pdstudy.fitting.solver import fit_curves
 
 
+def row_percentile(a: Array, q: float) -> Array:
+    """``np.nanpercentile(a, q, axis=1)`` (linear interpolation) without its per-row loop."""
+    srt = np.sort(a, axis=1)  # NaN sort last
+    n = np.sum(~np.isnan(a), axis=1)
+    pos = q / 100.0 * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    frac = pos - lo
+    vlo = np.take_along_axis(srt, lo[:, None], axis=1)[:, 0]
+    vhi = np.take_along_axis(srt, hi[:, None], axis=1)[:, 0]
+    return np.where(n > 0, vlo + frac * (vhi - vlo), np.nan)
+
+
 def _rsdr(res: Array, used: Array, k: int) -> Array:
-    a = np.where(used, np.abs(res), np.nan)
+    """Robust SD of the residuals: 68.27th percentile of |r| times N / (N - K)."""
     n = used.sum(axis=1)
     with np.errstate(all="ignore"):
-        p68 = np.nanpercentile(a, 68.27, axis=1)
-        return p68 * n / np.maximum(n - k, 1)
+        return row_percentile(np.where(used, np.abs(res), np.nan), 68.27) * n / np.maximum(n - k, 1)
 
 
 def rout_outliers(res: Array, used: Array, k: int, q: float = 0.01) -> Array:
@@ -55,6 +67,51 @@ def rout_outliers(res: Array, used: Array, k: int, q: float = 0.01) -> Array:
     return out
 
 
+def rout_mask(
+    model: Model,
+    x: object,
+    y: object,
+    *,
+    q: float = 0.01,
+    weights: object | None = None,
+    robust_iterations: int = 12,
+    **kwargs: Any,
+) -> tuple[Array, BatchFit]:
+    """Outlier mask by ROUT, and the robust fit it was judged on.
+
+    Residuals are scaled by the square root of their weights before the robust
+    fit and the test, so that with weighted data (e.g. counts whose variance
+    grows with the signal) the noisiest points are not taken for outliers. The
+    test uses the robust fit, not the first least-squares fit, which outliers
+    may have spoiled or made fail.
+    """
+    first = fit_curves(model, x, y, weights=weights, **kwargs)
+    k = first.n_free()
+    used = first.used
+    base = np.where(used, first.weights, 1.0)
+    sw = np.sqrt(np.where(used, first.weights, 0.0))
+    consts = _consts(first)
+    p0: Mapping[str, Any] = kwargs.pop("p0", None) or {}
+    cur = first
+    with np.errstate(all="ignore"):
+        res = np.where(used, sw * (first.y - model.func(first.x, cur.params, consts)), np.nan)
+    for _ in range(robust_iterations):
+        s = _rsdr(res, used, k)
+        s = np.where(np.isfinite(s) & (s > 0), s, 1.0)
+        w = base / (1.0 + (np.nan_to_num(res) / s[:, None]) ** 2)
+        start = {
+            nm: np.where(np.isfinite(cur.params[:, j]), cur.params[:, j], 1.0)
+            for j, nm in enumerate(model.params)
+            if cur.free[j]
+        }
+        start.update(p0)
+        cur = fit_curves(model, first.x, y, weights=w, p0=start, **kwargs)
+        with np.errstate(all="ignore"):
+            res = np.where(used, sw * (first.y - model.func(first.x, cur.params, consts)), np.nan)
+    outliers = rout_outliers(res, used, k, q) & cur.ok[:, None]
+    return np.asarray(outliers), cur
+
+
 def fit_rout(
     model: Model,
     x: object,
@@ -66,37 +123,21 @@ def fit_rout(
 ) -> BatchFit:
     """Fit with ROUT: robust fit, remove outliers at false discovery rate ``q``, refit.
 
-    Keyword arguments go to :func:`~pdstudy.fitting.fit_curves` (``fixed``,
-    ``bounds``, ``constants``, ``labels``...). The result's ``excluded`` mask
-    marks the outliers, and each curve's reason lists them.
+    Keyword arguments go to :func:`~pdstudy.fitting.fit_curves` (``weights``,
+    ``fixed``, ``bounds``, ``constants``, ``labels``...). The result's
+    ``excluded`` mask marks the outliers, and each curve's reason lists them.
     """
     weights = kwargs.pop("weights", None)
-    first = fit_curves(model, x, y, weights=weights, **kwargs)
-    k = first.n_free()
-    res = first.residuals()
-    used = first.used
-    base_w = np.where(used, first.weights, 1.0)
-    p0: Mapping[str, Any] = kwargs.pop("p0", None) or {}
-    cur = first
-    for _ in range(robust_iterations):
-        s = _rsdr(res, used, k)
-        s = np.where(np.isfinite(s) & (s > 0), s, 1.0)
-        w = base_w / (1.0 + (np.nan_to_num(res) / s[:, None]) ** 2)
-        start = {
-            nm: np.where(np.isfinite(cur.params[:, j]), cur.params[:, j], 1.0)
-            for j, nm in enumerate(model.params)
-            if cur.free[j]
-        }
-        start.update(p0)
-        cur = fit_curves(model, first.x, y, weights=w, p0=start, **kwargs)
-        res = np.where(used, first.y - model.func(first.x, cur.params, _consts(cur)), np.nan)
-    outliers = rout_outliers(res, used, k, q) & first.ok[:, None]
-    final = fit_curves(model, first.x, y, weights=weights, exclude=outliers, **kwargs)
+    outliers, _ = rout_mask(
+        model, x, y, q=q, weights=weights, robust_iterations=robust_iterations, **kwargs
+    )
+    kwargs.pop("p0", None)
+    final = fit_curves(model, x, y, weights=weights, exclude=outliers, **kwargs)
     reasons = list(final.reason)
     for i in range(final.n_curves):
         idx = np.flatnonzero(outliers[i])
         if idx.size:
-            pts = ", ".join(f"#{j} (x={first.x[i, j]:.4g}, y={first.y[i, j]:.4g})" for j in idx)
+            pts = ", ".join(f"#{j} (x={final.x[i, j]:.4g}, y={final.y[i, j]:.4g})" for j in idx)
             note = f"ROUT (Q={q:g}) excluded {idx.size} outlier(s): {pts}"
             reasons[i] = f"{reasons[i]}; {note}" if reasons[i] else note
     return dataclasses.replace(final, excluded=outliers, reason=tuple(reasons))
@@ -106,4 +147,4 @@ def _consts(fit: BatchFit) -> dict[str, Array]:
     return {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
 
 
-__all__: Sequence[str] = ["fit_rout", "rout_outliers"]
+__all__: Sequence[str] = ["fit_rout", "rout_mask", "rout_outliers", "row_percentile"]

@@ -91,7 +91,9 @@ def profile_ci(
                 is_out = ss > target
                 outside = np.where(is_out, np.minimum(outside, dist), outside)
                 inside = np.where(~is_out, np.maximum(inside, dist), inside)
-                done = np.isfinite(outside) & (outside - inside <= 1e-7 * np.maximum(1.0, outside))
+                # the limit is known to a millionth of a standard error (relative, so
+                # parameters in molar units are as precise as log parameters)
+                done = np.isfinite(outside) & (outside - inside <= 1e-6 * se)
                 done |= ~np.isfinite(outside) & (inside >= maxd * (1 - 1e-12))
                 if done.all():
                     break

@@ -834,3 +834,105 @@ def simulate_protein_plate(
         "seed": seed,
     }
     return frame
+
+
+# ------------------------------------------------------------------ uptake kinetics
+
+
+def simulate_uptake_kinetics(
+    layout: pd.DataFrame,
+    *,
+    km_M: float = UPTAKE.km_M,
+    vmax_pmol_per_mg_per_min: float = UPTAKE.vmax_pmol_per_mg_per_min,
+    protein_mg_per_well: float = UPTAKE.protein_mg_per_well,
+    incubation_s: float = UPTAKE.incubation_s,
+    specific_activity_Ci_per_mmol: float = UPTAKE.specific_activity_Ci_per_mmol,
+    hot_substrate_M: float | None = None,
+    nonspecific_fraction: float = UPTAKE.nonspecific_fraction,
+    efficiency: float = COUNTING.efficiency,
+    background_cpm: float = COUNTING.background_cpm,
+    cv: float = COUNTING.cv,
+    pipetting_cv: float = COUNTING.pipetting_cv,
+    counting_noise: bool = True,
+    count_time_s: float = COUNTING.count_time_s,
+    outliers: float = 0,
+    rng: Rng | None = None,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Simulate a substrate-saturation (Km, Vmax) uptake plate.
+
+    Layout: roles ``total`` (uptake at substrate concentration ``conc_M``),
+    ``nsb`` (nonspecific uptake at ``conc_M``: desipramine or 4 °C) and
+    ``blank``, e.g. :func:`~pdstudy.design.plates.saturation_layout` with the
+    substrate as the "radioligand". In pmol per well over the incubation:
+
+    - specific = ``Vmax * S / (Km + S) * protein * t`` (``nsb`` wells: 0);
+    - nonspecific = ``k_ns * S * protein * t``, linear in S (diffusion and
+      non-transporter uptake), with ``k_ns`` set so that nonspecific uptake is
+      ``nonspecific_fraction`` of total uptake as S -> 0
+      (``k_ns = f / (1 - f) * Vmax / Km``; default 0.66, Michel et al. 1984);
+    - counts: without ``hot_substrate_M`` all substrate is labelled at
+      ``specific_activity_Ci_per_mmol``; with it, wells above that
+      concentration are isotopically diluted with unlabelled substrate, the
+      specific activity falling to ``SA * hot / S``.
+
+    Extra columns ``true_specific_fmol``, ``true_rate_pmol_per_mg_per_min``
+    (specific); truth (Km, Vmax, k_ns...) in ``attrs["truth"]``.
+    """
+    function = "simulate_uptake_kinetics"
+    frame = _prepare(layout, ("total", "nsb", "blank"), function)
+    gen = _rng(rng, seed)
+    role = frame["role"].to_numpy()
+    sub_mask = role != "blank"
+    s = np.where(sub_mask, _concs(frame, sub_mask, function, "substrate concentration"), 0.0)
+    _check_pos(
+        km_M=km_M,
+        vmax_pmol_per_mg_per_min=vmax_pmol_per_mg_per_min,
+        protein_mg_per_well=protein_mg_per_well,
+        incubation_s=incubation_s,
+        specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol,
+    )
+    if hot_substrate_M is not None:
+        _check_pos(hot_substrate_M=hot_substrate_M)
+    if not (0 <= nonspecific_fraction < 1):
+        raise ValueError(f"nonspecific_fraction={nonspecific_fraction!r} must be in [0, 1)")
+    if not (0 < efficiency <= 1):
+        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+    minutes = incubation_s / 60.0
+    rate = vmax_pmol_per_mg_per_min * s / (km_M + s)
+    specific_pmol = np.where(role == "total", rate * protein_mg_per_well * minutes, 0.0)
+    k_ns = nonspecific_fraction / (1.0 - nonspecific_fraction) * vmax_pmol_per_mg_per_min / km_M
+    ns_pmol = np.where(sub_mask, k_ns * s * protein_mg_per_well * minutes, 0.0)
+    sa = np.full(len(frame), float(specific_activity_Ci_per_mmol))
+    if hot_substrate_M is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sa = np.where(s > hot_substrate_M, sa * hot_substrate_M / s, sa)
+    cpm_per_pmol = 1e-12 * sa * 1e3 * DPM_PER_CI * efficiency
+    frame["true_specific_fmol"] = specific_pmol * 1e3
+    frame["true_rate_pmol_per_mg_per_min"] = np.where(role == "total", rate, 0.0)
+    truth: dict[str, Any] = {
+        "assay": "uptake_kinetics",
+        "km_M": km_M,
+        "vmax_pmol_per_mg_per_min": vmax_pmol_per_mg_per_min,
+        "protein_mg_per_well": protein_mg_per_well,
+        "incubation_s": incubation_s,
+        "specific_activity_Ci_per_mmol": specific_activity_Ci_per_mmol,
+        "hot_substrate_M": hot_substrate_M,
+        "nonspecific_per_M_pmol_per_mg_per_min": k_ns,
+        "nonspecific_fraction": nonspecific_fraction,
+        "seed": seed,
+    }
+    return _measure(
+        frame,
+        specific=specific_pmol * cpm_per_pmol,
+        nonspecific=ns_pmol * cpm_per_pmol,
+        background_cpm=background_cpm,
+        efficiency=efficiency,
+        cv=cv,
+        pipetting_cv=pipetting_cv,
+        counting_noise=counting_noise,
+        count_time_s=count_time_s,
+        outliers=outliers,
+        rng=gen,
+        truth=truth,
+    )

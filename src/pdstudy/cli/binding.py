@@ -1,0 +1,618 @@
+"""``pdstudy binding``: design plates, simulate, analyse competition and saturation binding.
+
+Quantities are strings with units (``"0.5 nM"``, ``"80 Ci/mmol"``, ``"200 uL"``,
+``"30 ug"``) parsed here, at the boundary. Exit codes: 0 success, 1 the
+analysis failed (bad file content, nothing to fit), 2 a usage error (bad
+option, unit, missing file).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pdstudy.errors import PdStudyError, UnitError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+err_console = Console(stderr=True)
+
+PLATE_EXT = {
+    "microbeta": ".txt",
+    "topcount": None,  # PLATE.001, PLATE.002, ...
+    "hidex": ".csv",
+    "counter_csv": ".csv",
+    "long_csv": ".csv",
+    "grid_csv": ".csv",
+    "long_xlsx": ".xlsx",
+    "grid_xlsx": ".xlsx",
+}
+
+
+class UsageError(PdStudyError):
+    """A bad option value (exit code 2)."""
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """User errors become one clear line and an exit code, never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except (UnitError, UsageError) as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(2) from err
+    except FileNotFoundError as err:
+        err_console.print(f"[red]error:[/red] {err.filename}: no such file", highlight=False)
+        raise typer.Exit(2) from err
+    except PdStudyError as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(1) from err
+    except ValueError as err:  # option checks of the design and simulation functions
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(2) from err
+
+
+def _q(text: str | None, dimension: str, option: str) -> float | None:
+    """Parse an option's quantity; errors name the option."""
+    if text is None:
+        return None
+    from pdstudy.units import parse_quantity
+
+    return float(parse_quantity(text, dimension, where=f"option {option}"))
+
+
+def _q_req(text: str, dimension: str, option: str) -> float:
+    v = _q(text, dimension, option)
+    assert v is not None
+    if not (math.isfinite(v) and v > 0):
+        raise UsageError(f"{text!r} must be positive", where=f"option {option}")
+    return v
+
+
+def _check_files(paths: list[Path], option: str = "PLATE") -> None:
+    for p in paths:
+        if not Path(p).is_file():
+            raise UsageError("no such file", path=p, where=option)
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_")
+    return s or "curve"
+
+
+def _save(fig: Any, stem: Path) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    out = []
+    fig.tight_layout()
+    for ext in ("svg", "png"):
+        p = stem.with_suffix(f".{ext}")
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        out.append(p)
+    plt.close(fig)
+    return out
+
+
+def _agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def _fmt_conc(v: float) -> str:
+    from pdstudy.units import format_conc
+
+    return format_conc(v) if isinstance(v, float) and math.isfinite(v) else "n.d."
+
+
+def _write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from pdstudy.design import plate_map_html, plot_plate_map
+
+    written = []
+    plates = list(dict.fromkeys(layout["plate"].astype(str))) if "plate" in layout else ["1"]
+    fig, axes = plt.subplots(len(plates), 1, figsize=(9, 5.5 * len(plates)), squeeze=False)
+    for ax, plate in zip(axes[:, 0], plates, strict=True):
+        plot_plate_map(layout, ax=ax, plate=plate, title=f"{title} (plate {plate})")
+    written += _save(fig, out / "plate_map")
+    html = out / "plate_map.html"
+    html.write_text(plate_map_html(layout, title=title), encoding="utf-8")
+    written.append(html)
+    return written
+
+
+# ---------------------------------------------------------------- design
+
+
+@app.command()
+def design(
+    out: Path = typer.Option(..., "--out", help="Folder for the layout, plate map and dilutions."),
+    ki: str | None = typer.Option(None, "--ki", help='Expected Ki, e.g. "0.5 nM".'),
+    ki_range: tuple[str, str] | None = typer.Option(
+        None, "--ki-range", help='Expected Ki range, e.g. --ki-range "0.1 nM" "10 nM".'
+    ),
+    radioligand: str = typer.Option("[3H]nisoxetine", help="Radioligand name."),
+    radioligand_conc: str = typer.Option(..., "--radioligand-conc", help='e.g. "1 nM".'),
+    kd: str = typer.Option(..., "--kd", help='Kd of the radioligand, e.g. "0.8 nM".'),
+    plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
+    replicates: int = typer.Option(3, help="Wells per concentration."),
+    n_conc: int = typer.Option(10, "--n-conc", help="Number of competitor concentrations."),
+    spacing: float = typer.Option(0.5, help="Log10 step between concentrations (0.5 = half-log)."),
+    compound: str = typer.Option("norclomipramine", help="Competitor name."),
+    target: str | None = typer.Option(None, help="Target name carried into the layout (e.g. NET)."),
+    stock: str = typer.Option("10 mM", help="Stock concentration of the competitor."),
+    nsb_compound: str = typer.Option("desipramine", help="Compound defining NSB."),
+    nsb_conc: str = typer.Option("10 uM", "--nsb-conc", help="Its final concentration."),
+) -> None:
+    """Design a competition binding plate: layout (wellmap TOML), plate map, dilution table."""
+    with _errors():
+        if plate not in (96, 384):
+            raise UsageError(f"plate format {plate}: use 96 or 384", where="option --plate")
+        if (ki is None) == (ki_range is None):
+            raise UsageError("give either --ki or --ki-range", where="option --ki")
+        lig = _q_req(radioligand_conc, "concentration", "--radioligand-conc")
+        kd_m = _q_req(kd, "concentration", "--kd")
+        stock_m = _q_req(stock, "concentration", "--stock")
+        nsb_m = _q_req(nsb_conc, "concentration", "--nsb-conc")
+        expected: float | tuple[float, float]
+        if ki_range is not None:
+            lo = _q_req(ki_range[0], "concentration", "--ki-range")
+            hi = _q_req(ki_range[1], "concentration", "--ki-range")
+            if lo >= hi:
+                raise UsageError("the low end must be below the high end", where="--ki-range")
+            expected = (lo, hi)
+        else:
+            assert ki is not None
+            expected = _q_req(ki, "concentration", "--ki")
+        if spacing <= 0:
+            raise UsageError(f"{spacing}: must be > 0", where="option --spacing")
+        _agg()
+        from pdstudy.design import competition_layout, concentration_series, dilution_table
+        from pdstudy.io import write_layout
+
+        concs = [
+            float(c)
+            for c in concentration_series(
+                expected, radioligand_M=lig, kd_M=kd_m, n=n_conc, spacing_log=spacing
+            )
+        ]
+        layout = competition_layout(
+            concs,
+            compound=compound,
+            replicates=replicates,
+            plate_format=plate,
+            nsb_compound=nsb_compound,
+            nsb_conc_M=nsb_m,
+            target=target,
+            radioligand=radioligand,
+            radioligand_M=lig,
+        )
+        layout["kd_M"] = kd_m
+        out.mkdir(parents=True, exist_ok=True)
+        write_layout(layout, out / "layout.toml")
+        _write_plate_map(layout, out, f"{compound} competition binding ({radioligand})")
+        dil = dilution_table(concs, stock_M=stock_m, replicates=replicates, fold=10**spacing)
+        dil.to_csv(out / "dilutions.csv", index=False)
+
+        t = Table(title=f"{compound} vs {radioligand} ({_fmt_conc(lig)}, Kd {_fmt_conc(kd_m)})")
+        t.add_column("item")
+        t.add_column("value")
+        ic50 = (expected if isinstance(expected, float) else math.sqrt(lo * hi)) * (1 + lig / kd_m)
+        t.add_row("expected IC50", _fmt_conc(ic50))
+        t.add_row("concentrations", ", ".join(_fmt_conc(float(c)) for c in concs))
+        t.add_row("wells", f"{len(layout)} on {layout['plate'].nunique()} {plate}-well plate(s)")
+        t.add_row("written", f"{out}/layout.toml, plate_map.svg/.png/.html, dilutions.csv")
+        console.print(t)
+
+
+@app.command("design-saturation")
+def design_saturation(
+    out: Path = typer.Option(..., "--out", help="Folder for the layout and plate map."),
+    kd: str = typer.Option(..., "--kd", help='Expected Kd of the radioligand, e.g. "0.8 nM".'),
+    radioligand: str = typer.Option("[3H]nisoxetine", help="Radioligand name."),
+    n_conc: int = typer.Option(8, "--n-conc", help="Number of radioligand concentrations."),
+    low_fold: float = typer.Option(0.1, help="Lowest concentration as a multiple of Kd."),
+    high_fold: float = typer.Option(10.0, help="Highest concentration as a multiple of Kd."),
+    replicates: int = typer.Option(3, help="Total-binding wells per concentration."),
+    nsb_replicates: int | None = typer.Option(None, help="NSB wells per concentration."),
+    plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
+    target: str | None = typer.Option(None, help="Target name (e.g. NET)."),
+    nsb_compound: str = typer.Option("desipramine", help="Compound defining NSB."),
+    stock: str | None = typer.Option(None, help="Radioligand stock (writes dilutions.csv)."),
+) -> None:
+    """Design a saturation binding plate: radioligand series around Kd, total and NSB wells."""
+    with _errors():
+        if plate not in (96, 384):
+            raise UsageError(f"plate format {plate}: use 96 or 384", where="option --plate")
+        kd_m = _q_req(kd, "concentration", "--kd")
+        _agg()
+        from pdstudy.design import dilution_table, saturation_layout, saturation_series
+        from pdstudy.io import write_layout
+
+        concs = [
+            float(c)
+            for c in saturation_series(kd_m, n=n_conc, low_fold=low_fold, high_fold=high_fold)
+        ]
+        layout = saturation_layout(
+            concs,
+            radioligand=radioligand,
+            replicates=replicates,
+            nsb_replicates=nsb_replicates,
+            plate_format=plate,
+            nsb_compound=nsb_compound,
+            target=target,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        write_layout(layout, out / "layout.toml")
+        _write_plate_map(layout, out, f"{radioligand} saturation binding")
+        written = "layout.toml, plate_map.svg/.png/.html"
+        if stock is not None:
+            stock_m = _q_req(stock, "concentration", "--stock")
+            dilution_table(concs, stock_M=stock_m, replicates=replicates).to_csv(
+                out / "dilutions.csv", index=False
+            )
+            written += ", dilutions.csv"
+        t = Table(title=f"{radioligand} saturation (Kd {_fmt_conc(kd_m)})")
+        t.add_column("item")
+        t.add_column("value")
+        t.add_row("concentrations", ", ".join(_fmt_conc(float(c)) for c in concs))
+        t.add_row("wells", f"{len(layout)} on a {plate}-well plate")
+        t.add_row("written", f"{out}/{written}")
+        console.print(t)
+
+
+# ---------------------------------------------------------------- simulate
+
+
+@app.command()
+def simulate(
+    out: Path = typer.Option(..., "--out", help="Folder for the layout and plate files."),
+    ki: str = typer.Option("0.5 nM", "--ki", help="True Ki of the competitor."),
+    kd: str = typer.Option("0.8 nM", "--kd", help="Kd of the radioligand."),
+    radioligand_conc: str = typer.Option("1 nM", "--radioligand-conc", help="Radioligand conc."),
+    compound: str = typer.Option("norclomipramine", help="Competitor name."),
+    target: str = typer.Option("NET", help="Target name."),
+    assay: str = typer.Option("competition", help="competition or saturation."),
+    format: str = typer.Option("microbeta", "--format", help="Plate file format to write."),
+    seed: int = typer.Option(1, help="Seed of the random draws."),
+    n_plates: int = typer.Option(3, "--n-plates", help="Independent experiments (one per file)."),
+    plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
+    replicates: int = typer.Option(3, help="Wells per concentration."),
+    n_conc: int | None = typer.Option(
+        None, "--n-conc", help="Number of concentrations (default 10; saturation 8)."
+    ),
+    spacing: float = typer.Option(0.5, help="Log10 step between concentrations."),
+    bmax_cpm: float = typer.Option(1500.0, help="Specific window at zero competitor (CPM)."),
+    nsb_fraction: float = typer.Option(0.10, help="NSB as a fraction of total binding."),
+    cv: float = typer.Option(0.05, help="Proportional well-to-well CV."),
+    outliers: int = typer.Option(0, help="Wild wells per plate."),
+    volume: str = typer.Option("250 uL", "--volume", help="Assay volume."),
+    specific_activity: str = typer.Option("80 Ci/mmol", "--specific-activity"),
+) -> None:
+    """Simulate plates with known parameters and write them as instrument files + layout."""
+    with _errors():
+        if format not in PLATE_EXT:
+            raise UsageError(
+                f"unknown format {format!r}; use one of {', '.join(PLATE_EXT)}",
+                where="option --format",
+            )
+        if assay not in ("competition", "saturation"):
+            raise UsageError("use competition or saturation", where="option --assay")
+        if n_plates < 1:
+            raise UsageError("must be >= 1", where="option --n-plates")
+        ki_m = _q_req(ki, "concentration", "--ki")
+        kd_m = _q_req(kd, "concentration", "--kd")
+        lig = _q_req(radioligand_conc, "concentration", "--radioligand-conc")
+        vol_l = _q_req(volume, "volume", "--volume")
+        sa = _q_req(specific_activity, "specific_activity", "--specific-activity")
+        import numpy as np
+
+        from pdstudy.design import (
+            competition_layout,
+            concentration_series,
+            saturation_layout,
+            saturation_series,
+        )
+        from pdstudy.io import write_layout, write_plate
+        from pdstudy.simulate import simulate_competition, simulate_saturation, without_truth
+
+        out.mkdir(parents=True, exist_ok=True)
+        if assay == "competition":
+            concs = [
+                float(c)
+                for c in concentration_series(
+                    ki_m, radioligand_M=lig, kd_M=kd_m, n=n_conc or 10, spacing_log=spacing
+                )
+            ]
+            layout = competition_layout(
+                concs,
+                compound=compound,
+                replicates=replicates,
+                plate_format=plate,
+                target=target,
+                radioligand_M=lig,
+            )
+            layout["kd_M"] = kd_m
+        else:
+            concs = [float(c) for c in saturation_series(kd_m, n=n_conc or 8)]
+            layout = saturation_layout(
+                concs, replicates=replicates, plate_format=plate, target=target
+            )
+        write_layout(layout, out / "layout.toml")
+        rng = np.random.default_rng(seed)
+        files = []
+        truths = []
+        for i in range(1, n_plates + 1):
+            if assay == "competition":
+                sim = simulate_competition(
+                    layout,
+                    ki_M=ki_m,
+                    kd_M=kd_m,
+                    radioligand_M=lig,
+                    bmax_cpm=bmax_cpm,
+                    nsb_fraction=nsb_fraction,
+                    cv=cv,
+                    outliers=outliers,
+                    volume_uL=vol_l * 1e6,
+                    specific_activity_Ci_per_mmol=sa,
+                    rng=rng,
+                )
+            else:
+                sim = simulate_saturation(
+                    layout,
+                    kd_M=kd_m,
+                    cv=cv,
+                    outliers=outliers,
+                    volume_uL=vol_l * 1e6,
+                    specific_activity_Ci_per_mmol=sa,
+                    rng=rng,
+                )
+            truths.append(sim.attrs.get("truth", {}))
+            ext = PLATE_EXT[format] or f".{i:03d}"
+            path = out / (f"plate_{i}{ext}" if PLATE_EXT[format] else f"PLATE{ext}")
+            write_plate(without_truth(sim), path, format)
+            files.append(path)
+        from pdstudy.assays._common import json_safe
+
+        (out / "truth.json").write_text(
+            json.dumps(json_safe({"seed": seed, "plates": truths}), indent=2), encoding="utf-8"
+        )
+        console.print(
+            f"[green]simulated[/green] {n_plates} {assay} plate(s) ({format}) and "
+            f"{out / 'layout.toml'}; truth in {out / 'truth.json'}"
+        )
+        for f in files:
+            console.print(f"  {f}", highlight=False)
+
+
+# ---------------------------------------------------------------- analyse
+
+
+def _read(plates: list[Path], layout: Path, format: str) -> Any:
+    from pdstudy.assays.binding import read_merged
+
+    _check_files(plates)
+    _check_files([layout], "option --layout")
+    return read_merged(plates, layout, format=format)
+
+
+def _set_columns(frame: Any, target: str | None, experiment: str | None) -> Any:
+    if target is not None:
+        if "target" not in frame.columns:
+            frame["target"] = target
+        else:
+            frame["target"] = frame["target"].where(
+                frame["target"].notna() & (frame["target"].astype(str) != ""), target
+            )
+    if experiment is not None:
+        plates = list(dict.fromkeys(frame["plate"].astype(str)))
+        frame["experiment"] = (
+            experiment if len(plates) == 1 else [f"{experiment}-{p}" for p in frame["plate"]]
+        )
+    return frame
+
+
+@app.command()
+def analyze(
+    plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
+    layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
+    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    radioligand_conc: str | None = typer.Option(
+        None, "--radioligand-conc", help='Radioligand conc., e.g. "1 nM" (default: the layout).'
+    ),
+    kd: str | None = typer.Option(None, "--kd", help='Radioligand Kd, e.g. "0.8 nM".'),
+    target: str | None = typer.Option(None, help="Target name where the layout has none."),
+    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
+    specific_activity: str | None = typer.Option(
+        None, "--specific-activity", help='e.g. "80 Ci/mmol" (ligand-depletion check).'
+    ),
+    volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
+    efficiency: float | None = typer.Option(None, help="Counting efficiency (without DPM)."),
+    rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal (Q = 1 %)."),
+    weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+) -> None:
+    """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi."""
+    with _errors():
+        lig = _q(radioligand_conc, "concentration", "--radioligand-conc")
+        kd_m = _q(kd, "concentration", "--kd")
+        sa = _q(specific_activity, "specific_activity", "--specific-activity")
+        vol = _q(volume, "volume", "--volume")
+        for name, v in (("--radioligand-conc", lig), ("--kd", kd_m), ("--volume", vol)):
+            if v is not None and not v > 0:
+                raise UsageError("must be positive", where=f"option {name}")
+        if weighting not in ("auto", "counts", "relative", "none"):
+            raise UsageError(
+                f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
+            )
+        if efficiency is not None and not 0 < efficiency <= 1:
+            raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
+        _agg()
+        from pdstudy.assays.binding import (
+            aggregate_experiments,
+            analyze_competition,
+            plot_competition,
+        )
+
+        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        res = analyze_competition(
+            frame,
+            radioligand_M=lig,
+            kd_M=kd_m,
+            rout=rout,
+            weighting=weighting,
+            specific_activity_Ci_per_mmol=sa,
+            volume_L=vol,
+            efficiency=efficiency,
+        )
+        if not len(res.curves):
+            raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
+        out.mkdir(parents=True, exist_ok=True)
+        res.curves.to_csv(out / "results.csv", index=False)
+        res.write_json(out / "results.json")
+        res.qc.to_csv(out / "qc.csv", index=False)
+        res.points.to_csv(out / "points.csv", index=False)
+        summary = aggregate_experiments(res.curves)
+        summary.to_csv(out / "summary.csv", index=False)
+        figdir = out / "figures"
+        figdir.mkdir(exist_ok=True)
+        import matplotlib.pyplot as plt
+
+        for i, (_, r) in enumerate(res.curves.iterrows()):
+            fig, ax = plt.subplots(figsize=(5.5, 4))
+            plot_competition(res, curve=i, ax=ax)
+            stem = "_".join(
+                _slug(str(r[k])) for k in ("experiment", "compound", "target") if str(r[k])
+            )
+            _save(fig, figdir / f"competition_{stem}")
+        _print_competition(res, summary, out)
+        if (
+            lig is None
+            and "radioligand_M" not in frame.columns
+            or (kd_m is None and "kd_M" not in frame.columns)
+        ):
+            err_console.print(
+                "[yellow]note:[/yellow] Ki not computed: give --radioligand-conc and --kd"
+            )
+
+
+def _print_competition(res: Any, summary: Any, out: Path) -> None:
+    from pdstudy.assays._common import conc_with_ci
+
+    t = Table(title="competition binding")
+    for col in ("experiment", "compound", "target", "Ki (95 % CI)", "pKi", "model", "flags"):
+        t.add_column(col)
+    for _, r in res.curves.iterrows():
+        pki = f"{r['pki']:.2f}" if math.isfinite(r["pki"]) else "n.d."
+        flags = str(r["flags"]).replace(";", ", ")
+        t.add_row(
+            str(r["experiment"]),
+            str(r["compound"]),
+            str(r["target"]),
+            conc_with_ci(r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"]),
+            pki,
+            str(r["model"]).replace("_", " "),
+            flags if r["status"] == "converged" else f"{r['status']}; {flags}",
+        )
+    console.print(t)
+    s = Table(title="mean over experiments")
+    for col in ("compound", "target", "n", "pKi mean ± SEM", "Ki geomean (95 % CI)", "experiments"):
+        s.add_column(col)
+    for _, r in summary.iterrows():
+        sem = f" ± {r['pki_sem']:.2f}" if math.isfinite(r["pki_sem"]) else ""
+        mean = f"{r['pki_mean']:.2f}{sem}" if math.isfinite(r["pki_mean"]) else "n.d."
+        ki = (
+            conc_with_ci(r["ki_geomean_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])
+            if math.isfinite(r["ki_ci_low_M"])
+            else _fmt_conc(r["ki_geomean_M"])
+        )
+        s.add_row(
+            str(r["compound"]),
+            str(r["target"]),
+            str(r["n"]),
+            mean,
+            ki,
+            str(r["experiments"]).replace(";", ", "),
+        )
+    console.print(s)
+    console.print(f"[green]results written to[/green] {out}", highlight=False)
+
+
+@app.command()
+def saturation(
+    plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
+    layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
+    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    specific_activity: str | None = typer.Option(None, "--specific-activity", help='"80 Ci/mmol"'),
+    efficiency: float | None = typer.Option(None, help="Counting efficiency, e.g. 0.45."),
+    protein: str | None = typer.Option(None, "--protein", help='Protein per well, e.g. "30 ug".'),
+    volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
+    free_correction: bool = typer.Option(False, help="Fit free radioligand ([L] - bound)."),
+    target: str | None = typer.Option(None, help="Target name where the layout has none."),
+    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
+    weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+) -> None:
+    """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs."""
+    with _errors():
+        sa = _q(specific_activity, "specific_activity", "--specific-activity")
+        prot_g = _q(protein, "mass", "--protein")
+        vol = _q(volume, "volume", "--volume")
+        if efficiency is not None and not 0 < efficiency <= 1:
+            raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
+        if weighting not in ("auto", "counts", "relative", "none"):
+            raise UsageError(f"{weighting!r}", where="option --weighting")
+        _agg()
+        import matplotlib.pyplot as plt
+
+        from pdstudy.assays._common import conc_with_ci
+        from pdstudy.assays.binding import analyze_saturation, plot_saturation, plot_scatchard
+
+        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        res = analyze_saturation(
+            frame,
+            specific_activity_Ci_per_mmol=sa,
+            efficiency=efficiency,
+            protein_mg_per_well=None if prot_g is None else prot_g * 1e3,
+            volume_L=vol,
+            free_correction=free_correction,
+            weighting=weighting,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        res.params.to_csv(out / "results.csv", index=False)
+        res.write_json(out / "results.json")
+        res.points.to_csv(out / "points.csv", index=False)
+        figdir = out / "figures"
+        figdir.mkdir(exist_ok=True)
+        for exp in dict.fromkeys(res.params["experiment"].astype(str)):
+            for name, fn in (("saturation", plot_saturation), ("scatchard", plot_scatchard)):
+                fig, ax = plt.subplots(figsize=(5.5, 4.2))
+                fn(res, exp, ax=ax)
+                _save(fig, figdir / f"{name}_{_slug(exp)}")
+        t = Table(title="saturation binding")
+        for col in ("experiment", "method", "Kd (95 % CI)", "Bmax (95 % CI)", "status", "flags"):
+            t.add_column(col)
+        for _, r in res.params.iterrows():
+            kd_txt = conc_with_ci(r["kd_M"], r["kd_ci_low_M"], r["kd_ci_high_M"])
+            if math.isfinite(r["bmax_fmol_per_mg"]):
+                bm = (
+                    f"{r['bmax_fmol_per_mg']:.4g} fmol/mg ({r['bmax_ci_low_fmol_per_mg']:.4g}–"
+                    f"{r['bmax_ci_high_fmol_per_mg']:.4g})"
+                )
+            else:
+                bm = f"{r['bmax_cpm']:.4g} CPM"
+            t.add_row(str(r["experiment"]), r["method"], kd_txt, bm, r["status"], str(r["flags"]))
+        console.print(t)
+        console.print(f"[green]results written to[/green] {out}", highlight=False)
