@@ -401,6 +401,8 @@ def test_compiled_kernel_matches_the_numpy_jacobian():
         np.testing.assert_allclose(k_g, g, rtol=1e-9, atol=1e-9 * np.abs(g).max())
     m = a + np.eye(4) * 1e-3
     np.testing.assert_allclose(
-        _kernels.batched_solve(m, g), np.linalg.solve(m, g[..., None])[..., 0], rtol=1e-8
+        _kernels.batched_solve(a, g, np.full(g.shape, 1e-3)),
+        np.linalg.solve(m, g[..., None])[..., 0],
+        rtol=1e-8,
     )
     np.testing.assert_allclose(_kernels.batched_inv(m), np.linalg.inv(m), rtol=1e-7, atol=1e-12)

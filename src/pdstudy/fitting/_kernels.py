@@ -88,14 +88,26 @@ def _four_pl_normal(
     return ssr, a, g
 
 
-def _batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """Solve ``m[b] @ x[b] = rhs[b]`` for small square systems by Gaussian
-    elimination with partial pivoting; a singular system gives NaN."""
+def _batched_solve(
+    m: np.ndarray, rhs: np.ndarray, damp: np.ndarray, hold: np.ndarray
+) -> np.ndarray:  # pragma: no cover - compiled
+    """Solve ``(m[b] + diag(damp[b])) @ x[b] = rhs[b]`` for small square systems by
+    Gaussian elimination with partial pivoting, with the parameters where
+    ``hold[b]`` is true held (their step is 0); a singular system gives NaN."""
     nb, k, _ = m.shape
     out = np.empty((nb, k))
     for b in prange(nb):
         a = m[b].copy()
         v = rhs[b].copy()
+        for c in range(k):
+            a[c, c] += damp[b, c]
+        for c in range(k):
+            if hold[b, c]:
+                for q in range(k):
+                    a[c, q] = 0.0
+                    a[q, c] = 0.0
+                a[c, c] = 1.0
+                v[c] = 0.0
         ok = True
         for c in range(k):
             piv = c
@@ -198,10 +210,22 @@ def four_pl_normal(
     return kernel(x, y, sw, p)  # type: ignore[no-any-return]
 
 
-def batched_solve(m: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """Solve a stack of small linear systems (NaN rows where singular)."""
+def batched_solve(
+    m: np.ndarray,
+    rhs: np.ndarray,
+    damp: np.ndarray | None = None,
+    hold: np.ndarray | None = None,
+) -> np.ndarray:
+    """Solve a stack of small linear systems ``(m + diag(damp)) x = rhs``, with the
+    unknowns marked in ``hold`` fixed at 0 (NaN rows where singular)."""
+    if damp is None:
+        damp = np.zeros(rhs.shape)
+    if hold is None:
+        hold = np.zeros(rhs.shape, dtype=np.bool_)
     kernel = _solve_par if m.shape[0] >= PARALLEL_MIN_CURVES else _solve_ser
-    return kernel(m, rhs)  # type: ignore[no-any-return]
+    return kernel(  # type: ignore[no-any-return]
+        np.ascontiguousarray(m), np.ascontiguousarray(rhs), np.ascontiguousarray(damp), hold
+    )
 
 
 def batched_inv(m: np.ndarray) -> np.ndarray:

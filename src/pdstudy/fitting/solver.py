@@ -269,7 +269,6 @@ def levenberg_marquardt(
     converged = np.zeros(b, dtype=bool)
     active = np.ones(b, dtype=bool)
     active[list(error)] = False
-    eye = np.eye(k)
     lo_b = np.broadcast_to(lower, (b, k))
     hi_b = np.broadcast_to(upper, (b, k))
 
@@ -291,19 +290,18 @@ def levenberg_marquardt(
         dscale = np.where(dmax > 0, dmax, 1.0)
         # parameters held at a bound the gradient pushes against are frozen this step
         hold = ((th <= lo) & (gg < 0)) | ((th >= hi) & (gg > 0))
-        any_hold = bool(hold.any())
-        gp = np.where(hold, 0.0, gg) if any_hold else gg
+        gp = np.where(hold, 0.0, gg)
         # gradient test: cosine between the residuals and each Jacobian column
         cnorm = np.sqrt(np.maximum(d_a, 1e-300))
         rnorm = np.sqrt(np.maximum(ss, 1e-300))
         gcos = np.max(np.abs(gp) / (cnorm * rnorm[:, None]), axis=1)
         done_g = (gcos <= options.gtol) | (ss <= 1e-300)
-        m = aa + (lam[idx, None] * dscale)[:, :, None] * eye
-        if any_hold:
-            m = np.where(hold[:, :, None] | hold[:, None, :], 0.0, m) + hold[:, :, None] * eye
-        delta = batched_solve(np.ascontiguousarray(m), np.ascontiguousarray(gp))
+        damp = lam[idx, None] * dscale
+        delta = batched_solve(aa, gp, damp, hold)
         for ii in np.flatnonzero(~np.isfinite(delta).all(axis=1)).tolist():
-            delta[ii] = np.linalg.lstsq(m[ii], gp[ii], rcond=None)[0]
+            mi = aa[ii] + np.diag(damp[ii])
+            mi = np.where(hold[ii][:, None] | hold[ii][None, :], 0.0, mi) + np.diag(hold[ii] * 1.0)
+            delta[ii] = np.linalg.lstsq(mi, gp[ii], rcond=None)[0]
         delta = np.where(np.isfinite(delta), delta, 0.0)
         tnew = np.clip(th + delta, lo, hi)
         step = tnew - th
