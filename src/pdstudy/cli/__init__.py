@@ -7,17 +7,17 @@ Each sub-command group lives in its own module of this package and defines a
 from __future__ import annotations
 
 import importlib
-import platform
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy import __version__
+from pdstudy._version import DEPENDENCIES, versions
 from pdstudy.errors import PdStudyError
+
+__all__ = ["DEPENDENCIES", "app", "console", "main", "versions"]
 
 app = typer.Typer(
     name="pdstudy",
@@ -28,19 +28,6 @@ app = typer.Typer(
 )
 console = Console()
 
-DEPENDENCIES = (
-    "numpy",
-    "scipy",
-    "pandas",
-    "matplotlib",
-    "numba",
-    "statsmodels",
-    "wellmap",
-    "openpyxl",
-    "typer",
-    "rich",
-    "jinja2",
-)
 
 # sub-command groups: module name -> (command name, help)
 GROUPS = {
@@ -51,18 +38,6 @@ GROUPS = {
     "uptake": ("uptake", "Synaptosomal uptake: design plates, analyse inhibition and kinetics."),
     "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
 }
-
-
-def versions() -> dict[str, str]:
-    """Versions of pdstudy, Python and the main dependencies (for bug reports)."""
-    out = {"pdstudy": __version__, "python": platform.python_version()}
-    for dep in DEPENDENCIES:
-        try:
-            out[dep] = version(dep)
-        except PackageNotFoundError:
-            out[dep] = "not installed"
-    out["platform"] = platform.platform()
-    return out
 
 
 @app.command()
@@ -80,16 +55,27 @@ def info() -> None:
 def demo(
     out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
     seed: int = typer.Option(20261128, help="Seed of the simulated data."),
+    workers: int | None = typer.Option(
+        None, "--workers", "-w", min=1, help="Worker processes (default: min(2, CPUs))."
+    ),
 ) -> None:
-    """Run the embedded example study (simulated norclomipramine data) and say where the output went."""
-    from pdstudy.examples import run_demo
+    """Write the example norclomipramine study (simulated raw files) to OUT/study and run it.
+
+    The report goes to OUT/report.html; OUT/study holds the study file and the raw
+    files in instrument formats, to copy as a template for a real study.
+    """
+    from pdstudy.cli.run import run_with_progress
+    from pdstudy.examples import write_example_study
 
     try:
-        where = run_demo(out, seed=seed, console=console)
+        study = write_example_study(out / "study", seed=seed)
     except PdStudyError as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(1) from err
-    console.print(f"[green]demo written to[/green] {where}")
+    console.print(f"example study written to {study}")
+    code = run_with_progress(study, out, workers, console, command=f"pdstudy demo --out {out}")
+    console.print(f"[green]open[/green] {(out / 'report.html').resolve()}")
+    raise typer.Exit(code)
 
 
 def _register() -> None:

@@ -1,50 +1,331 @@
-"""The embedded example: simulated norclomipramine data, made on demand."""
+"""The embedded example: a simulated norclomipramine study, written as a lab would have it.
+
+:func:`write_example_study` writes a folder with a study file and raw data in
+real instrument formats, simulated from known parameters
+(:mod:`pdstudy.simulate`, defaults and their sources in
+:mod:`pdstudy.simulate.defaults`):
+
+- ``binding/``: [3H]-nisoxetine competition at NET (norclomipramine Ki 0.5 nM,
+  [L] 1 nM, Kd 0.8 nM), three independent experiments exported by a MicroBeta2,
+  a TopCount and a Hidex counter; SERT competition with [3H]-citalopram
+  (Ki 31.6 nM), two experiments as long and grid CSV;
+- ``saturation/``: a [3H]-nisoxetine saturation plate (Kd 0.8 nM, Bmax 2000 fmol/mg);
+- ``uptake/``: two [3H]-norepinephrine uptake-inhibition plates of rat cortical
+  synaptosomes (Ki 0.5 nM, [S] 15 nM, Km 0.3 µM), and a substrate-saturation
+  (kinetics) plate (Km 0.3 µM, Vmax 2 pmol/mg/min, isotope dilution above 20 nM);
+- ``protein/``: a BCA plate measuring the membrane and synaptosome preparations;
+- ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
+  parameters the data were simulated from (what the analysis should recover).
+
+Run it with ``pdstudy run study.toml --out OUT`` (``pdstudy demo`` does both).
+"""
 
 from __future__ import annotations
 
+import json
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+__all__ = ["EXAMPLE_TRUTH", "write_example_study"]
 
-def run_demo(out: Path, seed: int = 20261128, console: Any = None) -> Path:
-    """Simulate a family of competition curves with known parameters, fit them
-    and write the parameter table (CSV) and a figure (SVG, PNG) to ``out``."""
-    import matplotlib
+#: the simulated truth of the example (molar, seconds), also written to TRUTH.json
+EXAMPLE_TRUTH: dict[str, Any] = {
+    "compound": "norclomipramine",
+    "net_ki_M": 0.5e-9,
+    "net_radioligand": "[3H]nisoxetine",
+    "net_radioligand_M": 1e-9,
+    "net_kd_M": 0.8e-9,
+    "sert_ki_M": 31.6e-9,
+    "sert_radioligand": "[3H]citalopram",
+    "sert_radioligand_M": 1e-9,
+    "sert_kd_M": 1e-9,
+    "saturation_kd_M": 0.8e-9,
+    "saturation_bmax_fmol_per_mg": 2000.0,
+    "net_bmax_cpm": 1000.0,
+    "membrane_protein_ug_per_mL": 40.0,
+    "membrane_suspension_uL": 100.0,
+    "uptake_ki_M": 0.5e-9,
+    "uptake_substrate_M": 15e-9,
+    "uptake_km_M": 0.3e-6,
+    "kinetics_km_M": 0.3e-6,
+    "kinetics_vmax_pmol_per_mg_per_min": 2.0,
+    "kinetics_hot_substrate_M": 20e-9,
+    "synaptosome_protein_ug_per_mL": 1000.0,
+    "synaptosome_suspension_uL": 100.0,
+}
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+_STUDY_TOML = """\
+# Example study written by pdstudy.examples.write_example_study (seed {seed}).
+# Every raw file here is simulated; TRUTH.json holds the parameters they came from.
+# Paths are relative to this file. Run:  pdstudy run study.toml --out results
 
-    from pdstudy.fitting import FOUR_PL, fit_curves, profile_ci
+[study]
+name = "Norclomipramine at the noradrenaline transporter (simulated example)"
+compound = "norclomipramine"
+profile = "norclomipramine"          # shipped profile; or a CSV/TOML file
+reference_target = "NET"
+occupancy_threshold = 0.5
+seed = {seed}
+description = "NET and SERT binding, NET saturation, synaptosomal uptake; simulated data"
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    x = np.repeat(np.linspace(-11.5, -6.0, 12), 3)
-    true_log_ic50 = np.log10(np.array([0.5e-9, 2e-9, 10e-9, 50e-9]) * (1 + 1.0 / 0.8))
-    n = true_log_ic50.size
-    truth = np.column_stack([np.zeros(n), np.full(n, 100.0), true_log_ic50, np.full(n, -1.0)])
-    y = FOUR_PL(np.broadcast_to(x, (n, x.size)), truth) + rng.normal(0, 4.0, (n, x.size))
-    labels = [f"Ki {k}" for k in ("0.5 nM", "2 nM", "10 nM", "50 nM")]
-    fit = profile_ci(fit_curves(FOUR_PL, x, y, labels=labels))
-    table = fit.params_frame()
-    table.insert(2, "true_log_ic50", true_log_ic50)
-    table.to_csv(out / "fit_parameters.csv", index=False)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    grid = np.linspace(-12, -5.5, 200)
-    for i, lab in enumerate(labels):
-        yhat, lo, hi = fit.band(grid, i)
-        (line,) = ax.plot(grid, yhat, label=lab)
-        ax.fill_between(grid, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
-        ax.plot(x, y[i], "o", ms=3, color=line.get_color())
-    ax.set_xlabel("log10 [competitor] (M)")
-    ax.set_ylabel("specific binding (% of control)")
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    for ext in ("svg", "png"):
-        fig.savefig(out / f"competition_fits.{ext}", dpi=150)
-    plt.close(fig)
-    if console is not None:
-        console.print(fit.summary())
-    return out
+[study.exposure]
+plasma_conc = "200 ng/mL"            # total plasma norclomipramine (illustrative)
+fu = 0.02                             # 98 % bound (Anafranil label)
+
+[[binding]]
+name = "NET competition"
+target = "NET"
+plates = [
+    "binding/net_exp1_microbeta.txt",
+    "binding/net_exp2_topcount.txt",
+    "binding/net_exp3_hidex.csv",
+]
+layout = "binding/net_layout.toml"
+radioligand = "[3H]nisoxetine"
+radioligand_conc = "1 nM"
+kd = "0.8 nM"                         # Tejani-Butt 1992
+specific_activity = "80 Ci/mmol"
+volume = "200 µL"
+
+[[binding]]
+name = "SERT competition"
+target = "SERT"
+plates = ["binding/sert_exp*.csv"]
+layout = "binding/sert_layout.toml"
+radioligand = "[3H]citalopram"
+radioligand_conc = "1 nM"
+kd = "1 nM"                           # illustrative
+efficiency = 0.45
+
+[[saturation]]
+name = "NET saturation"
+target = "NET"
+plates = ["saturation/net_saturation_microbeta.txt"]
+layout = "saturation/net_saturation_layout.toml"
+radioligand = "[3H]nisoxetine"
+specific_activity = "80 Ci/mmol"
+volume = "200 µL"
+protein_plate = "protein/bca_plate.csv"
+protein_layout = "protein/bca_layout.toml"
+protein_sample = "NET membranes"
+suspension_volume = "100 µL"
+
+[[uptake]]
+name = "NE uptake inhibition"
+target = "NET"
+plates = ["uptake/uptake_exp1_hidex.csv", "uptake/uptake_exp2_microbeta.txt"]
+layout = "uptake/uptake_layout.toml"
+substrate = "[3H]norepinephrine"
+substrate_conc = "15 nM"
+km = "0.3 µM"                         # Coyle & Axelrod 1971
+specific_activity = "40 Ci/mmol"
+incubation = "5 min"
+protein_plate = "protein/bca_plate.csv"
+protein_layout = "protein/bca_layout.toml"
+protein_sample = "synaptosomes"
+suspension_volume = "100 µL"
+
+[[uptake]]
+name = "NE uptake kinetics"
+mode = "kinetics"
+target = "NET"
+plates = ["uptake/kinetics_topcount.txt"]
+layout = "uptake/kinetics_layout.toml"
+substrate = "[3H]norepinephrine"
+hot_substrate_conc = "20 nM"          # higher [S] made with unlabelled NE
+specific_activity = "40 Ci/mmol"
+incubation = "5 min"
+efficiency = 0.45                     # the TopCount file has CPM only
+protein = "100 µg"
+
+[[protein]]
+name = "BCA protein assay"
+plates = ["protein/bca_plate.csv"]
+layout = "protein/bca_layout.toml"
+method = "BCA"
+
+[pk]                                  # illustrative rat PK for the predicted microdialysis
+dose = "5 mg/kg"
+absorption_half_life = "10 min"
+elimination_half_life = "2 h"
+volume = "20 L/kg"
+"""
+
+
+def write_example_study(directory: str | PathLike[str], seed: int = 20261128) -> Path:
+    """Write the example study (study file + simulated raw files) into ``directory``.
+
+    Parameters
+    ----------
+    directory
+        Folder to write (created; files of the same names are replaced).
+    seed
+        Seed of every simulated draw: the same seed gives the same files.
+
+    Returns
+    -------
+    pathlib.Path
+        The study file, ``directory/study.toml``.
+    """
+    from pdstudy.design import (
+        competition_layout,
+        concentration_series,
+        protein_layout,
+        saturation_layout,
+        saturation_series,
+        uptake_layout,
+    )
+    from pdstudy.io import write_layout, write_plate
+    from pdstudy.simulate import (
+        simulate_competition,
+        simulate_protein_plate,
+        simulate_saturation,
+        simulate_uptake,
+        without_truth,
+    )
+    from pdstudy.simulate.plates import simulate_uptake_kinetics
+
+    t = EXAMPLE_TRUTH
+    root = Path(directory)
+    for sub in ("binding", "saturation", "uptake", "protein"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    seeds = np.random.SeedSequence(seed).generate_state(12)
+
+    # NET competition: three independent experiments, three counters
+    net_concs = concentration_series(
+        t["net_ki_M"], radioligand_M=t["net_radioligand_M"], kd_M=t["net_kd_M"], n=12
+    )
+    net = competition_layout(
+        list(net_concs),
+        compound=t["compound"],
+        replicates=3,
+        target="NET",
+        radioligand=t["net_radioligand"],
+        radioligand_M=t["net_radioligand_M"],
+    )
+    write_layout(net, root / "binding" / "net_layout.toml")
+    for k, (fmt, name) in enumerate(
+        (
+            ("microbeta", "net_exp1_microbeta.txt"),
+            ("topcount", "net_exp2_topcount.txt"),
+            ("hidex", "net_exp3_hidex.csv"),
+        )
+    ):
+        # 1000 CPM of specific binding: < 10 % of the radioligand added is bound (no depletion)
+        plate = simulate_competition(
+            net,
+            ki_M=t["net_ki_M"],
+            kd_M=t["net_kd_M"],
+            radioligand_M=t["net_radioligand_M"],
+            bmax_cpm=t["net_bmax_cpm"],
+            seed=int(seeds[k]),
+        )
+        write_plate(without_truth(plate), root / "binding" / name, fmt)
+
+    # SERT competition: two experiments as generic CSV (long and grid), CPM only
+    sert_concs = concentration_series(
+        t["sert_ki_M"], radioligand_M=t["sert_radioligand_M"], kd_M=t["sert_kd_M"], n=10
+    )
+    sert = competition_layout(
+        list(sert_concs),
+        compound=t["compound"],
+        replicates=3,
+        target="SERT",
+        radioligand=t["sert_radioligand"],
+        radioligand_M=t["sert_radioligand_M"],
+    )
+    write_layout(sert, root / "binding" / "sert_layout.toml")
+    for k, fmt in enumerate(("long_csv", "grid_csv")):
+        plate = simulate_competition(
+            sert,
+            ki_M=t["sert_ki_M"],
+            kd_M=t["sert_kd_M"],
+            radioligand_M=t["sert_radioligand_M"],
+            bmax_cpm=t["net_bmax_cpm"],
+            seed=int(seeds[3 + k]),
+        )
+        write_plate(without_truth(plate), root / "binding" / f"sert_exp{k + 1}.csv", fmt)
+
+    # BCA protein plate: the membrane and synaptosome preparations
+    samples = {
+        "NET membranes": t["membrane_protein_ug_per_mL"],
+        "synaptosomes": t["synaptosome_protein_ug_per_mL"],
+    }
+    bca = protein_layout(list(samples))
+    write_layout(bca, root / "protein" / "bca_layout.toml")
+    plate = simulate_protein_plate(bca, samples_ug_per_mL=samples, seed=int(seeds[5]))
+    write_plate(without_truth(plate), root / "protein" / "bca_plate.csv", "grid_csv")
+
+    # NET saturation
+    sat_concs = saturation_series(t["saturation_kd_M"], n=8, low_fold=0.1, high_fold=12.0)
+    sat = saturation_layout(
+        list(sat_concs), radioligand=t["net_radioligand"], replicates=3, target="NET"
+    )
+    write_layout(sat, root / "saturation" / "net_saturation_layout.toml")
+    # 4 µg membrane protein per well: the receptor (8 fmol in 200 µL, 0.04 nM) stays well
+    # below Kd, so < 10 % of the radioligand is bound even at the lowest concentration
+    membrane_mg_per_well = t["membrane_protein_ug_per_mL"] * t["membrane_suspension_uL"] * 1e-6
+    plate = simulate_saturation(
+        sat,
+        kd_M=t["saturation_kd_M"],
+        bmax_fmol_per_mg=t["saturation_bmax_fmol_per_mg"],
+        protein_mg_per_well=membrane_mg_per_well,
+        seed=int(seeds[6]),
+    )
+    write_plate(
+        without_truth(plate), root / "saturation" / "net_saturation_microbeta.txt", "microbeta"
+    )
+
+    # synaptosomal uptake: two experiments
+    up_concs = concentration_series(
+        t["uptake_ki_M"], radioligand_M=t["uptake_substrate_M"], kd_M=t["uptake_km_M"], n=10
+    )
+    up = uptake_layout(
+        list(up_concs),
+        compound=t["compound"],
+        replicates=3,
+        target="NET",
+        substrate_M=t["uptake_substrate_M"],
+    )
+    write_layout(up, root / "uptake" / "uptake_layout.toml")
+    synaptosome_mg_per_well = (
+        t["synaptosome_protein_ug_per_mL"] * t["synaptosome_suspension_uL"] * 1e-6
+    )
+    for k, (fmt, name) in enumerate(
+        (("hidex", "uptake_exp1_hidex.csv"), ("microbeta", "uptake_exp2_microbeta.txt"))
+    ):
+        plate = simulate_uptake(
+            up,
+            ki_M=t["uptake_ki_M"],
+            substrate_M=t["uptake_substrate_M"],
+            km_M=t["uptake_km_M"],
+            protein_mg_per_well=synaptosome_mg_per_well,
+            seed=int(seeds[7 + k]),
+        )
+        write_plate(without_truth(plate), root / "uptake" / name, fmt)
+
+    # uptake kinetics: [S] from Km/10 to 10 Km, isotope dilution above 20 nM
+    kin_concs = saturation_series(t["kinetics_km_M"], n=8, low_fold=0.1, high_fold=10.0)
+    kin = saturation_layout(
+        list(kin_concs), radioligand="[3H]norepinephrine", replicates=3, target="NET"
+    )
+    write_layout(kin, root / "uptake" / "kinetics_layout.toml")
+    plate = simulate_uptake_kinetics(
+        kin,
+        km_M=t["kinetics_km_M"],
+        vmax_pmol_per_mg_per_min=t["kinetics_vmax_pmol_per_mg_per_min"],
+        protein_mg_per_well=synaptosome_mg_per_well,
+        hot_substrate_M=t["kinetics_hot_substrate_M"],
+        seed=int(seeds[10]),
+    )
+    write_plate(without_truth(plate), root / "uptake" / "kinetics_topcount.txt", "topcount")
+
+    (root / "TRUTH.json").write_text(
+        json.dumps({"seed": seed, **t}, indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    study = root / "study.toml"
+    study.write_text(_STUDY_TOML.format(seed=seed), encoding="utf-8")
+    return study

@@ -1,0 +1,180 @@
+"""``pdstudy profile COMPOUND``: Ki table, selectivity, occupancy at an exposure, liabilities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pdstudy.errors import PdStudyError
+
+__all__ = ["profile_at", "register"]
+
+_PROFILE_SUFFIXES = (".csv", ".toml")
+
+
+def _load(compound: str) -> pd.DataFrame:
+    from pdstudy.data import load_profile
+    from pdstudy.io.profiles import read_profile
+
+    if compound.lower().endswith(_PROFILE_SUFFIXES) or "/" in compound or "\\" in compound:
+        return read_profile(Path(compound))
+    return load_profile(compound)
+
+
+def profile_at(
+    compound: str,
+    *,
+    conc: str | None = None,
+    fu: str | None = None,
+    free: str | None = None,
+    mw: float | None = None,
+) -> tuple[pd.DataFrame, float, str]:
+    """The profile of ``compound`` and the free concentration of the options.
+
+    Returns ``(profile frame, free concentration (M), how it was obtained)``.
+
+    Raises
+    ------
+    ValueError, PdStudyError
+        Missing or contradictory options, bad units, an unknown compound.
+    """
+    from pdstudy.pharmacology import free_from_total, molecular_weight
+    from pdstudy.units import format_conc, parse_quantity
+
+    frame = _load(compound)
+    if (conc is None) == (free is None):
+        raise ValueError(
+            'give --conc "200 ng/mL" with --fu 0.02 (total plasma), or --free "0.3 nM"'
+        )
+    if free is not None:
+        if fu is not None:
+            raise ValueError("--fu applies to --conc only; --free is already unbound")
+        cu = parse_quantity(free, "concentration", where="--free")
+        return frame, cu, f"free concentration {format_conc(cu)} (given)"
+    if fu is None:
+        raise ValueError(
+            "--conc is a total concentration: give the unbound fraction --fu (e.g. 0.02)"
+        )
+    f = parse_quantity(fu, "fraction", where="--fu")
+    if not 0 < f <= 1:
+        raise ValueError(f"--fu {fu!r} must be a fraction in (0, 1]")
+    assert conc is not None
+    try:
+        total_g_per_L = parse_quantity(conc, "mass_concentration", where="--conc")
+    except PdStudyError:
+        total_M = parse_quantity(conc, "concentration", where="--conc")
+        return frame, total_M * f, f"total {conc} x fu {f:g}"
+    weight = mw if mw is not None else molecular_weight(frame)
+    cu = float(free_from_total(total_g_per_L, weight, f))
+    return frame, cu, f"total {conc} x fu {f:g} / MW {weight:g} g/mol"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``profile`` command to the main app."""
+
+    @app.command("profile")
+    def profile(
+        compound: str = typer.Argument(
+            ...,
+            help="A shipped profile (e.g. norclomipramine, clomipramine) or a profile CSV/TOML.",
+        ),
+        conc: str | None = typer.Option(
+            None, "--conc", help='Total plasma concentration, e.g. "200 ng/mL" or "650 nM".'
+        ),
+        fu: str | None = typer.Option(None, "--fu", help='Unbound fraction, e.g. 0.02 or "2 %".'),
+        free: str | None = typer.Option(
+            None, "--free", help='Unbound concentration at the targets, e.g. "0.3 nM".'
+        ),
+        mw: float | None = typer.Option(
+            None, "--mw", help="Molecular weight (g/mol); default: the profile's."
+        ),
+        reference: str = typer.Option(
+            "NET", "--reference", help="Target of the selectivity ratios."
+        ),
+        threshold: float = typer.Option(
+            0.5,
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Occupancy above which a target enters the liability table.",
+        ),
+        out: Path | None = typer.Option(
+            None, "--out", help="Folder for profile.csv, liabilities.csv and the occupancy figure."
+        ),
+    ) -> None:
+        """Print the Ki table, selectivity, occupancy per target and the liability table."""
+        from pdstudy.pharmacology import compute_profile, liability_table, plot_occupancy
+        from pdstudy.report.format import format_value
+        from pdstudy.units import format_conc
+
+        console = Console()
+        try:
+            frame, cu, how = profile_at(compound, conc=conc, fu=fu, free=free, mw=mw)
+            result = compute_profile(frame, cu, reference_target=reference)
+        except (PdStudyError, ValueError) as err:
+            console.print(f"[red]error:[/red] {escape(str(err))}")
+            raise typer.Exit(2) from err
+        liab = liability_table(result, threshold)
+        name = result.compound or compound
+        console.print(
+            f"[bold]{escape(name)}[/bold]: Cu = {format_conc(cu)} unbound ({escape(how)})"
+        )
+        table = Table(
+            title=f"Ki, selectivity (Ki / Ki {escape(result.reference_target or '')}) "
+            "and occupancy Cu / (Cu + Ki)"
+        )
+        for col in ("target", "Ki", "pKi", "selectivity", "occupancy", "status", "source"):
+            table.add_column(col, overflow="fold")
+        for rec in result.to_frame().to_dict("records"):
+            table.add_row(
+                escape(str(rec["target"])),
+                format_value("ki_M", rec["ki_M"]),
+                format_value("pki", rec["pki"]),
+                format_value("selectivity", rec["selectivity"]),
+                format_value("occupancy", rec["occupancy"]),
+                escape(rec["status"]),
+                escape(rec["source"]),
+            )
+        console.print(table)
+        if len(liab):
+            lt = Table(title=f"Liabilities: targets occupied above {100 * threshold:.0f} %")
+            for col in ("target", "occupancy", "category", "expected effects", "Ki status"):
+                lt.add_column(col, overflow="fold")
+            for rec in liab.to_dict("records"):
+                lt.add_row(
+                    escape(rec["target"]),
+                    format_value("occupancy", rec["occupancy"]),
+                    escape(rec["category"]),
+                    escape(rec["effects"]),
+                    escape(rec["status"]),
+                )
+            console.print(lt)
+        else:
+            console.print(f"No target is occupied above {100 * threshold:.0f} % at this exposure.")
+        unverified = [
+            t for t, s in zip(result.targets, result.status, strict=True) if s == "vendor-reported"
+        ]
+        if unverified:
+            console.print(
+                f"[yellow]note:[/yellow] Ki of {escape(', '.join(unverified))} vendor-reported, "
+                "no primary source (unverified)."
+            )
+        if out is not None:
+            from pdstudy.report.figures import new_figure, save_figure
+
+            out.mkdir(parents=True, exist_ok=True)
+            result.to_frame().to_csv(out / "profile.csv", index=False)
+            liab.to_csv(out / "liabilities.csv", index=False)
+            fig, (ax,) = new_figure(7.2, 4.6)
+            plot_occupancy(result, ax=ax)
+            paths = save_figure(fig, out, "occupancy")
+            console.print(
+                f"written: {escape(str(out / 'profile.csv'))}, "
+                f"{escape(str(out / 'liabilities.csv'))}, "
+                + ", ".join(escape(str(p)) for p in paths)
+            )

@@ -1,0 +1,144 @@
+"""``pdstudy run STUDY.toml --out DIR``: run a study file and write its report."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from pdstudy.errors import PdStudyError, StudyFileError
+
+if TYPE_CHECKING:
+    from pdstudy.study import SectionOutcome
+
+__all__ = ["print_problems", "register", "run_with_progress"]
+
+_STATUS_STYLE = {"ok": "green", "flagged": "yellow", "failed": "red", "skipped": "dim"}
+
+
+def print_problems(err: StudyFileError, console: Console) -> None:
+    """Print every problem of an invalid study file, one per line with its key path."""
+    console.print(
+        f"[red]invalid study file[/red] {escape(str(err.path or ''))}: "
+        f"{len(err.problems)} problem(s)"
+    )
+    for key, message in err.problems:
+        console.print(f"  [bold]{escape(key)}[/bold]: {escape(message)}")
+
+
+def run_with_progress(
+    study: Path, out: Path, workers: int | None, console: Console, command: str | None = None
+) -> int:
+    """Validate and run ``study`` with a progress bar; print a summary; return the exit code.
+
+    0: every section analysed; 1: some section failed (the others are in the
+    report); 2: the study file is invalid (every problem printed, nothing run).
+    """
+    from pdstudy.study import load_study, run_study
+
+    try:
+        spec = load_study(study)
+    except StudyFileError as err:
+        print_problems(err, console)
+        return 2
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(f"analysing {len(spec.sections)} section(s)", total=None)
+
+        def on_start(labels: Sequence[str]) -> None:
+            progress.update(task, total=len(labels) + 1)
+
+        def on_done(o: SectionOutcome) -> None:
+            style = _STATUS_STYLE.get(o.section.status, "")
+            progress.console.print(
+                f"  {escape(o.key)} {escape(o.name)}: [{style}]{o.section.status}[/{style}]"
+            )
+            progress.advance(task)
+
+        try:
+            result = run_study(
+                spec,
+                out,
+                workers=workers,
+                on_start=on_start,
+                on_done=on_done,
+                command=command or " ".join(["pdstudy", *sys.argv[1:]]),
+            )
+        except PdStudyError as err:
+            console.print(f"[red]error:[/red] {escape(str(err))}")
+            return 1
+        progress.update(
+            task,
+            description="report written",
+            completed=len(spec.sections) + 1,
+            total=len(spec.sections) + 1,
+        )
+    table = Table(title=escape(spec.name), show_header=True)
+    for col in ("section", "name", "status", "time (s)", "error"):
+        table.add_column(col)
+    for o in result.outcomes:
+        style = _STATUS_STYLE.get(o.section.status, "")
+        table.add_row(
+            escape(o.key),
+            escape(o.name),
+            f"[{style}]{o.section.status}[/{style}]",
+            f"{o.elapsed_s:.1f}",
+            escape(o.section.error or ""),
+        )
+    console.print(table)
+    if result.exit_code:
+        console.print(
+            f"[red]{len(result.failed) or 'some'} analysis(es) failed[/red]; "
+            "the report shows the others and the errors."
+        )
+    console.print(f"report: {escape(str(result.report_path))}")
+    console.print(
+        f"results: {escape(str(result.out_dir / 'results'))}  "
+        f"provenance: {escape(str(result.provenance_path))}"
+    )
+    console.print(f"done in {result.elapsed_s:.1f} s")
+    return result.exit_code
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` command to the main app."""
+
+    @app.command("run")
+    def run(
+        study: Path = typer.Argument(..., help="The study file (TOML)."),
+        out: Path = typer.Option(..., "--out", "-o", help="Output folder (created)."),
+        workers: int | None = typer.Option(
+            None,
+            "--workers",
+            "-w",
+            min=1,
+            help="Worker processes for the assay sections (default: min(2, CPUs); 1 = inline).",
+        ),
+    ) -> None:
+        """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
+
+        Exit code 0: all analysed; 1: some assay failed (reported); 2: invalid study file.
+        """
+        console = Console()
+        code = run_with_progress(study, out, workers, console)
+        raise typer.Exit(code)

@@ -1,0 +1,576 @@
+"""The study's pharmacology: exposure -> occupancy, measured vs literature Ki, synapse model, headline.
+
+Runs in the main process after the assay sections, because it uses their
+results (the measured NET Ki drives the synapse model when there is one).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.report.model import Headline, Section, Table
+from pdstudy.study.handlers._common import write_results_plain
+from pdstudy.study.model import RunContext, SectionOutcome, StudySpec
+from pdstudy.units import format_conc
+
+__all__ = [
+    "PENDING",
+    "PharmacologyOutcome",
+    "ProfilePart",
+    "analyse_pharmacology",
+    "analyse_profile",
+    "exposure_free_conc",
+    "measured_ki",
+    "pk_params",
+    "synapse_params",
+]
+
+#: in vivo read-outs of the protocols that this version does not analyse yet
+PENDING = (
+    (
+        "Microdialysis (in vivo NE)",
+        "not analysed by this version of pdstudy. The synapse model's predicted NE time course "
+        "at the study's dose is in the synapse-model section; measured dialysate NE will be "
+        "shown here, against that prediction, once microdialysis sections can be declared.",
+    ),
+    (
+        "Forced swim test / tail suspension test",
+        "not analysed by this version of pdstudy. Immobility (FST: last 4 of 6 min; TST: 6 min) "
+        "with group statistics will appear here once those sections can be declared.",
+    ),
+)
+
+_SYNAPSE_KEYS = {
+    "km": ("km_M", "Km of NE uptake by NET", "M"),
+    "vmax": ("vmax_M_per_s", "maximal NET uptake rate", "M/s"),
+    "k_diff": ("k_diff_per_s", "clearance not by NET", "1/s"),
+    "basal": ("basal_M", "drug-free extracellular NE", "M"),
+    "ec50": ("ec50_M", "NE for half-maximal alpha2 feedback", "M"),
+    "hill_n": ("hill_n", "Hill coefficient of the alpha2 feedback", ""),
+    "feedback": ("feedback", "alpha2-autoreceptor feedback", ""),
+}
+_SYNAPSE_SOURCES = {
+    "km_M": "Coyle & Axelrod 1971 J Neurochem (rat brain; verified)",
+    "vmax_M_per_s": "illustrative",
+    "k_diff_per_s": "illustrative",
+    "basal_M": "rat PFC dialysate ~0.3-1 nM (approximate)",
+    "ec50_M": "illustrative",
+    "hill_n": "illustrative",
+    "feedback": "model choice (in vivo rises of 2-4x need it)",
+}
+_PK_SOURCES = {
+    "dose_g_per_kg": "PKParams default (illustrative)",
+    "ka_per_s": "illustrative (i.p. absorption half-life 10 min)",
+    "ke_per_s": "illustrative (elimination half-life 2 h)",
+    "v_L_per_kg": "illustrative",
+    "fu": "Anafranil label: DCMI 97-99 % bound (fu ~0.02)",
+    "brain_plasma_ratio": "free-drug hypothesis (Kp,uu = 1)",
+    "mw_g_per_mol": "free base",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class PharmacologyOutcome:
+    """Headline, the profile and synapse sections, methods and parameters of the pharmacology."""
+
+    headline: Headline
+    sections: tuple[Section, ...]
+    methods: tuple[str, ...]
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    ok: bool = True
+
+
+def exposure_free_conc(spec: StudySpec) -> tuple[float, str, dict[str, Any]]:
+    """Free concentration at the targets from ``[study.exposure]``: ``(molar, text, parameters)``."""
+    from pdstudy.pharmacology import free_from_total, molecular_weight
+
+    exp = spec.study.get("exposure") or {}
+    if exp.get("free_conc") is not None:
+        cu = float(exp["free_conc"])
+        return cu, "free concentration given in the study file", {"free_conc_M": cu}
+    value, dim = exp["plasma_conc"]
+    fu = float(exp["fu"])
+    kp = float(exp.get("brain_plasma_ratio") or 1.0)
+    if dim == "mass_concentration":
+        assert spec.profile is not None
+        mw = exp.get("mw_g_per_mol") or molecular_weight(spec.profile)
+        cu = float(free_from_total(value, float(mw), fu)) * kp
+        text = f"total plasma {value * 1e6:g} ng/mL x fu {fu:g} / MW {float(mw):g} g/mol" + (
+            f" x Kp,uu {kp:g}" if kp != 1 else ""
+        )
+        params = {
+            "plasma_conc_g_per_L": value,
+            "fu": fu,
+            "mw_g_per_mol": float(mw),
+            "brain_plasma_ratio": kp,
+            "free_conc_M": cu,
+        }
+    else:
+        cu = value * fu * kp
+        text = f"total plasma {format_conc(value)} x fu {fu:g}" + (
+            f" x Kp,uu {kp:g}" if kp != 1 else ""
+        )
+        params = {"plasma_conc_M": value, "fu": fu, "brain_plasma_ratio": kp, "free_conc_M": cu}
+    return cu, text, params
+
+
+def measured_ki(outcomes: Sequence[SectionOutcome], compound: str) -> pd.DataFrame:
+    """Ki measured for ``compound`` by the binding sections, one row per target.
+
+    Independent experiments (curves) of all binding sections are pooled per
+    target: geometric-mean Ki with its t-based 95 % CI (a single experiment
+    keeps its own fitted CI). Columns: ``target, ki_M, ki_ci_low_M,
+    ki_ci_high_M, n, pki_mean, pki_sem, sections``.
+    """
+    columns = [
+        "target",
+        "ki_M",
+        "ki_ci_low_M",
+        "ki_ci_high_M",
+        "n",
+        "pki_mean",
+        "pki_sem",
+        "sections",
+    ]
+    frames = [o.ki for o in outcomes if o.ok and o.kind == "binding" and o.ki is not None]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    from pdstudy.assays.binding import aggregate_experiments
+
+    curves = pd.concat(frames, ignore_index=True)
+    curves = curves[curves["compound"].astype(str).str.casefold() == compound.casefold()]
+    if curves.empty:
+        return pd.DataFrame(columns=columns)
+    agg = aggregate_experiments(curves, by=("target",))
+    rows = []
+    for rec in agg.to_dict("records"):
+        if rec["n"] < 1:
+            continue
+        sub = curves[curves["target"].astype(str) == str(rec["target"])]
+        if rec["n"] == 1:
+            one = sub[sub["status"].isin(("converged", "at_bound"))].iloc[0]
+            ki, lo, hi = float(one["ki_M"]), float(one["ki_ci_low_M"]), float(one["ki_ci_high_M"])
+        else:
+            ki, lo, hi = rec["ki_geomean_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"]
+        rows.append(
+            {
+                "target": rec["target"],
+                "ki_M": ki,
+                "ki_ci_low_M": lo,
+                "ki_ci_high_M": hi,
+                "n": rec["n"],
+                "pki_mean": rec["pki_mean"],
+                "pki_sem": rec["pki_sem"],
+                "sections": ", ".join(dict.fromkeys(sub["section"].astype(str)))
+                if "section" in sub.columns
+                else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def synapse_params(spec: StudySpec) -> tuple[Any, pd.DataFrame]:
+    """:class:`~pdstudy.pharmacology.SynapseParams` from ``[synapse]`` and a table of their sources."""
+    from dataclasses import asdict
+
+    from pdstudy.pharmacology import SynapseParams
+
+    given = {k: v for k, v in spec.synapse.items() if v is not None}
+    kwargs = {_SYNAPSE_KEYS[k][0]: v for k, v in given.items()}
+    params = SynapseParams(**kwargs)
+    rows = []
+    for key, (field_name, what, unit) in _SYNAPSE_KEYS.items():
+        value = asdict(params)[field_name]
+        rows.append(
+            {
+                "parameter": f"{key} ({what})",
+                "value": _show(value, unit),
+                "source": "study file [synapse]" if key in given else _SYNAPSE_SOURCES[field_name],
+            }
+        )
+    return params, pd.DataFrame(rows)
+
+
+def pk_params(spec: StudySpec) -> tuple[Any, pd.DataFrame, dict[str, float]]:
+    """:class:`~pdstudy.pharmacology.PKParams` from ``[pk]`` (and the exposure's fu, the
+    profile's MW), a table of their sources, and the time grid settings."""
+    from pdstudy.pharmacology import PKParams
+
+    pk = {k: v for k, v in spec.pk.items() if v is not None}
+    exp = spec.study.get("exposure") or {}
+    kwargs: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    if "dose" in pk:
+        kwargs["dose_g_per_kg"] = pk["dose"] * 1e3
+    if "absorption_half_life" in pk:
+        kwargs["ka_per_s"] = math.log(2) / pk["absorption_half_life"]
+    if "elimination_half_life" in pk:
+        kwargs["ke_per_s"] = math.log(2) / pk["elimination_half_life"]
+    if "volume" in pk:
+        kwargs["v_L_per_kg"] = pk["volume"]
+    for k in ("dose_g_per_kg", "ka_per_s", "ke_per_s", "v_L_per_kg"):
+        if k in kwargs:
+            source[k] = "study file [pk]"
+    if "fu" in pk:
+        kwargs["fu"], source["fu"] = pk["fu"], "study file [pk]"
+    elif exp.get("fu") is not None:
+        kwargs["fu"], source["fu"] = exp["fu"], "study file [study.exposure]"
+    if "brain_plasma_ratio" in pk:
+        kwargs["brain_plasma_ratio"] = pk["brain_plasma_ratio"]
+        source["brain_plasma_ratio"] = "study file [pk]"
+    if "mw_g_per_mol" in pk:
+        kwargs["mw_g_per_mol"], source["mw_g_per_mol"] = pk["mw_g_per_mol"], "study file [pk]"
+    elif spec.profile is not None and spec.profile.attrs.get("mw_g_per_mol"):
+        kwargs["mw_g_per_mol"] = float(spec.profile.attrs["mw_g_per_mol"])
+        source["mw_g_per_mol"] = "the compound's profile (free base)"
+    params = PKParams(**kwargs)
+    rows = [
+        ("dose", f"{params.dose_g_per_kg * 1e3:g} mg/kg i.p.", "dose_g_per_kg"),
+        ("absorption half-life", f"{math.log(2) / params.ka_per_s / 60:.3g} min", "ka_per_s"),
+        ("elimination half-life", f"{math.log(2) / params.ke_per_s / 3600:.3g} h", "ke_per_s"),
+        ("volume of distribution", f"{params.v_L_per_kg:g} L/kg", "v_L_per_kg"),
+        ("unbound fraction fu", f"{params.fu:g}", "fu"),
+        ("Kp,uu (unbound brain / plasma)", f"{params.brain_plasma_ratio:g}", "brain_plasma_ratio"),
+        ("molecular weight", f"{params.mw_g_per_mol:g} g/mol", "mw_g_per_mol"),
+    ]
+    table = pd.DataFrame(
+        [
+            {"parameter": name, "value": value, "source": source.get(k, _PK_SOURCES[k])}
+            for name, value, k in rows
+        ]
+    )
+    grid = {k: float(spec.pk[k]) for k in ("baseline", "duration", "sample_interval")}
+    return params, table, grid
+
+
+def _show(value: Any, unit: str) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if unit == "M":
+        return format_conc(float(value))
+    if unit == "M/s":
+        return f"{format_conc(float(value))}/s"
+    if unit:
+        return f"{float(value):g} {unit}"
+    return f"{float(value):g}"
+
+
+def _failed(anchor: str, title: str, kind: str, exc: BaseException) -> Section:
+    return Section(
+        anchor=anchor,
+        title=title,
+        kind=kind,
+        status="failed",
+        error=f"{type(exc).__name__}: {exc}",
+        details="".join(traceback.format_exception(exc)),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ProfilePart:
+    """The target-profile part of the pharmacology (needs no assay result, so it can run
+    while the assay sections are analysed)."""
+
+    conc_free_M: float
+    exposure_text: str
+    exposure_parameters: Mapping[str, Any]
+    result: Any
+    section: Section
+    methods: tuple[str, ...]
+    parameters: Mapping[str, Any]
+
+
+def analyse_profile(spec: StudySpec, ctx: RunContext) -> ProfilePart:
+    """Occupancy of every target at the study's exposure, liabilities, the occupancy figure.
+
+    Never raises for an analysis problem: it becomes a failed section.
+    """
+    from pdstudy.pharmacology import compute_profile, liability_table
+    from pdstudy.report.pharmacology import profile_section
+
+    profile = spec.profile
+    assert profile is not None
+    threshold = float(spec.study.get("occupancy_threshold") or 0.5)
+    reference = spec.study.get("reference_target")
+    start = time.perf_counter()
+    cu, exposure_text, exposure_params = exposure_free_conc(spec)
+    result = None
+    methods: tuple[str, ...] = ()
+    try:
+        result = compute_profile(profile, cu, reference_target=reference)
+        liability = liability_table(result, threshold)
+        section = profile_section(
+            result,
+            liability,
+            threshold=threshold,
+            exposure=exposure_text,
+            figures_dir=ctx.figures_dir,
+            relative_to=ctx.out_dir,
+        )
+        files = write_results_plain(ctx, {"profile": result.to_frame(), "liabilities": liability})
+        section = _with_files(section, files)
+        methods = (
+            f"Target occupancy was predicted as Cu / (Cu + Ki) at the unbound concentration "
+            f"Cu = {format_conc(cu)} ({exposure_text}), with Ki values from the profile "
+            f"{profile.attrs.get('path', spec.study.get('profile'))} (each with its source and "
+            f"status); targets above {100 * threshold:.0f} % occupancy are listed with their "
+            "expected liabilities.",
+        )
+    except Exception as exc:  # noqa: BLE001 - one failing part must not stop the report
+        section = _failed("profile", "Target profile", "profile", exc)
+    parameters = {
+        "source": profile.attrs.get("path", str(spec.study.get("profile"))),
+        "reference_target": reference,
+        "occupancy_threshold": threshold,
+        "elapsed_s": time.perf_counter() - start,
+    }
+    return ProfilePart(cu, exposure_text, exposure_params, result, section, methods, parameters)
+
+
+def analyse_pharmacology(
+    spec: StudySpec,
+    outcomes: Sequence[SectionOutcome],
+    ctx: RunContext,
+    profile_part: ProfilePart | None = None,
+) -> PharmacologyOutcome:
+    """Profile at the exposure, measured vs literature Ki, the synapse model and the headline.
+
+    Never raises for an analysis problem: a failing part becomes a failed section.
+    """
+    from pdstudy.pharmacology import dialysate_samples, merge_measured, simulate_microdialysis
+    from pdstudy.report.pharmacology import synapse_section
+
+    compound = str(spec.study["compound"])
+    profile = spec.profile
+    assert profile is not None
+    sections: list[Section] = []
+    methods: list[str] = []
+    params: dict[str, Any] = {}
+    notes: list[str] = []
+    ok = True
+
+    part = profile_part if profile_part is not None else analyse_profile(spec, ctx)
+    cu, exposure_text, result = part.conc_free_M, part.exposure_text, part.result
+    params["exposure"] = part.exposure_parameters
+    params["profile"] = part.parameters
+    sections.append(part.section)
+    methods.extend(part.methods)
+    ok = ok and part.section.status != "failed"
+    measured = measured_ki(outcomes, compound)
+    merged = merge_measured(profile, measured) if len(measured) else None
+    if merged is not None:
+        files = write_results_plain(ctx, {"ki_measured_vs_literature": merged})
+        if part.section.status != "failed":
+            sections[-1] = _with_files(sections[-1], files)
+
+    # synapse model, driven by the measured NET Ki when there is one
+    net_lit = profile[profile["target"].astype(str).str.casefold() == "net"]
+    net_meas = measured[measured["target"].astype(str).str.casefold() == "net"]
+    exposure_occ = None
+    ne_fold = None
+    try:
+        if len(net_meas):
+            ki_net = float(net_meas["ki_M"].iloc[0])
+            ki_note = f"measured in this study, n = {int(net_meas['n'].iloc[0])}"
+        elif len(net_lit):
+            ki_net = float(net_lit["ki_M"].iloc[0])
+            ki_note = f"literature, {net_lit['status'].iloc[0]}"
+        else:
+            raise ValueError("the profile has no NET Ki and no NET binding was analysed")
+        syn, syn_table = synapse_params(spec)
+        pk, pk_table, grid = pk_params(spec)
+        t = np.arange(-grid["baseline"], grid["duration"] + 1.0, 60.0)
+        prediction = simulate_microdialysis(syn, pk, ki_net, t_s=t, baseline_s=grid["baseline"])
+        samples = dialysate_samples(prediction, grid["sample_interval"])
+        exposure_occ = cu / (cu + ki_net)
+        table = pd.concat([syn_table, pk_table], ignore_index=True)
+        section = synapse_section(
+            prediction,
+            parameters=table,
+            samples=samples,
+            ki_note=ki_note,
+            exposure_occupancy=exposure_occ,
+            compound=compound,
+            figures_dir=ctx.figures_dir,
+            relative_to=ctx.out_dir,
+        )
+        from pdstudy.pharmacology import fold_change_vs_occupancy
+
+        ne_fold = float(fold_change_vs_occupancy(syn, [exposure_occ])[0])
+        files = write_results_plain(
+            ctx,
+            {
+                "synapse_prediction": prediction.to_frame(),
+                "synapse_dialysate": samples,
+                "synapse_parameters": table,
+            },
+        )
+        sections.append(_with_files(section, files))
+        s = prediction.summary()
+        methods.append(
+            "Extracellular NE was predicted with a model of the noradrenergic synapse: release "
+            "with alpha2-autoreceptor feedback, Michaelis-Menten uptake by NET competitively "
+            f"inhibited by the unbound drug (NET Ki {format_conc(ki_net)}, {ki_note}), and "
+            "first-order diffusional loss, driven by one-compartment PK of a "
+            f"{pk.dose_g_per_kg * 1e3:g} mg/kg i.p. dose; parameters and their sources are "
+            "listed in the synapse-model section (illustrative values are marked)."
+        )
+        params["synapse"] = {
+            "ki_net_M": ki_net,
+            "ki_source": ki_note,
+            "synapse": s["synapse"],
+            "pk": s["pk"],
+            "grid_s": grid,
+        }
+    except Exception as exc:  # noqa: BLE001
+        ok = False
+        sections.append(_failed("synapse", "Synapse model: predicted NE response", "synapse", exc))
+
+    headline = _headline(
+        spec, outcomes, cu, exposure_text, result, merged, measured, exposure_occ, ne_fold, notes
+    )
+    return PharmacologyOutcome(
+        headline=headline,
+        sections=tuple(sections),
+        methods=tuple(methods),
+        parameters=params,
+        ok=ok,
+    )
+
+
+def _with_files(section: Section, files: tuple[str, ...]) -> Section:
+    from dataclasses import replace
+
+    return replace(section, files=section.files + files)
+
+
+def _headline(
+    spec: StudySpec,
+    outcomes: Sequence[SectionOutcome],
+    cu: float,
+    exposure_text: str,
+    result: Any,
+    merged: pd.DataFrame | None,
+    measured: pd.DataFrame,
+    exposure_occ: float | None,
+    ne_fold: float | None,
+    notes: list[str],
+) -> Headline:
+    n_ok = sum(o.ok for o in outcomes)
+    failed = [o for o in outcomes if not o.ok]
+    facts = [
+        ("compound", str(spec.study["compound"])),
+        ("exposure", f"Cu = {format_conc(cu)} unbound ({exposure_text})"),
+        (
+            "assays",
+            f"{len(outcomes)} section(s): {n_ok} analysed"
+            + (f", {len(failed)} failed" if failed else ""),
+        ),
+    ]
+    if exposure_occ is not None:
+        facts.append(("NET occupancy at the exposure", f"{100 * exposure_occ:.0f} %"))
+    ki_table = None
+    if merged is not None and len(measured):
+        rows = merged[merged["measured_ki_M"].notna()]
+        cols = [
+            "target",
+            "measured_ki_M",
+            "measured_ki_ci_low_M",
+            "measured_ki_ci_high_M",
+            "measured_pki",
+            "n",
+            "literature_ki_M",
+            "status",
+            "fold_vs_literature",
+            "literature_in_ci",
+        ]
+        ki_table = Table(
+            f"Ki of {spec.study['compound']}: measured in this study (95 % CI) beside the "
+            "literature",
+            rows[cols].reset_index(drop=True),
+            labels={"status": "literature status"},
+            note="Measured: geometric mean over independent experiments with a t-based 95 % CI "
+            "(one experiment: its profile-likelihood CI). Literature status: verified / "
+            "approximate / vendor-reported (unverified).",
+        )
+        for rec in rows.to_dict("records"):
+            fold = rec["fold_vs_literature"]
+            if np.isfinite(fold) and (fold > 3 or fold < 1 / 3):
+                notes.append(
+                    f"{rec['target']}: measured Ki differs {fold:.1f}-fold from the literature "
+                    f"value ({rec['status']})."
+                )
+    else:
+        notes.append(
+            f"No competition binding of {spec.study['compound']} was analysed (check that the "
+            "layouts name the compound as the study does): occupancies use literature Ki values."
+        )
+    occ_table = None
+    if result is not None:
+        frame = result.to_frame()
+        meas = {
+            str(t).casefold(): k for t, k in zip(measured["target"], measured["ki_M"], strict=True)
+        }
+        frame["measured_ki_M"] = [meas.get(str(t).casefold(), np.nan) for t in frame["target"]]
+        frame["occupancy_measured"] = [
+            cu / (cu + k) if np.isfinite(k) else np.nan for k in frame["measured_ki_M"]
+        ]
+        frame = frame.sort_values("occupancy", ascending=False, kind="stable")
+        shown = frame[(frame["occupancy"] >= 0.05) | frame["measured_ki_M"].notna()]
+        hidden = len(frame) - len(shown)
+        occ_table = Table(
+            f"Predicted occupancy at Cu = {format_conc(cu)}",
+            shown[
+                ["target", "ki_M", "occupancy", "measured_ki_M", "occupancy_measured", "status"]
+            ].reset_index(drop=True),
+            labels={
+                "ki_M": "literature Ki",
+                "occupancy": "occupancy (literature Ki)",
+                "occupancy_measured": "occupancy (measured Ki)",
+                "status": "literature status",
+            },
+            note=(
+                f"{hidden} other target(s) below 5 % occupancy (see the target profile)."
+                if hidden
+                else ""
+            ),
+        )
+        vendor = [
+            t for t, s in zip(result.targets, result.status, strict=True) if s == "vendor-reported"
+        ]
+        if vendor:
+            notes.append(
+                f"Ki values of {', '.join(vendor)} are vendor-reported with no primary source: "
+                "their occupancies are unverified."
+            )
+    effects: list[tuple[str, str]] = []
+    for o in outcomes:
+        if o.ok and o.kind != "binding":
+            effects.extend(o.effects)
+    if ne_fold is not None and exposure_occ is not None:
+        effects.append(
+            (
+                "predicted extracellular NE (synapse model)",
+                f"{ne_fold:.2f}-fold of basal at {100 * exposure_occ:.0f} % NET occupancy "
+                "(steady state; see the synapse-model section)",
+            )
+        )
+    for o in failed:
+        notes.append(f"{o.name} ({o.key}) failed: {o.section.error}")
+    return Headline(
+        facts=tuple(facts),
+        ki_table=ki_table,
+        occupancy_table=occ_table,
+        effects=tuple(effects),
+        pending=PENDING,
+        notes=tuple(notes),
+    )

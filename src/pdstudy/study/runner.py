@@ -1,0 +1,291 @@
+"""Run a study: every assay section (in parallel worker processes), the pharmacology, the report.
+
+Outputs in ``out_dir``::
+
+    results/      CSV + JSON per assay section; profile, liabilities, synapse prediction
+    figures/      SVG + PNG of every figure in the report
+    report.html   the self-contained report
+    provenance.json
+
+A section that fails does not stop the others: its error goes into the report
+and :attr:`StudyRun.exit_code` is 1 (0 when every section was analysed).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+from pdstudy.report.html import write_report
+from pdstudy.report.model import ReportData
+from pdstudy.study.handlers._common import failed_outcome, json_safe
+from pdstudy.study.load import load_study
+from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySpec
+from pdstudy.study.provenance import build_provenance, now_iso, write_provenance
+from pdstudy.study.registry import get_handler
+
+__all__ = ["StudyRun", "default_workers", "run_study"]
+
+#: modules the worker processes start with (imported once in the fork server)
+_PRELOAD = [
+    "pdstudy.study.handlers",
+    "pdstudy.report",
+    "pdstudy.fitting",
+    "pdstudy.io",
+    "matplotlib.figure",
+]
+
+
+def default_workers() -> int:
+    """``min(2, number of CPUs)``."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+@dataclass(frozen=True, eq=False)
+class StudyRun:
+    """What :func:`run_study` did.
+
+    Attributes
+    ----------
+    spec
+        The validated study.
+    out_dir
+        The output folder.
+    outcomes
+        One per assay section, in study order.
+    report_path, provenance_path
+        The files written.
+    exit_code
+        0 every section analysed, 1 some section (or the pharmacology) failed.
+    elapsed_s
+        Wall time of the run.
+    """
+
+    spec: StudySpec
+    out_dir: Path
+    outcomes: tuple[SectionOutcome, ...]
+    report_path: Path
+    provenance_path: Path
+    exit_code: int
+    elapsed_s: float
+
+    @property
+    def failed(self) -> tuple[SectionOutcome, ...]:
+        return tuple(o for o in self.outcomes if not o.ok)
+
+
+#: progress callbacks: on_start(labels of the sections), on_done(outcome)
+OnStart = Callable[[Sequence[str]], None]
+OnDone = Callable[[SectionOutcome], None]
+
+
+def _call(
+    run: Callable[[SectionSpec, RunContext], SectionOutcome], section: SectionSpec, ctx: RunContext
+) -> SectionOutcome:
+    import matplotlib
+
+    matplotlib.use("Agg")  # worker processes never show figures
+    return run(section, ctx)
+
+
+def _run_sections(
+    sections: Sequence[SectionSpec],
+    ctx: RunContext,
+    workers: int,
+    on_start: OnStart | None,
+    on_done: OnDone | None,
+    meanwhile: Callable[[], Any] | None = None,
+) -> tuple[list[SectionOutcome], Any]:
+    """Run the sections (in a pool when ``workers > 1``); ``meanwhile`` runs in this
+    process while the workers are busy. Returns the outcomes and what ``meanwhile`` gave."""
+    labels = [f"{s.key} {s.name}" for s in sections]
+    results: dict[str, SectionOutcome] = {}
+
+    def done(outcome: SectionOutcome) -> None:
+        results[outcome.key] = outcome
+        if on_done is not None:
+            on_done(outcome)
+
+    if workers <= 1 or len(sections) <= 1:
+        if on_start is not None:
+            on_start(labels)
+        for s in sections:
+            done(get_handler(s.kind).run(s, ctx))
+        extra = meanwhile() if meanwhile is not None else None
+    else:
+        # a fork server, not fork: the numeric libraries' thread pools (OpenMP) must not be
+        # forked, and the server's children start with pdstudy already imported
+        mp: Any
+        try:
+            mp = multiprocessing.get_context("forkserver")
+            mp.set_forkserver_preload(_PRELOAD)
+        except ValueError:  # pragma: no cover - no fork server (Windows)
+            mp = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(sections)), mp_context=mp) as pool:
+            futures: dict[Future[SectionOutcome], SectionSpec] = {
+                pool.submit(_call, get_handler(s.kind).run, s, ctx): s for s in sections
+            }
+            if on_start is not None:
+                on_start(labels)
+            extra = meanwhile() if meanwhile is not None else None
+            for fut in as_completed(futures):
+                s = futures[fut]
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool as exc:
+                    outcome = failed_outcome(
+                        s,
+                        get_handler(s.kind).title,
+                        f"the worker process died while analysing this section ({exc}); "
+                        "run with --workers 1 to see the error",
+                        float("nan"),
+                    )
+                except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                    outcome = failed_outcome(s, get_handler(s.kind).title, exc, float("nan"))
+                done(outcome)
+    return [results[s.key] for s in sections], extra
+
+
+def run_study(
+    study: StudySpec | str | PathLike[str],
+    out_dir: str | PathLike[str],
+    *,
+    workers: int | None = None,
+    on_start: OnStart | None = None,
+    on_done: OnDone | None = None,
+    command: str | None = None,
+) -> StudyRun:
+    """Run every section of a study and write results, figures, report and provenance.
+
+    Parameters
+    ----------
+    study
+        A validated :class:`StudySpec` or the path of a study file (validated
+        first: an invalid file raises :class:`~pdstudy.errors.StudyFileError`
+        before anything is written).
+    out_dir
+        Output folder (created; existing files of the same names are replaced).
+    workers
+        Worker processes for the assay sections; 1 runs them in this process.
+        Default :func:`default_workers`.
+    on_start, on_done
+        Progress callbacks: the list of section labels once the work is
+        queued, then each outcome as it finishes.
+    command
+        The command line, recorded in the provenance.
+
+    Returns
+    -------
+    StudyRun
+    """
+    t0 = time.perf_counter()
+    started = now_iso()
+    spec = study if isinstance(study, StudySpec) else load_study(study)
+    out = Path(out_dir).resolve()
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(
+        out_dir=out,
+        study_dir=spec.folder,
+        compound=str(spec.study.get("compound", "")),
+        seed=spec.study.get("seed"),
+    )
+    n_workers = default_workers() if workers is None else max(1, int(workers))
+    from pdstudy.study.pharmacology import analyse_pharmacology, analyse_profile
+
+    # the target profile needs no assay result: it is made while the workers run
+    outcomes, profile_part = _run_sections(
+        spec.sections, ctx, n_workers, on_start, on_done, lambda: analyse_profile(spec, ctx)
+    )
+    pharm = analyse_pharmacology(spec, outcomes, ctx, profile_part)
+    methods = [o.section.methods for o in outcomes if o.section.methods] + list(pharm.methods)
+    methods.append(
+        f"Analyses were run with pdstudy (versions and SHA-256 hashes of every input file in "
+        f"provenance.json); {len(outcomes)} assay section(s) on {n_workers} worker process(es)."
+    )
+    finished = now_iso()
+    sections_prov = [
+        {
+            "key": o.key,
+            "kind": o.kind,
+            "name": o.name,
+            "status": o.section.status,
+            "error": o.section.error,
+            "elapsed_s": o.elapsed_s,
+            "parameters": o.parameters,
+            "files": list(o.section.files),
+        }
+        for o in outcomes
+    ]
+    provenance = build_provenance(
+        spec,
+        started=started,
+        finished=finished,
+        workers=n_workers,
+        sections=sections_prov,
+        pharmacology=pharm.parameters,
+        command=command,
+    )
+    provenance_path = write_provenance(provenance, out / "provenance.json")
+    description = str(spec.study.get("description") or "")
+    subtitle = " · ".join(
+        x for x in (description, f"compound {spec.study.get('compound')}", f"run {finished}") if x
+    )
+    data = ReportData(
+        title=spec.name,
+        subtitle=subtitle,
+        headline=pharm.headline,
+        sections=tuple(o.section for o in outcomes),
+        pharmacology=pharm.sections,
+        methods=tuple(methods),
+        provenance=provenance,
+    )
+    report_path = write_report(data, out / "report.html")
+    _write_summary(out, spec, outcomes, pharm)
+    failed = any(not o.ok for o in outcomes) or not pharm.ok
+    return StudyRun(
+        spec=spec,
+        out_dir=out,
+        outcomes=tuple(outcomes),
+        report_path=report_path,
+        provenance_path=provenance_path,
+        exit_code=1 if failed else 0,
+        elapsed_s=time.perf_counter() - t0,
+    )
+
+
+def _write_summary(
+    out: Path, spec: StudySpec, outcomes: Sequence[SectionOutcome], pharm: Any
+) -> None:
+    import json
+
+    doc = {
+        "study": spec.name,
+        "sections": [
+            {
+                "key": o.key,
+                "name": o.name,
+                "status": o.section.status,
+                "error": o.section.error,
+                "summary": o.summary,
+            }
+            for o in outcomes
+        ],
+        "headline": {
+            "facts": dict(pharm.headline.facts),
+            "effects": dict(pharm.headline.effects),
+            "notes": list(pharm.headline.notes),
+        },
+    }
+    (out / "results" / "summary.json").write_text(
+        json.dumps(json_safe(doc), indent=2, ensure_ascii=False, allow_nan=False),
+        encoding="utf-8",
+    )

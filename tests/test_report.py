@@ -1,0 +1,242 @@
+"""The HTML report: formatting, self-containment, escaping, figures, and rendering in Chromium.
+
+The Chromium test opens a report in Debian's headless chromium (installed by
+``make test``'s set-up) and checks that it renders (a non-empty screenshot, the
+headline in the DOM) with no console error; it is skipped, saying why, when
+chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pdstudy.report import (
+    Figure,
+    Headline,
+    ReportData,
+    Section,
+    Table,
+    figure_svg,
+    format_value,
+    new_figure,
+    render_figure,
+    render_report,
+    write_report,
+)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "text"),
+    [
+        ("ki_M", 5.2e-10, "0.52 nM"),
+        ("ic50_ci_low_M", 1.5e-6, "1.5 µM"),
+        ("pki", 9.2846, "9.28"),
+        ("log_ic50", -8.95, "-8.95"),
+        ("occupancy", 0.9612, "96.1 %"),
+        ("nonspecific_fraction", 0.66, "66.0 %"),
+        ("ne_pct_baseline", 250.0, "250.0 %"),
+        ("hill", -1.02345, "-1.023"),
+        ("f_test_p", 0.000123, "0.000123"),
+        ("n", 3, "3"),
+        ("selectivity", 10312.5, "10,312"),
+        ("literature_in_ci", True, "yes"),
+        ("literature_in_ci", pd.NA, "–"),
+        ("ki_M", float("nan"), "–"),
+        ("anything", None, "–"),
+        ("ki_M", math.inf, "∞"),
+        ("status", "converged", "converged"),
+    ],
+)
+def test_format_value(column: str, value: object, text: str) -> None:
+    assert format_value(column, value) == text
+
+
+def _figure(stem: str) -> Figure:
+    fig, (ax,) = new_figure(3, 2)
+    ax.plot([0, 1], [0, 1], "o-", label="line")
+    ax.fill_between([0, 1], [0, 0.5], [0.5, 1], alpha=0.3)
+    ax.legend()
+    return render_figure(fig, stem, f"caption of {stem}")
+
+
+def _data(tmp_path: Path | None = None) -> ReportData:
+    frame = pd.DataFrame(
+        {"target": ["NET", "SERT"], "ki_M": [5e-10, 3e-8], "occupancy": [0.96, 0.3]}
+    )
+    ok = Section(
+        anchor="binding1_net",
+        title="Competition binding: <NET & friends>",
+        kind="binding",
+        key="binding[1]",
+        status="flagged",
+        intro=("An <i>escaped</i> paragraph.",),
+        facts=(("norclomipramine at NET", "pKi 9.28"),),
+        figures=(_figure("fig_a"), _figure("fig_b")),
+        tables=(Table("Curves", frame),),
+        qc=Table("QC flags", pd.DataFrame({"flags": ["outliers"], "reason": ["A8 excluded"]})),
+        methods="Binding methods.",
+        elapsed_s=1.5,
+    )
+    failed = Section(
+        anchor="uptake1_x",
+        title="Synaptosomal uptake 1",
+        kind="uptake",
+        key="uptake[1]",
+        status="failed",
+        error="uptake/plate.csv: not a plate file pdstudy recognises",
+        details="Traceback ...",
+    )
+    return ReportData(
+        title="Study <script>alert(1)</script>",
+        subtitle="subtitle",
+        headline=Headline(
+            facts=(("compound", "norclomipramine"),),
+            ki_table=Table("Ki", frame),
+            pending=(("Microdialysis", "not analysed yet"),),
+            notes=("a note",),
+        ),
+        sections=(ok, failed),
+        methods=("Methods paragraph.",),
+        provenance={
+            "started": "2026-01-01T00:00:00",
+            "versions": {"pdstudy": "0.1.0"},
+            "inputs": [{"path": "a.txt", "sha256": "ab" * 32, "bytes": 10, "used_by": "x"}],
+        },
+    )
+
+
+def test_report_is_self_contained_and_escaped() -> None:
+    html = render_report(_data())
+    assert html.startswith("<!DOCTYPE html>")
+    # no scripts, no external resources of any kind
+    assert "<script" not in html.lower().replace("&lt;script", "")
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html, re.I)
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", html, re.I)
+    assert "@import" not in html
+    # user text is escaped, the CSS is not
+    assert "Study &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;NET &amp; friends&gt;" in html and "&lt;i&gt;escaped&lt;/i&gt;" in html
+    assert 'font-family: "DejaVu Sans"' in html
+    # sections, failure, placeholders, provenance
+    assert html.count("<svg") == 2
+    assert 'id="errors"' in html and "not a plate file pdstudy recognises" in html
+    assert "Microdialysis" in html and "not analysed yet" in html
+    assert "ab" * 32 in html
+    assert "0.5 nM" in html and "96.0 %" in html
+
+
+def test_inline_svg_ids_are_unique() -> None:
+    html = render_report(_data())
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    dup = {i for i in ids if ids.count(i) > 1}
+    assert not dup, f"duplicate ids: {sorted(dup)[:5]}"
+    # every internal reference points to an id of the page
+    refs = set(re.findall(r'href="#([^"]+)"', html)) | set(re.findall(r"url\(#([^)]+)\)", html))
+    assert refs <= set(ids), refs - set(ids)
+
+
+def test_figure_svg_is_inline_markup() -> None:
+    fig, (ax,) = new_figure(3, 2)
+    ax.plot(np.arange(3), np.arange(3))
+    svg = figure_svg(fig, "p")
+    assert svg.startswith("<svg") and "<?xml" not in svg and "DOCTYPE" not in svg
+    assert all(i.startswith("p-") for i in re.findall(r'\bid="([^"]+)"', svg))
+
+
+def test_render_figure_writes_svg_and_png(tmp_path: Path) -> None:
+    fig, (ax,) = new_figure(3, 2)
+    ax.plot([1, 2], [3, 4])
+    f = render_figure(fig, "stem", "cap", tmp_path / "figures", tmp_path)
+    assert f.files == ("figures/stem.svg", "figures/stem.png")
+    assert (tmp_path / "figures" / "stem.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = (tmp_path / "figures" / "stem.svg").read_text()
+    assert "<svg" in text and "<dc:date>" not in text  # no timestamp: same figure, same file
+
+
+def test_section_status_is_checked() -> None:
+    with pytest.raises(ValueError, match="status 'great'"):
+        Section(anchor="a", title="t", kind="k", status="great")
+
+
+# ------------------------------------------------------------------ Chromium
+
+
+def chromium_render(
+    html_path: Path, tmp: Path, screenshot: Path, height: int = 2000
+) -> tuple[str, str]:
+    """Open ``html_path`` in headless Chromium: screenshot, DOM and the browser's log."""
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make test installs it: apt-get install chromium)")
+    common = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--window-size=1280,{height}",
+    ]
+    url = html_path.resolve().as_uri()
+    shot = subprocess.run(
+        [*common, f"--user-data-dir={tmp / 'profile1'}", f"--screenshot={screenshot}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    dom = subprocess.run(
+        [*common, f"--user-data-dir={tmp / 'profile2'}", "--dump-dom", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    return dom.stdout, shot.stderr + dom.stderr
+
+
+def console_errors(log: str) -> list[str]:
+    """Lines of a Chromium log that report a JavaScript console error or an uncaught exception."""
+    return [
+        line
+        for line in log.splitlines()
+        if "Uncaught" in line
+        or ("CONSOLE" in line and ("ERROR" in line or "error" in line.lower()))
+    ]
+
+
+def test_console_error_detection_works(tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text(
+        "<!DOCTYPE html><html><body><p>x</p><script>undefinedFunction();</script></body></html>"
+    )
+    _, log = chromium_render(page, tmp_path, tmp_path / "bad.png", height=300)
+    assert console_errors(log), "a page with a JavaScript error must be detected"
+
+
+def test_report_renders_in_chromium(tmp_path: Path) -> None:
+    path = write_report(_data(), tmp_path / "report.html")
+    shot = tmp_path / "report.png"
+    dom, log = chromium_render(path, tmp_path, shot)
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert 'id="headline"' in dom and "Headline" in dom
+    assert "Competition binding" in dom and dom.count("<svg") == 2
+    assert console_errors(log) == []
