@@ -20,7 +20,10 @@ Weighting
     noisiest top wells as "outliers". By default (``weighting="auto"``) each
     point is weighted by ``1 / var`` with ``var = c^2 S^2 + S * 60 / T`` of its
     *predicted* count ``S`` (``T`` the counting time, ``c`` estimated per
-    curve), or ``1 / S^2`` when no counting time is known. ``"none"`` gives
+    curve); when the file gives no counting time, ``T`` = 1 min (the usual
+    counter setting) is assumed. (Relative ``1 / S^2`` weighting, without the
+    Poisson part, makes the low-count wells at the bottom of the curve look
+    like outliers to ROUT.) ``"none"`` gives
     Prism's default unweighted fit. Validated by the coverage test in
     ``tests/test_assays_binding_coverage.py``.
 
@@ -454,7 +457,9 @@ def analyze_competition(
         (pd.to_numeric(df[C.COUNT_TIME], errors="coerce") > 0).all()
     )
     if mode == "auto":
-        mode = "counts" if has_time else "relative"
+        # CPM are counts per minute: without a counting time, a 1-minute count
+        # (the usual counter setting) is assumed for the Poisson part
+        mode = "counts_1min" if not has_time else "counts"
     if mode == "counts" and not has_time:
         raise ModelError(
             "weighting='counts' needs a count_time_s column (counting time of every well)"
@@ -480,10 +485,10 @@ def analyze_competition(
             alpha=alpha,
             level=level,
             well=C.WELL,
-            weighting=mode,
+            weighting="counts" if mode == "counts_1min" else mode,
             signal_scale="_scale" if mode != "none" else None,
             signal_offset="_nsb_mean" if mode != "none" else None,
-            count_time=C.COUNT_TIME if mode == "counts" else None,
+            count_time=C.COUNT_TIME if mode == "counts" else 60.0,
             **ki_kw,
         )
         df.loc[fits.excluded.index[fits.excluded.to_numpy()], "excluded"] = True
