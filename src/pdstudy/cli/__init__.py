@@ -6,7 +6,6 @@ Each sub-command group lives in its own module of this package and defines a
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 
@@ -78,26 +77,13 @@ def demo(
     raise typer.Exit(code)
 
 
-def _register() -> None:
-    for module, (name, help_text) in GROUPS.items():
-        try:
-            mod = importlib.import_module(f"pdstudy.cli.{module}")
-        except ModuleNotFoundError as err:
-            if err.name == f"pdstudy.cli.{module}":
-                continue
-            raise
-        app.add_typer(mod.app, name=name, help=help_text)
-    for module in ("profile", "run"):
-        try:
-            mod = importlib.import_module(f"pdstudy.cli.{module}")
-        except ModuleNotFoundError as err:
-            if err.name == f"pdstudy.cli.{module}":
-                continue
-            raise
-        mod.register(app)
+# the sub-command modules come last: they may use ``console`` from this module
+from pdstudy.cli import binding, profile, protein, run, uptake  # noqa: E402
 
-
-_register()
+for _name, _module in (("binding", binding), ("uptake", uptake), ("protein", protein)):
+    app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
+profile.register(app)
+run.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry
