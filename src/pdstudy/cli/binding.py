@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +17,29 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy.errors import PdStudyError, UnitError
+from pdstudy.cli._shared import UsageError, err_console, quantity, required
+from pdstudy.cli._shared import agg as _agg
+from pdstudy.cli._shared import check_files as _check_files
+from pdstudy.cli._shared import errors as _errors
+from pdstudy.cli._shared import fmt_conc as _fmt_conc
+from pdstudy.cli._shared import save as _save
+from pdstudy.cli._shared import slug as _slug
+from pdstudy.cli._shared import write_plate_map as _write_plate_map
+from pdstudy.errors import PdStudyError
+
+
+def _q(text: str | None, dimension: str, option: str) -> float | None:
+    """Parse an option's quantity; errors name the option."""
+    return quantity(text, dimension, option, positive=False)
+
+
+def _q_req(text: str, dimension: str, option: str) -> float:
+    """A required, positive quantity."""
+    return required(text, dimension, option)
+
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
-err_console = Console(stderr=True)
 
 PLATE_EXT = {
     "microbeta": ".txt",
@@ -36,101 +51,6 @@ PLATE_EXT = {
     "long_xlsx": ".xlsx",
     "grid_xlsx": ".xlsx",
 }
-
-
-class UsageError(PdStudyError):
-    """A bad option value (exit code 2)."""
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """User errors become one clear line and an exit code, never a traceback."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except (UnitError, UsageError) as err:
-        err_console.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(2) from err
-    except FileNotFoundError as err:
-        err_console.print(f"[red]error:[/red] {err.filename}: no such file", highlight=False)
-        raise typer.Exit(2) from err
-    except PdStudyError as err:
-        err_console.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(1) from err
-    except ValueError as err:  # option checks of the design and simulation functions
-        err_console.print(f"[red]error:[/red] {err}", highlight=False)
-        raise typer.Exit(2) from err
-
-
-def _q(text: str | None, dimension: str, option: str) -> float | None:
-    """Parse an option's quantity; errors name the option."""
-    if text is None:
-        return None
-    from pdstudy.units import parse_quantity
-
-    return float(parse_quantity(text, dimension, where=f"option {option}"))
-
-
-def _q_req(text: str, dimension: str, option: str) -> float:
-    v = _q(text, dimension, option)
-    assert v is not None
-    if not (math.isfinite(v) and v > 0):
-        raise UsageError(f"{text!r} must be positive", where=f"option {option}")
-    return v
-
-
-def _check_files(paths: list[Path], option: str = "PLATE") -> None:
-    for p in paths:
-        if not Path(p).is_file():
-            raise UsageError("no such file", path=p, where=option)
-
-
-def _slug(text: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_")
-    return s or "curve"
-
-
-def _save(fig: Any, stem: Path) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    out = []
-    fig.tight_layout()
-    for ext in ("svg", "png"):
-        p = stem.with_suffix(f".{ext}")
-        fig.savefig(p, dpi=150, bbox_inches="tight")
-        out.append(p)
-    plt.close(fig)
-    return out
-
-
-def _agg() -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-
-
-def _fmt_conc(v: float) -> str:
-    from pdstudy.units import format_conc
-
-    return format_conc(v) if isinstance(v, float) and math.isfinite(v) else "n.d."
-
-
-def _write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from pdstudy.design import plate_map_html, plot_plate_map
-
-    written = []
-    plates = list(dict.fromkeys(layout["plate"].astype(str))) if "plate" in layout else ["1"]
-    fig, axes = plt.subplots(len(plates), 1, figsize=(9, 5.5 * len(plates)), squeeze=False)
-    for ax, plate in zip(axes[:, 0], plates, strict=True):
-        plot_plate_map(layout, ax=ax, plate=plate, title=f"{title} (plate {plate})")
-    written += _save(fig, out / "plate_map")
-    html = out / "plate_map.html"
-    html.write_text(plate_map_html(layout, title=title), encoding="utf-8")
-    written.append(html)
-    return written
 
 
 # ---------------------------------------------------------------- design

@@ -1,0 +1,129 @@
+"""Helpers shared by the sub-commands: option parsing at the boundary, exit codes, figures.
+
+Exit codes: 0 success, 1 the analysis failed (bad file content, nothing to fit),
+2 a usage error (bad option, unit, missing file).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from pdstudy.errors import PdStudyError, UnitError
+
+err_console = Console(stderr=True)
+
+
+class UsageError(PdStudyError):
+    """A bad option value (exit code 2)."""
+
+
+@contextmanager
+def errors() -> Iterator[None]:
+    """User errors become one clear line and an exit code, never a traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except (UnitError, UsageError) as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(2) from err
+    except FileNotFoundError as err:
+        err_console.print(f"[red]error:[/red] {err.filename}: no such file", highlight=False)
+        raise typer.Exit(2) from err
+    except PdStudyError as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(1) from err
+    except ValueError as err:  # option checks of the analysis, design and simulation functions
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        raise typer.Exit(2) from err
+
+
+def quantity(text: str | None, dimension: str, option: str, positive: bool = True) -> float | None:
+    """Parse an option's quantity (``None`` stays ``None``); errors name the option."""
+    if text is None:
+        return None
+    from pdstudy.units import parse_quantity
+
+    v = float(parse_quantity(text, dimension, where=f"option {option}"))
+    if positive and not (math.isfinite(v) and v > 0):
+        raise UsageError(f"{text!r} must be positive", where=f"option {option}")
+    return v
+
+
+def required(text: str, dimension: str, option: str) -> float:
+    v = quantity(text, dimension, option)
+    assert v is not None
+    return v
+
+
+def fraction(text: str | None, option: str) -> float | None:
+    """A fraction in (0, 1]: ``"0.45"`` or ``"45 %"``."""
+    if text is None:
+        return None
+    v = quantity(text, "fraction", option)
+    assert v is not None
+    if not 0 < v <= 1:
+        raise UsageError(f"{text!r} must be a fraction in (0, 1]", where=f"option {option}")
+    return v
+
+
+def check_files(paths: list[Path], option: str = "PLATE") -> None:
+    for p in paths:
+        if not Path(p).is_file():
+            raise UsageError("no such file", path=p, where=option)
+
+
+def slug(text: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "_", str(text)).strip("_")
+    return s or "curve"
+
+
+def save(fig: Any, stem: Path) -> list[Path]:
+    """Save a figure as SVG and PNG next to each other and close it."""
+    import matplotlib.pyplot as plt
+
+    out = []
+    fig.tight_layout()
+    for ext in ("svg", "png"):
+        p = stem.with_suffix(f".{ext}")
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        out.append(p)
+    plt.close(fig)
+    return out
+
+
+def agg() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def fmt_conc(v: Any) -> str:
+    from pdstudy.units import format_conc
+
+    return format_conc(float(v)) if v is not None and math.isfinite(float(v)) else "n.d."
+
+
+def write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from pdstudy.design import plate_map_html, plot_plate_map
+
+    written = []
+    plates = list(dict.fromkeys(layout["plate"].astype(str))) if "plate" in layout else ["1"]
+    fig, axes = plt.subplots(len(plates), 1, figsize=(9, 5.5 * len(plates)), squeeze=False)
+    for ax, plate in zip(axes[:, 0], plates, strict=True):
+        plot_plate_map(layout, ax=ax, plate=plate, title=f"{title} (plate {plate})")
+    written += save(fig, out / "plate_map")
+    html = out / "plate_map.html"
+    html.write_text(plate_map_html(layout, title=title), encoding="utf-8")
+    written.append(html)
+    return written
