@@ -36,8 +36,8 @@ class SolverOptions:
     """Stopping rules of the Levenberg-Marquardt iteration (MINPACK's meanings)."""
 
     max_iter: int = 200
-    ftol: float = 1e-12  # relative reduction of the SSR, actual and predicted
-    xtol: float = 1e-9  # relative step length
+    ftol: float = 1e-14  # relative reduction of the SSR, actual and predicted
+    xtol: float = 1e-10  # relative step length
     gtol: float = 1e-12  # cosine between residuals and any Jacobian column
     dependency: float = 0.9999  # Prism's threshold for an ambiguous fit
     chunk: int = 100_000  # curves solved together (bounds the memory of a huge batch)
