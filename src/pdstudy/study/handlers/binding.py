@@ -55,7 +55,7 @@ FIT_KEYS = (
         "choice",
         default="auto",
         choices=("auto", "counts", "relative", "none"),
-        doc="weighting of the fit: counting variance (auto when counting times are known), "
+        doc="weighting of the fit: counting variance (auto; a 1-min count when the file has no counting time), "
         "relative 1/Y², or none (Prism's default)",
         example='"auto"',
     ),
