@@ -429,3 +429,16 @@ def test_binding_namespace():
     assert {"analyze_competition", "analyze_saturation", "aggregate_experiments"} <= set(
         binding.__all__
     )
+
+
+def test_without_counting_times_a_one_minute_count_is_assumed():
+    # CPM-only exports (long/grid CSV) carry no counting time; the weights then
+    # assume a 1-minute count, and the answer matches the one with the times given
+    frame = _plates(n=4, seed=11, bmax_cpm=1500.0)
+    with_time = analyze_competition(frame, kd_M=KD)
+    without = analyze_competition(frame.drop(columns=["count_time_s"]), kd_M=KD)
+    assert with_time.options["weighting"] == "counts"
+    assert without.options["weighting"] == "counts_1min"
+    # the simulator counts for 60 s, so the two weightings are the same
+    np.testing.assert_allclose(without.curves["pki"], with_time.curves["pki"], atol=1e-6)
+    assert (without.curves["pki_ci_low"] <= TRUE_PKI + 0.3).all()
