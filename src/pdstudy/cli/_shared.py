@@ -127,3 +127,65 @@ def write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:
     html.write_text(plate_map_html(layout, title=title), encoding="utf-8")
     written.append(html)
     return written
+
+
+def read_plates(plates: list[Path], layout: Path, format: str) -> Any:
+    """Read plate files, merge each with the layout (one experiment per file)."""
+    from pdstudy.assays.binding import read_merged
+
+    check_files(plates)
+    check_files([layout], "option --layout")
+    return read_merged(plates, layout, format=format)
+
+
+def set_columns(frame: Any, target: str | None, experiment: str | None) -> Any:
+    """Fill ``target`` where the layout leaves it empty; name the experiments."""
+    if target is not None:
+        if "target" not in frame.columns:
+            frame["target"] = target
+        else:
+            frame["target"] = frame["target"].where(
+                frame["target"].notna() & (frame["target"].astype(str) != ""), target
+            )
+    if experiment is not None:
+        plates = list(dict.fromkeys(frame["plate"].astype(str)))
+        frame["experiment"] = (
+            experiment if len(plates) == 1 else [f"{experiment}-{p}" for p in frame["plate"]]
+        )
+    return frame
+
+
+def write_curve_outputs(
+    res: Any,
+    out: Path,
+    *,
+    layout: Path,
+    plot: Any,
+    prefix: str,
+    tables: dict[str, Any],
+    figsize: tuple[float, float] = (5.5, 4.0),
+) -> Any:
+    """Write results.csv/.json, qc.csv, the extra tables, summary.csv (mean over
+    experiments) and one figure per curve (SVG + PNG); return the summary."""
+    import matplotlib.pyplot as plt
+
+    from pdstudy.assays.binding import aggregate_experiments
+
+    if not len(res.curves):
+        raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
+    out.mkdir(parents=True, exist_ok=True)
+    res.curves.to_csv(out / "results.csv", index=False)
+    res.write_json(out / "results.json")
+    res.qc.to_csv(out / "qc.csv", index=False)
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv", index=False)
+    summary = aggregate_experiments(res.curves)
+    summary.to_csv(out / "summary.csv", index=False)
+    figdir = out / "figures"
+    figdir.mkdir(exist_ok=True)
+    for i, r in enumerate(res.curves.to_dict("records")):
+        fig, ax = plt.subplots(figsize=figsize)
+        plot(res, curve=i, ax=ax)
+        stem = "_".join(slug(str(r[k])) for k in ("experiment", "compound", "target") if str(r[k]))
+        save(fig, figdir / f"{prefix}_{stem}")
+    return summary

@@ -17,15 +17,21 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy.cli._shared import UsageError, err_console, quantity, required
+from pdstudy.cli._shared import (
+    UsageError,
+    err_console,
+    quantity,
+    read_plates,
+    required,
+    set_columns,
+    write_curve_outputs,
+)
 from pdstudy.cli._shared import agg as _agg
-from pdstudy.cli._shared import check_files as _check_files
 from pdstudy.cli._shared import errors as _errors
 from pdstudy.cli._shared import fmt_conc as _fmt_conc
 from pdstudy.cli._shared import save as _save
 from pdstudy.cli._shared import slug as _slug
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
-from pdstudy.errors import PdStudyError
 
 
 def _q(text: str | None, dimension: str, option: str) -> float | None:
@@ -320,30 +326,6 @@ def simulate(
 # ---------------------------------------------------------------- analyse
 
 
-def _read(plates: list[Path], layout: Path, format: str) -> Any:
-    from pdstudy.assays.binding import read_merged
-
-    _check_files(plates)
-    _check_files([layout], "option --layout")
-    return read_merged(plates, layout, format=format)
-
-
-def _set_columns(frame: Any, target: str | None, experiment: str | None) -> Any:
-    if target is not None:
-        if "target" not in frame.columns:
-            frame["target"] = target
-        else:
-            frame["target"] = frame["target"].where(
-                frame["target"].notna() & (frame["target"].astype(str) != ""), target
-            )
-    if experiment is not None:
-        plates = list(dict.fromkeys(frame["plate"].astype(str)))
-        frame["experiment"] = (
-            experiment if len(plates) == 1 else [f"{experiment}-{p}" for p in frame["plate"]]
-        )
-    return frame
-
-
 @app.command()
 def analyze(
     plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
@@ -380,13 +362,9 @@ def analyze(
         if efficiency is not None and not 0 < efficiency <= 1:
             raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
         _agg()
-        from pdstudy.assays.binding import (
-            aggregate_experiments,
-            analyze_competition,
-            plot_competition,
-        )
+        from pdstudy.assays.binding import analyze_competition, plot_competition
 
-        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        frame = set_columns(read_plates(plates, layout, format), target, experiment)
         res = analyze_competition(
             frame,
             radioligand_M=lig,
@@ -397,26 +375,14 @@ def analyze(
             volume_L=vol,
             efficiency=efficiency,
         )
-        if not len(res.curves):
-            raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
-        out.mkdir(parents=True, exist_ok=True)
-        res.curves.to_csv(out / "results.csv", index=False)
-        res.write_json(out / "results.json")
-        res.qc.to_csv(out / "qc.csv", index=False)
-        res.points.to_csv(out / "points.csv", index=False)
-        summary = aggregate_experiments(res.curves)
-        summary.to_csv(out / "summary.csv", index=False)
-        figdir = out / "figures"
-        figdir.mkdir(exist_ok=True)
-        import matplotlib.pyplot as plt
-
-        for i, (_, r) in enumerate(res.curves.iterrows()):
-            fig, ax = plt.subplots(figsize=(5.5, 4))
-            plot_competition(res, curve=i, ax=ax)
-            stem = "_".join(
-                _slug(str(r[k])) for k in ("experiment", "compound", "target") if str(r[k])
-            )
-            _save(fig, figdir / f"competition_{stem}")
+        summary = write_curve_outputs(
+            res,
+            out,
+            layout=layout,
+            plot=plot_competition,
+            prefix="competition",
+            tables={"points": res.points},
+        )
         _print_competition(res, summary, out)
         if (
             lig is None
@@ -500,7 +466,7 @@ def saturation(
         from pdstudy.assays._common import conc_with_ci
         from pdstudy.assays.binding import analyze_saturation, plot_saturation, plot_scatchard
 
-        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        frame = set_columns(read_plates(plates, layout, format), target, experiment)
         res = analyze_saturation(
             frame,
             specific_activity_Ci_per_mmol=sa,

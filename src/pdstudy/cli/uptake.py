@@ -25,9 +25,12 @@ from pdstudy.cli._shared import (
     fmt_conc,
     fraction,
     quantity,
+    read_plates,
     required,
     save,
+    set_columns,
     slug,
+    write_curve_outputs,
 )
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
 from pdstudy.errors import PdStudyError
@@ -45,30 +48,6 @@ PLATE_EXT = {
     "long_xlsx": ".xlsx",
     "grid_xlsx": ".xlsx",
 }
-
-
-def _set_columns(frame: Any, target: str | None, experiment: str | None) -> Any:
-    if target is not None:
-        if "target" not in frame.columns:
-            frame["target"] = target
-        else:
-            frame["target"] = frame["target"].where(
-                frame["target"].notna() & (frame["target"].astype(str) != ""), target
-            )
-    if experiment is not None:
-        plates = list(dict.fromkeys(frame["plate"].astype(str)))
-        frame["experiment"] = (
-            experiment if len(plates) == 1 else [f"{experiment}-{p}" for p in frame["plate"]]
-        )
-    return frame
-
-
-def _read(plates: list[Path], layout: Path, format: str) -> Any:
-    from pdstudy.assays.binding import read_merged
-
-    check_files(plates)
-    check_files([layout], "option --layout")
-    return read_merged(plates, layout, format=format)
 
 
 def _protein(
@@ -429,12 +408,10 @@ def analyze(
                 where="option --protein",
             )
         agg()
-        import matplotlib.pyplot as plt
 
-        from pdstudy.assays.binding import aggregate_experiments
         from pdstudy.assays.uptake import analyze_uptake, plot_uptake
 
-        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        frame = set_columns(read_plates(plates, layout, format), target, experiment)
         prot = _protein(
             protein, protein_plate, protein_layout, protein_sample, suspension_volume, out
         )
@@ -449,24 +426,15 @@ def analyze(
             weighting=weighting,
             **prot,
         )
-        if not len(res.curves):
-            raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
-        out.mkdir(parents=True, exist_ok=True)
-        res.curves.to_csv(out / "results.csv", index=False)
-        res.write_json(out / "results.json")
-        res.qc.to_csv(out / "qc.csv", index=False)
-        res.wells.to_csv(out / "wells.csv", index=False)
-        summary = aggregate_experiments(res.curves)
-        summary.to_csv(out / "summary.csv", index=False)
-        figdir = out / "figures"
-        figdir.mkdir(exist_ok=True)
-        for i, r in enumerate(res.curves.to_dict("records")):
-            fig, ax = plt.subplots(figsize=(5.5, 4.2))
-            plot_uptake(res, curve=i, ax=ax)
-            stem = "_".join(
-                slug(str(r[k])) for k in ("experiment", "compound", "target") if str(r[k])
-            )
-            save(fig, figdir / f"uptake_{stem}")
+        summary = write_curve_outputs(
+            res,
+            out,
+            layout=layout,
+            plot=plot_uptake,
+            prefix="uptake",
+            tables={"wells": res.wells},
+            figsize=(5.5, 4.2),
+        )
         _print_uptake(res, summary, out)
 
 
@@ -567,7 +535,7 @@ def kinetics(
         from pdstudy.assays._common import conc_with_ci
         from pdstudy.assays.uptake import analyze_uptake_kinetics, plot_kinetics
 
-        frame = _set_columns(_read(plates, layout, format), target, experiment)
+        frame = set_columns(read_plates(plates, layout, format), target, experiment)
         prot = _protein(
             protein, protein_plate, protein_layout, protein_sample, suspension_volume, out
         )
