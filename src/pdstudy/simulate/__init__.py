@@ -25,6 +25,7 @@ from pdstudy.simulate.plates import (
     simulate_protein_plate,
     simulate_saturation,
     simulate_uptake,
+    simulate_uptake_kinetics,
     without_truth,
 )
 
@@ -45,5 +46,6 @@ __all__ = [
     "simulate_protein_plate",
     "simulate_saturation",
     "simulate_uptake",
+    "simulate_uptake_kinetics",
     "without_truth",
 ]
