@@ -218,44 +218,47 @@ def _plate() -> pd.DataFrame:
 
 def _bad_standard(f):
     f.loc[f["role"] == "standard", "protein_ug_per_mL"] = np.nan
+    return f
 
 
 def _two_levels(f):
-    f.drop(f.index[(f["role"] == "standard") & (f["protein_ug_per_mL"] > 125)], inplace=True)
+    return f.drop(f.index[(f["role"] == "standard") & (f["protein_ug_per_mL"] > 125)])
 
 
 def _no_name(f):
     f.loc[f.index[f["role"] == "sample"][0], "sample"] = ""
+    return f
 
 
 def _fraction_dilution(f):
     f["dilution"] = np.where(f["role"] == "sample", 0.5, np.nan)
+    return f
 
 
 def _text_signal(f):
     f["signal"] = f["signal"].astype(object)
     f.loc[f.index[f["role"] == "standard"][0], "signal"] = "OVRFLW"
+    return f
 
 
 @pytest.mark.parametrize(
     ("edit", "error", "match"),
     [
-        (lambda f: f.drop(columns="role", inplace=True), LayoutError, "no 'role' column"),
+        (lambda f: f.drop(columns="role"), LayoutError, "no 'role' column"),
         (_bad_standard, LayoutError, r"plate 1, well A3: standard well without"),
         (_two_levels, LayoutError, "2 standard concentration"),
         (_no_name, LayoutError, "sample well without a sample name"),
         (_fraction_dilution, LayoutError, "dilution factor >= 1"),
         (_text_signal, LayoutError, "'OVRFLW' is not a number"),
         (
-            lambda f: f.drop(f.index[f["role"] == "standard"], inplace=True),
+            lambda f: f.drop(f.index[f["role"] == "standard"]),
             LayoutError,
             "no standard",
         ),
     ],
 )
 def test_bad_input_names_the_problem(edit, error, match):
-    f = _plate()
-    edit(f)
+    f = edit(_plate())
     with pytest.raises(error, match=match):
         analyze_protein(f)
 

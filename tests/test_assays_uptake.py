@@ -338,6 +338,7 @@ def _set(col, value, role=None):
             f[col] = value
         else:
             f.loc[f.index[f["role"] == role][0], col] = value
+        return f
 
     return edit
 
@@ -346,15 +347,15 @@ def _set(col, value, role=None):
     ("edit", "kw", "error", "match"),
     [
         (_set("role", "saturation", "nsb"), {}, LayoutError, "role 'saturation' is not a role"),
-        (lambda f: f.drop(f.index[f["role"] == "nsb"], inplace=True), {}, LayoutError,
+        (lambda f: f.drop(f.index[f["role"] == "nsb"]), {}, LayoutError,
          "no nonspecific-uptake wells"),
-        (lambda f: f.drop(f.index[f["role"] == "control"], inplace=True), {}, LayoutError,
+        (lambda f: f.drop(f.index[f["role"] == "control"]), {}, LayoutError,
          "no control"),
         (_set("conc_M", 0.0, "competition"), {}, LayoutError, r"well A7: competition well with"),
         (_set("dpm", -5.0, "control"), {}, LayoutError, r"well A1: dpm = -5.0 is not a count"),
         (_set("substrate_M", 20e-9), {"substrate_M": 15e-9}, LayoutError,
          "the layout says substrate_M"),
-        (lambda f: f.drop(columns="substrate_M", inplace=True), {}, ValueError,
+        (lambda f: f.drop(columns="substrate_M"), {}, ValueError,
          "no substrate concentration"),
         (None, {"km_M": None}, ValueError, "no substrate Km"),
         (None, {"protein_mg_per_well": None}, ValueError, "no protein per well"),
@@ -367,7 +368,7 @@ def _set(col, value, role=None):
 def test_bad_input_says_what_is_wrong(edit, kw, error, match):
     f = _plate()
     if edit is not None:
-        edit(f)
+        f = edit(f)
     args = {**CONSTS, "protein_mg_per_well": 0.1, **kw}
     with pytest.raises(error, match=match):
         analyze_uptake(f, **args)
