@@ -406,3 +406,42 @@ def test_compiled_kernel_matches_the_numpy_jacobian():
         rtol=1e-8,
     )
     np.testing.assert_allclose(_kernels.batched_inv(m), np.linalg.inv(m), rtol=1e-7, atol=1e-12)
+
+
+def test_profile_ci_of_a_shared_parameter_in_a_global_fit():
+    rng = np.random.default_rng(10)
+    conc = np.repeat(np.array([0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8]) * 1e-9, 3)
+    total = 5000.0 * conc / (0.8e-9 + conc) + 1.5e11 * conc + 50.0
+    nsb = 1.5e11 * conc + 50.0
+    y = np.vstack([total, nsb]) * (1 + rng.normal(0, 0.03, (2, conc.size)))
+    names = ("bmax", "kd", "ns", "background")
+    fit = fit_curves(
+        SATURATION_TOTAL_NSB, conc, y, shared=names, constants={"specific": [1.0, 0.0]}
+    )
+    prof = profile_ci(fit, "kd")
+    assert prof.profile_low[0] == prof.profile_low[1]  # one interval for the batch
+    # brute force in nM with scipy: total SS with Kd held, the rest re-optimised
+    c = conc * 1e9
+    ssmin = float(np.sum(fit.ssr))
+    df = 2 * conc.size - 4
+    target = ssmin * (1 + stats.f.ppf(0.95, 1, df) / df)
+
+    def prof_ss(kd_nm):
+        def resid(p):
+            b, s, g = p
+            return np.concatenate([b * c / (kd_nm + c) + s * c + g - y[0], s * c + g - y[1]])
+
+        start = [fit.param("bmax")[0], fit.param("ns")[0] * 1e-9, fit.param("background")[0]]
+        r = optimize.least_squares(resid, start, xtol=1e-14, ftol=1e-14, gtol=1e-14)
+        return 2 * r.cost - target
+
+    kd_nm = fit.param("kd")[0] * 1e9
+    lo = optimize.brentq(prof_ss, kd_nm * 0.2, kd_nm)
+    hi = optimize.brentq(prof_ss, kd_nm, kd_nm * 5)
+    np.testing.assert_allclose(
+        [prof.profile_low[0] * 1e9, prof.profile_high[0] * 1e9], [lo, hi], rtol=1e-4
+    )
+    with pytest.raises(ModelError, match="shared parameter"):
+        profile_ci(
+            fit_curves(FOUR_PL, X36, simulate_4pl(np.random.default_rng(1), 2)[1], shared=("hill",))
+        )

@@ -153,8 +153,8 @@ def analyze_saturation(
         when the highest concentration is below 5 x Kd (Bmax is extrapolated)
         and ``not_converged``.
     level
-        Confidence level. The CIs of the ``total_nsb`` fit are asymptotic (a
-        shared fit); the ``specific`` fit's Kd CI is profile likelihood.
+        Confidence level. Kd CIs are profile likelihood (for ``total_nsb`` the
+        total + NSB pair is profiled as one problem); Bmax CIs are asymptotic.
     """
     df = prepare_plate_frame(frame, "analyze_saturation")
     df = df[df[C.ROLE].isin(("total", "nsb", "blank"))].reset_index(drop=True)
@@ -251,6 +251,8 @@ def analyze_saturation(
                 w = _count_weights(fit, np.ones_like(xx), np.zeros_like(xx), tcount, mode)
                 kw["p0"] = {k: float(fit.param(k)[0]) for k in SATURATION_TOTAL_NSB.params}
                 fit = fit_curves(SATURATION_TOTAL_NSB, xx, yy, weights=w, **kw)
+        if fit.ok.all():
+            fit = profile_ci(fit, "kd")  # the batch (total + NSB) profiled as one problem
         fits[(str(exp), "total_nsb")] = fit
         rows.append(_param_row(exp, "total_nsb", fit, 0, sub, eff, sa, protein_mg_per_well))
 
