@@ -50,6 +50,16 @@ PLATE_EXT = {
 }
 
 
+def _require_protein(protein: str | None, protein_plate: Path | None) -> None:
+    """Checked before any file is read: analyses need the protein per well."""
+    if protein is None and protein_plate is None:
+        raise UsageError(
+            'give the protein per well (--protein "50 ug") or a protein plate '
+            "(--protein-plate, --protein-layout, --suspension-volume)",
+            where="option --protein",
+        )
+
+
 def _protein(
     protein: str | None,
     protein_plate: Path | None,
@@ -401,12 +411,7 @@ def analyze(
             raise UsageError(
                 f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
             )
-        if protein is None and protein_plate is None:
-            raise UsageError(
-                'give the protein per well (--protein "50 ug") or a protein plate '
-                "(--protein-plate, --protein-layout, --suspension-volume)",
-                where="option --protein",
-            )
+        _require_protein(protein, protein_plate)
         agg()
 
         from pdstudy.assays.uptake import analyze_uptake, plot_uptake
@@ -524,11 +529,7 @@ def kinetics(
             )
         if weighting not in ("relative", "none"):
             raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
-        if protein is None and protein_plate is None:
-            raise UsageError(
-                'give the protein per well (--protein "50 ug") or a protein plate',
-                where="option --protein",
-            )
+        _require_protein(protein, protein_plate)
         agg()
         import matplotlib.pyplot as plt
 
