@@ -48,6 +48,10 @@ class ModelError(PdStudyError, ValueError):
     """A fitting model, its parameters or the options given for it are invalid."""
 
 
+class UsageError(PdStudyError, ValueError):
+    """A bad option value, argument or parameter given by the user (CLI exit code 2)."""
+
+
 class StudyFileError(PdStudyError):
     """A study file is invalid; ``problems`` holds every (key path, message) found."""
 

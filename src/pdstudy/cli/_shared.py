@@ -16,13 +16,9 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from pdstudy.errors import PdStudyError, UnitError
+from pdstudy.errors import PdStudyError, UnitError, UsageError
 
 err_console = Console(stderr=True)
-
-
-class UsageError(PdStudyError):
-    """A bad option value (exit code 2)."""
 
 
 @contextmanager
