@@ -40,6 +40,7 @@ from pdstudy.assays.binding import (  # noqa: E402
 from pdstudy.design import competition_layout, concentration_series  # noqa: E402
 from pdstudy.errors import InputFileError, LayoutError, ModelError  # noqa: E402
 from pdstudy.io import write_layout, write_plate  # noqa: E402
+from pdstudy.io.jsonsafe import frame_records  # noqa: E402
 from pdstudy.simulate import simulate_competition, without_truth  # noqa: E402
 
 KI, KD, LIG = 0.5e-9, 0.8e-9, 1e-9  # norclomipramine at NET, [3H]nisoxetine
@@ -174,7 +175,7 @@ def test_summary_and_json(clean):
     assert js["curves"][0]["compound"] == "norclomipramine"
     assert js["curves"][0]["two_site_p"] is None or js["curves"][0]["two_site_p"] >= 0
     bad = clean.curves.assign(pki=np.nan)
-    assert binding.frame_records(bad)[0]["pki"] is None  # NaN -> null
+    assert frame_records(bad)[0]["pki"] is None  # NaN -> null
     assert len(clean.to_frame()) == 3
 
 

@@ -14,6 +14,8 @@ from pdstudy.io import read_layout
 
 runner = CliRunner()
 TRUE_PKI = -math.log10(0.5e-9)
+#: output stem of `binding analyze` (a one-section study, section "competition")
+STEM = "binding1_competition"
 
 
 def run(*args: str):
@@ -52,9 +54,12 @@ def test_simulate_writes_layout_plates_and_truth(simulated):
 
 def test_example_end_to_end(analysed):
     out, output = analysed
-    for name in ("results.csv", "results.json", "qc.csv", "summary.csv", "points.csv"):
-        assert (out / name).is_file(), name
-    res = pd.read_csv(out / "results.csv", keep_default_na=False, na_values=[""])
+    # a one-section study: the names of a [[binding]] section called "competition"
+    results = out / "results"
+    for name in ("", "_aggregate", "_qc", "_wells"):
+        assert (results / f"{STEM}{name}.csv").is_file(), name
+    assert (results / f"{STEM}.json").is_file()
+    res = pd.read_csv(results / f"{STEM}.csv", keep_default_na=False, na_values=[""])
     must = ["experiment", "compound", "target", "model", "log_ic50", "ic50_M", "ic50_ci_low_M",
             "ic50_ci_high_M", "hill", "ki_M", "pki", "pki_ci_low", "pki_ci_high", "status",
             "flags"]  # fmt: skip
@@ -62,18 +67,18 @@ def test_example_end_to_end(analysed):
     assert list(res["experiment"]) == ["plate_1", "plate_2", "plate_3"]
     assert (res["target"] == "NET").all() and (res["status"] == "converged").all()
     assert ((res["pki"] - TRUE_PKI).abs() < 0.15).all()
-    summary = pd.read_csv(out / "summary.csv")
+    summary = pd.read_csv(results / f"{STEM}_aggregate.csv")
     row = summary.iloc[0]
     assert row["n"] == 3 and abs(row["pki_mean"] - TRUE_PKI) < 0.1
     assert row["pki_mean"] == pytest.approx(res["pki"].mean())
-    js = json.loads((out / "results.json").read_text())
+    js = json.loads((results / f"{STEM}.json").read_text())["result"]
     assert len(js["curves"]) == 3 and js["options"]["weighting"] == "counts"
     figs = sorted(p.name for p in (out / "figures").iterdir())
-    assert "competition_plate_1_norclomipramine_NET.svg" in figs
-    assert "competition_plate_1_norclomipramine_NET.png" in figs
+    assert f"{STEM}_curve1.svg" in figs and f"{STEM}_curve3.png" in figs
+    assert f"{STEM}_all.svg" in figs
     assert "competition binding" in output and "mean over experiments" in output
     # the simulated window (1500 CPM of 250 uL at 80 Ci/mmol) binds < 10 % of the ligand
-    qc = pd.read_csv(out / "qc.csv")
+    qc = pd.read_csv(results / f"{STEM}_qc.csv")
     assert (qc["bound_fraction"] < 0.1).all()
 
 
@@ -85,7 +90,7 @@ def test_round_trip_other_formats(tmp_path, fmt):
     assert len(plates) == 1
     res = run("analyze", *plates, "--layout", tmp_path / "layout.toml", "--out", tmp_path / "o")
     assert res.exit_code == 0, res.output
-    out = pd.read_csv(tmp_path / "o" / "results.csv")
+    out = pd.read_csv(tmp_path / "o" / "results" / f"{STEM}.csv")
     # [L] and Kd come from the layout written by simulate
     assert abs(out["pki"].iloc[0] - TRUE_PKI) < 0.2
 

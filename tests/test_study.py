@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from pdstudy.assays.schema import did_you_mean, parse_value
 from pdstudy.errors import StudyFileError
 from pdstudy.examples import EXAMPLE_TRUTH, write_example_study
 from pdstudy.study import HANDLERS, Key, load_study, run_study, validate_study
-from pdstudy.study.schema import did_you_mean, parse_value
 
 SMALL = """\
 [study]

@@ -181,3 +181,46 @@ def format_conc(molar: float, digits: int = 3) -> str:
         if abs(molar) >= 0.1 * factor:
             return f"{molar / factor:.{digits}g} {prefix}M"
     return f"{molar:.{digits}g} M"
+
+
+#: text of a missing value in tables and sentences
+MISSING = "–"
+
+
+def conc_text(molar: float | None, digits: int = 3) -> str:
+    """:func:`format_conc`, with a dash for a missing or non-finite value (sentences, tables)."""
+    if molar is None or not math.isfinite(float(molar)):
+        return MISSING
+    return format_conc(float(molar), digits)
+
+
+def _unit_for(v: float) -> tuple[str, float]:
+    for unit, fac in (("M", 1.0), ("mM", 1e-3), ("µM", 1e-6), ("nM", 1e-9), ("pM", 1e-12)):
+        if abs(v) >= fac * 0.0999:
+            return unit, fac
+    return "fM", 1e-15
+
+
+def format_conc_ci(value_M: float, low_M: float, high_M: float) -> str:
+    """``"0.52 nM (0.41–0.66)"``: a concentration and its CI in one unit that suits the value.
+
+    An infinite upper limit is shown as ``∞``, an undetermined one as ``?``.
+    """
+    if not math.isfinite(value_M):
+        return "n.d."
+    unit, fac = _unit_for(value_M)
+
+    def f(v: float) -> str:
+        if not math.isfinite(v):
+            return "∞" if v > 0 else "?"
+        return f"{v / fac:.3g}"
+
+    return f"{f(value_M)} {unit} ({f(low_M)}–{f(high_M)})"
+
+
+def format_estimate(value_M: float, low_M: float, high_M: float, name: str = "Ki") -> str:
+    """``"Ki = 0.52 nM (95 % CI 0.41–0.66)"`` in a unit that suits the value."""
+    if not math.isfinite(value_M):
+        return f"{name} not determined"
+    text = format_conc_ci(value_M, low_M, high_M)
+    return f"{name} = {text.replace(' (', ' (95 % CI ', 1)}"

@@ -1,18 +1,12 @@
-"""Assays: domain rules that turn tidy plate tables into results.
+"""Assays: domain rules that turn tidy tables into results, one package per kind.
 
-Radioligand binding (competition, saturation) is in :mod:`pdstudy.assays.binding`;
-logic shared with uptake (percent of control, concentration-response fitting,
-QC helpers) is in :mod:`pdstudy.assays._common`.
+- :mod:`pdstudy.assays.binding`: competition (Ki) and saturation (Kd, Bmax);
+- :mod:`pdstudy.assays.uptake`: synaptosomal uptake inhibition and kinetics;
+- :mod:`pdstudy.assays.protein`: Bradford/BCA protein determination.
+
+Shared by them: :mod:`.contract` (the result protocol every assay returns),
+:mod:`.schema` (the keys of study-file sections), :mod:`.plates` (reading plate
+files with their layout, one rule for every entry point), :mod:`.qc` (QC flags).
+Each kind's ``sections`` module holds the keys of its study-file section and
+the analysis of one section.
 """
-
-# protein determination and synaptosomal uptake (re-exported)
-from pdstudy.assays.protein import ProteinResult as ProteinResult
-from pdstudy.assays.protein import analyze_protein as analyze_protein
-from pdstudy.assays.protein import plot_protein as plot_protein
-from pdstudy.assays.uptake import KineticsResult as KineticsResult
-from pdstudy.assays.uptake import UptakeResult as UptakeResult
-from pdstudy.assays.uptake import analyze_uptake as analyze_uptake
-from pdstudy.assays.uptake import analyze_uptake_kinetics as analyze_uptake_kinetics
-from pdstudy.assays.uptake import plot_kinetics as plot_kinetics
-from pdstudy.assays.uptake import plot_uptake as plot_uptake
-from pdstudy.assays.uptake import uptake_rates as uptake_rates

@@ -23,8 +23,8 @@ from pdstudy.cli._shared import (
     quantity,
     read_plates,
     required,
+    run_one,
     set_columns,
-    write_curve_outputs,
 )
 from pdstudy.cli._shared import agg as _agg
 from pdstudy.cli._shared import errors as _errors
@@ -32,6 +32,7 @@ from pdstudy.cli._shared import fmt_conc as _fmt_conc
 from pdstudy.cli._shared import save as _save
 from pdstudy.cli._shared import slug as _slug
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
+from pdstudy.errors import PdStudyError
 
 
 def _q(text: str | None, dimension: str, option: str) -> float | None:
@@ -310,7 +311,7 @@ def simulate(
             path = out / (f"plate_{i}{ext}" if PLATE_EXT[format] else f"PLATE{ext}")
             write_plate(without_truth(sim), path, format)
             files.append(path)
-        from pdstudy.assays._common import json_safe
+        from pdstudy.io.jsonsafe import json_safe
 
         (out / "truth.json").write_text(
             json.dumps(json_safe({"seed": seed, "plates": truths}), indent=2), encoding="utf-8"
@@ -328,74 +329,87 @@ def simulate(
 
 @app.command()
 def analyze(
-    plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
+    plates: list[Path] = typer.Argument(..., help="Plate files (one independent experiment each)."),
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
-    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     radioligand_conc: str | None = typer.Option(
         None, "--radioligand-conc", help='Radioligand conc., e.g. "1 nM" (default: the layout).'
     ),
-    kd: str | None = typer.Option(None, "--kd", help='Radioligand Kd, e.g. "0.8 nM".'),
+    kd: str | None = typer.Option(
+        None, "--kd", help='Radioligand Kd, e.g. "0.8 nM" (default: the layout).'
+    ),
+    radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
-    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
     specific_activity: str | None = typer.Option(
         None, "--specific-activity", help='e.g. "80 Ci/mmol" (ligand-depletion check).'
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     efficiency: float | None = typer.Option(None, help="Counting efficiency (without DPM)."),
-    rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal (Q = 1 %)."),
+    rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal."),
+    rout_q: float = typer.Option(0.01, "--rout-q", help="ROUT false-discovery rate Q."),
+    two_site: bool = typer.Option(
+        True, "--two-site/--no-two-site", help="Also fit two sites and compare with one site."
+    ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    name: str = typer.Option("competition", help="Section name (output file names)."),
 ) -> None:
-    """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi."""
+    """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
+
+    Runs as a one-section study: the same analysis, tables and file names as a
+    [[binding]] section of `pdstudy run`.
+    """
     with _errors():
         lig = _q(radioligand_conc, "concentration", "--radioligand-conc")
         kd_m = _q(kd, "concentration", "--kd")
         sa = _q(specific_activity, "specific_activity", "--specific-activity")
         vol = _q(volume, "volume", "--volume")
-        for name, v in (("--radioligand-conc", lig), ("--kd", kd_m), ("--volume", vol)):
+        for opt, v in (("--radioligand-conc", lig), ("--kd", kd_m), ("--volume", vol)):
             if v is not None and not v > 0:
-                raise UsageError("must be positive", where=f"option {name}")
+                raise UsageError("must be positive", where=f"option {opt}")
         if weighting not in ("auto", "counts", "relative", "none"):
             raise UsageError(
                 f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
             )
         if efficiency is not None and not 0 < efficiency <= 1:
             raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
-        _agg()
-        from pdstudy.assays.binding import analyze_competition, plot_competition
-
-        frame = set_columns(read_plates(plates, layout, format), target, experiment)
-        res = analyze_competition(
-            frame,
-            radioligand_M=lig,
-            kd_M=kd_m,
-            rout=rout,
-            weighting=weighting,
-            specific_activity_Ci_per_mmol=sa,
-            volume_L=vol,
-            efficiency=efficiency,
-        )
-        summary = write_curve_outputs(
-            res,
+        if not 0 < rout_q < 1:
+            raise UsageError(f"{rout_q}: must be in (0, 1)", where="option --rout-q")
+        values = {
+            "target": target,
+            "plates": list(plates),
+            "layout": layout,
+            "format": format,
+            "radioligand": radioligand,
+            "radioligand_conc": lig,
+            "kd": kd_m,
+            "specific_activity": sa,
+            "volume": vol,
+            "efficiency": efficiency,
+            "rout": rout,
+            "rout_q": rout_q,
+            "two_site": two_site,
+            "weighting": weighting,
+        }
+        outcome = run_one(
+            "binding",
+            values,
             out,
-            layout=layout,
-            plot=plot_competition,
-            prefix="competition",
-            tables={"points": res.points},
+            name=name,
+            files={"PLATE": list(plates), "option --layout": [layout]},
         )
-        _print_competition(res, summary, out)
-        if (
-            lig is None
-            and "radioligand_M" not in frame.columns
-            or (kd_m is None and "kd_M" not in frame.columns)
-        ):
+        res = outcome.result
+        if not len(res.curves):
+            raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
+        _print_competition(res, res.tables["aggregate"], out)
+        if not res.curves["ki_M"].notna().any():
             err_console.print(
                 "[yellow]note:[/yellow] Ki not computed: give --radioligand-conc and --kd"
             )
 
 
 def _print_competition(res: Any, summary: Any, out: Path) -> None:
-    from pdstudy.assays._common import conc_with_ci
+    from pdstudy.units import format_conc_ci as conc_with_ci
 
     t = Table(title="competition binding")
     for col in ("experiment", "compound", "target", "Ki (95 % CI)", "pKi", "model", "flags"):
@@ -463,8 +477,8 @@ def saturation(
         _agg()
         import matplotlib.pyplot as plt
 
-        from pdstudy.assays._common import conc_with_ci
         from pdstudy.assays.binding import analyze_saturation, plot_saturation, plot_scatchard
+        from pdstudy.units import format_conc_ci as conc_with_ci
 
         frame = set_columns(read_plates(plates, layout, format), target, experiment)
         res = analyze_saturation(

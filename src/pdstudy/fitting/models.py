@@ -90,6 +90,13 @@ class Model:
         if len(self.lower) != n or len(self.upper) != n:
             raise ModelError(f"model {self.name!r}: bounds must have one entry per parameter")
 
+    def __reduce__(self) -> Any:
+        """Built-in models pickle by name (their functions may be lambdas); others by value."""
+        key = _BUILTIN_KEYS.get(id(self))
+        if key is not None:
+            return (builtin_model, (key,))
+        return super().__reduce__()
+
     @property
     def n_params(self) -> int:
         return len(self.params)
@@ -588,3 +595,42 @@ def user_model(
         vectorized=vectorized,
         x_is_log=x_is_log,
     )
+
+
+#: module-level models that pickle by key (results holding fits cross process boundaries,
+#: and the models' functions may be closures)
+_BUILTIN_MODELS: dict[str, Model] = {}
+_BUILTIN_KEYS: dict[int, str] = {}
+
+
+def register_builtin_model(model: Model, key: str | None = None) -> Model:
+    """Let ``model`` (a module-level model, created once per process) pickle by ``key``.
+
+    ``key`` defaults to the model's name; it must be unique.
+    """
+    key = key or model.name
+    _BUILTIN_MODELS[key] = model
+    _BUILTIN_KEYS[id(model)] = key
+    return model
+
+
+def builtin_model(key: str) -> Model:
+    """The built-in model registered as ``key`` (what a pickled built-in model loads as).
+
+    Importing the module that defines a model registers it; unpickling a result
+    imports the result's module (which defines its models) before its fits.
+    """
+    return _BUILTIN_MODELS[key]
+
+
+for _m in (
+    FOUR_PL,
+    ONE_SITE,
+    ONE_SITE_KI,
+    TWO_SITE,
+    TWO_SITE_KI,
+    SATURATION,
+    MICHAELIS_MENTEN,
+    SATURATION_TOTAL_NSB,
+):
+    register_builtin_model(_m)

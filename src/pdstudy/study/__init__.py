@@ -6,15 +6,16 @@
   the target profile and the synapse model, and writes ``results/``,
   ``figures/``, ``report.html`` and ``provenance.json``;
 - :data:`HANDLERS` maps each section kind (``binding``, ``saturation``,
-  ``uptake``, ``protein``) to its :class:`AssayHandler`;
-  :func:`register_handler` adds new kinds.
+  ``uptake``, ``protein``: the list :data:`BUILTIN_KINDS`) to its
+  :class:`AssayHandler`; :func:`register_handler` adds a plug-in's kind.
 
 The schema of the study file is documented in ``docs/study-file.md`` (and
 generated from the handlers' schemas by :func:`schema_reference`).
 """
 
-import pdstudy.study.handlers  # noqa: E402, F401, I001  (registers the built-in kinds)
-from pdstudy.study.load import load_study, validate_study
+from pdstudy.assays.schema import Key, Schema
+from pdstudy.study.kinds import BUILTIN_KINDS
+from pdstudy.study.load import load_study, section_spec, validate_study
 from pdstudy.study.model import (
     AssayHandler,
     RunContext,
@@ -23,11 +24,11 @@ from pdstudy.study.model import (
     StudySpec,
 )
 from pdstudy.study.registry import FUTURE_KINDS, HANDLERS, get_handler, register_handler
-from pdstudy.study.runner import StudyRun, default_workers, run_study
-from pdstudy.study.schema import Key, Schema
+from pdstudy.study.runner import StudyRun, default_workers, run_section, run_study
 from pdstudy.study.tables import EXPOSURE, PK, STUDY, SYNAPSE
 
 __all__ = [
+    "BUILTIN_KINDS",
     "EXPOSURE",
     "FUTURE_KINDS",
     "HANDLERS",
@@ -46,6 +47,8 @@ __all__ = [
     "get_handler",
     "load_study",
     "register_handler",
+    "run_section",
     "run_study",
+    "section_spec",
     "validate_study",
 ]

@@ -16,13 +16,13 @@ from typing import Any
 
 import pandas as pd
 
-from pdstudy.errors import InputFileError, LayoutError, StudyFileError
+from pdstudy.assays.schema import Problems, did_you_mean, parse_table
+from pdstudy.errors import InputFileError, StudyFileError
 from pdstudy.study.model import SectionSpec, StudySpec, slugify
 from pdstudy.study.registry import FUTURE_KINDS, HANDLERS
-from pdstudy.study.schema import Problems, did_you_mean, parse_table
 from pdstudy.study.tables import PK, STUDY, SYNAPSE
 
-__all__ = ["load_study", "validate_study", "read_layout_checked", "check_plates_against_layout"]
+__all__ = ["load_study", "section_spec", "validate_study"]
 
 _TABLES = {"study": STUDY, "synapse": SYNAPSE, "pk": PK}
 _PROFILE_SUFFIXES = (".csv", ".toml")
@@ -54,8 +54,6 @@ def load_study(path: str | PathLike[str]) -> StudySpec:
 
 def validate_study(path: str | PathLike[str]) -> tuple[StudySpec | None, Problems]:
     """Like :func:`load_study` but returns ``(spec or None, problems)`` instead of raising."""
-    import pdstudy.study.handlers  # noqa: F401  (registers the built-in assay kinds)
-
     p = Path(path)
     if not p.is_file():
         return None, [("(file)", f"no such study file: {p}")]
@@ -220,76 +218,25 @@ def _profile(
     return frame
 
 
-# --- helpers for the handlers' file checks --------------------------------------------
+def section_spec(
+    kind: str, values: Mapping[str, Any], *, name: str | None = None, index: int = 1
+) -> SectionSpec:
+    """A section of ``kind`` from values already parsed (what an assay command builds from its
+    options): absent keys take their schema default; a required key may be ``None`` only
+    where the assay allows it (e.g. binding's ``kd`` read from the layout).
 
-
-def read_layout_checked(section: SectionSpec, key: str, problems: Problems) -> pd.DataFrame | None:
-    """Read the layout file of ``section.values[key]``; a problem (and ``None``) if it is invalid."""
-    from pdstudy.io import read_layout
-
-    path = section.values.get(key)
-    if not isinstance(path, Path):
-        return None
-    try:
-        return read_layout(path)
-    except (LayoutError, InputFileError) as exc:
-        problems.append((f"{section.key}.{key}", f"invalid layout {path.name}: {exc.detail}"))
-        return None
-
-
-def check_plates_against_layout(
-    section: SectionSpec,
-    layout: pd.DataFrame | None,
-    problems: Problems,
-    *,
-    plates_key: str = "plates",
-    layout_key: str = "layout",
-    roles: tuple[str, ...] = (),
-    fmt: str | None = None,
-) -> None:
-    """Check that each plate of ``section`` matches its layout, and that the layout has ``roles``.
-
-    Plates that cannot be read are not a study-file problem (the file may be
-    corrupt): the analysis of that section will fail and report it, while the
-    rest of the study runs.
+    Raises
+    ------
+    UsageError
+        A key the section does not have (a bug of the caller, named).
     """
-    from pdstudy.io import merge_layout, read_plate
+    from pdstudy.errors import UsageError
 
-    if layout is None:
-        return
-    if roles and "role" in layout.columns:
-        have = set(layout["role"].dropna())
-        missing = [r for r in roles if r not in have]
-        if missing:
-            problems.append(
-                (
-                    f"{section.key}.{layout_key}",
-                    f"layout {Path(str(layout.attrs.get('path', ''))).name} has no "
-                    f"{', '.join(repr(r) for r in missing)} wells (this assay needs roles "
-                    f"{', '.join(roles)})",
-                )
-            )
-    elif roles:
-        problems.append((f"{section.key}.{layout_key}", "the layout gives no 'role' for its wells"))
-    value = section.values.get(plates_key)
-    plates = value if isinstance(value, list) else [value] if isinstance(value, Path) else []
-    for i, plate_path in enumerate(plates, start=1):
-        where = (
-            f"{section.key}.{plates_key}[{i}]"
-            if isinstance(value, list)
-            else (f"{section.key}.{plates_key}")
-        )
-        try:
-            plate = read_plate(plate_path, format=fmt or "auto")
-        except (InputFileError, ValueError):
-            continue  # reported when the section runs
-        try:
-            merge_layout(plate, layout, plate_path=plate_path)
-        except LayoutError as exc:
-            problems.append(
-                (
-                    where,
-                    f"plate {plate_path.name} does not match layout "
-                    f"{Path(str(layout.attrs.get('path', ''))).name}: {exc.detail}",
-                )
-            )
+    schema = HANDLERS[kind].schema
+    unknown = [k for k in values if k not in schema.names]
+    if unknown:
+        raise UsageError(f"[[{kind}]] has no key(s) {', '.join(unknown)}")
+    parsed = {k.name: values.get(k.name, k.default) for k in schema.keys}
+    section_name = name or str(values.get("name") or f"{kind} {index}")
+    parsed["name"] = section_name
+    return SectionSpec(kind=kind, index=index, name=section_name, values=parsed, raw=dict(values))

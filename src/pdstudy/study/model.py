@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.report.model import Section
-from pdstudy.study.schema import Key, Problems, Schema
+from pdstudy.report.sections import SectionInfo
 
 __all__ = [
     "AssayHandler",
@@ -64,6 +65,19 @@ class SectionSpec:
     def slug(self) -> str:
         """Stem of the section's output files, ``binding1_net-competition``."""
         return f"{self.kind}{self.index}_{slugify(self.name)}"
+
+    def info(self, study_dir: Path, elapsed_s: float = math.nan) -> SectionInfo:
+        """What the section's report builder knows of it."""
+        return SectionInfo(
+            kind=self.kind,
+            index=self.index,
+            name=self.name,
+            key=self.key,
+            slug=self.slug,
+            values=self.values,
+            study_dir=study_dir,
+            elapsed_s=elapsed_s,
+        )
 
     def files(self) -> list[tuple[str, Path]]:
         """Every input file of the section as ``(key path, path)``."""
@@ -143,7 +157,10 @@ class RunContext:
 
 @dataclass(frozen=True, eq=False)
 class SectionOutcome:
-    """What running one assay section gave: the report section plus data for the headline.
+    """What running one assay section gave: the assay's result and its report section.
+
+    Picklable: it crosses from the worker processes (or a cluster) to the
+    process that writes the report and records the results.
 
     Attributes
     ----------
@@ -153,14 +170,15 @@ class SectionOutcome:
         The report section (figures, tables, QC, methods text, or the error).
     ok
         False when the analysis failed (``section.error`` says why).
-    ki
-        Per-experiment Ki estimates for the headline Ki table, one row per
-        curve: ``experiment, compound, target, ki_M, pki, pki_ci_low,
-        pki_ci_high`` (+ anything else); ``None`` when the assay gives none.
+    result
+        The assay's result (:class:`pdstudy.assays.contract.AssayResult`):
+        tables, parameters, provenance, headline rows; ``None`` when the
+        analysis failed.
     effects
-        ``(label, text)`` lines for the headline's functional effects.
+        ``(label, text)`` lines for the headline's functional effects (made by
+        the section's report builder).
     summary
-        JSON-safe digest (also written to the section's JSON file).
+        JSON-safe digest (into ``results/summary.json``).
     parameters
         Every parameter used, JSON-safe (into provenance.json).
     elapsed_s
@@ -172,11 +190,28 @@ class SectionOutcome:
     name: str
     section: Section
     ok: bool
-    ki: pd.DataFrame | None = None
+    result: Any = None
     effects: tuple[tuple[str, str], ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)
     parameters: Mapping[str, Any] = field(default_factory=dict)
     elapsed_s: float = math.nan
+
+    def headline_rows(self) -> pd.DataFrame | None:
+        """The result's headline rows (``None`` without a result)."""
+        return None if self.result is None else self.result.headline_rows()
+
+    @property
+    def ki(self) -> pd.DataFrame | None:
+        """Per-experiment Ki rows (``role == "ki"``) of the headline rows, or ``None``."""
+        rows = self.headline_rows()
+        if rows is None:
+            return None
+        rows = rows[rows["role"] == "ki"]
+        if rows.empty:
+            return None
+        out = rows.drop(columns=["role"]).reset_index(drop=True)
+        out["section"] = self.key
+        return out
 
 
 #: file check of a section while validating: (section, problems) -> None
@@ -189,8 +224,8 @@ Runner = Callable[[SectionSpec, RunContext], SectionOutcome]
 class AssayHandler:
     """How one kind of assay section is declared, checked and run.
 
-    Register new kinds (microdialysis, behaviour...) with
-    :func:`pdstudy.study.register_handler`; the study file then accepts
+    The built-in kinds are listed in :mod:`pdstudy.study.kinds`; a plug-in
+    adds one with :func:`pdstudy.study.register_handler`. The study file accepts
     ``[[<kind>]]`` sections, validates them with ``schema`` and ``check_files``,
     and the runner calls ``run`` in a worker process.
 

@@ -140,7 +140,7 @@ def measured_ki(outcomes: Sequence[SectionOutcome], compound: str) -> pd.DataFra
         "pki_sem",
         "sections",
     ]
-    frames = [o.ki for o in outcomes if o.ok and o.kind == "binding" and o.ki is not None]
+    frames = [o.ki for o in outcomes if o.ok and o.ki is not None]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=columns)
@@ -554,7 +554,7 @@ def _headline(
             )
     effects: list[tuple[str, str]] = []
     for o in outcomes:
-        if o.ok and o.kind != "binding":
+        if o.ok:
             effects.extend(o.effects)
     if ne_fold is not None and exposure_occ is not None:
         effects.append(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pdstudy.assays.schema import Key, Schema
 from pdstudy.study.registry import HANDLERS
-from pdstudy.study.schema import Key, Schema
 from pdstudy.study.tables import EXPOSURE, PK, STUDY, SYNAPSE
 from pdstudy.units import example_unit, format_conc
 
@@ -70,7 +70,6 @@ def _table(title: str, schema: Schema) -> list[str]:
 
 def schema_markdown() -> str:
     """Markdown tables of every table and section a study file may hold, from the schemas."""
-    import pdstudy.study.handlers  # noqa: F401  (registers the built-in kinds)
 
     lines = [BEGIN, ""]
     lines += _table("[study]", STUDY)

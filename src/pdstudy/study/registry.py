@@ -1,29 +1,25 @@
 """The registry of assay handlers: section kind -> :class:`~pdstudy.study.model.AssayHandler`.
 
-The study file accepts ``[[<kind>]]`` for every registered kind; the runner
-looks handlers up here (also in worker processes, which import this module).
-Adding an assay (microdialysis, forced swim...) is one call::
+It starts with the built-in kinds of :mod:`pdstudy.study.kinds` (explicitly,
+not by import side effects); the study file accepts ``[[<kind>]]`` for every
+kind here, and the runner looks handlers up here. A plug-in adds a kind with
+one call::
 
     from pdstudy.study import AssayHandler, Key, Schema, register_handler
 
-    register_handler(AssayHandler("microdialysis", "Microdialysis", schema, run))
+    register_handler(AssayHandler("mykind", "My assay", schema, run))
 """
 
 from __future__ import annotations
 
+from pdstudy.errors import UsageError
+from pdstudy.study.kinds import BUILTIN_KINDS, FUTURE_KINDS
 from pdstudy.study.model import AssayHandler
 
 __all__ = ["FUTURE_KINDS", "HANDLERS", "get_handler", "register_handler"]
 
 #: assay kind -> handler, in the order their sections appear in reports
-HANDLERS: dict[str, AssayHandler] = {}
-
-#: section kinds of the protocols that this version does not analyse yet
-FUTURE_KINDS = {
-    "microdialysis": "in vivo microdialysis (HPLC-ED)",
-    "fst": "forced swim test",
-    "tst": "tail suspension test",
-}
+HANDLERS: dict[str, AssayHandler] = {h.kind: h for h in BUILTIN_KINDS}
 
 
 def register_handler(handler: AssayHandler, *, replace: bool = False) -> AssayHandler:
@@ -31,22 +27,20 @@ def register_handler(handler: AssayHandler, *, replace: bool = False) -> AssayHa
 
     Raises
     ------
-    ValueError
+    UsageError
         The kind is taken (pass ``replace=True`` to override it) or collides
         with a study-file table (``study``, ``synapse``, ``pk``).
     """
     if handler.kind in ("study", "synapse", "pk"):
-        raise ValueError(f"{handler.kind!r} is a study-file table, not an assay kind")
+        raise UsageError(f"{handler.kind!r} is a study-file table, not an assay kind")
     if handler.kind in HANDLERS and not replace:
-        raise ValueError(f"an assay handler for {handler.kind!r} is already registered")
+        raise UsageError(f"an assay handler for {handler.kind!r} is already registered")
     HANDLERS[handler.kind] = handler
     return handler
 
 
 def get_handler(kind: str) -> AssayHandler:
-    """The handler of ``kind`` (importing the built-in handlers first)."""
-    import pdstudy.study.handlers  # noqa: F401  (registers the built-in kinds)
-
+    """The handler of ``kind``."""
     try:
         return HANDLERS[kind]
     except KeyError:

@@ -32,11 +32,11 @@ from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySp
 from pdstudy.study.provenance import build_provenance, now_iso, write_provenance
 from pdstudy.study.registry import get_handler
 
-__all__ = ["StudyRun", "default_workers", "run_study"]
+__all__ = ["StudyRun", "default_workers", "run_section", "run_study"]
 
 #: modules the worker processes start with (imported once in the fork server)
 _PRELOAD = [
-    "pdstudy.study.handlers",
+    "pdstudy.study.kinds",
     "pdstudy.report",
     "pdstudy.fitting",
     "pdstudy.io",
@@ -152,6 +152,26 @@ def _run_sections(
                     outcome = failed_outcome(s, get_handler(s.kind).title, exc, float("nan"))
                 done(outcome)
     return [results[s.key] for s in sections], extra
+
+
+def run_section(
+    section: SectionSpec, out_dir: str | PathLike[str], *, study_dir: Path | None = None
+) -> SectionOutcome:
+    """Run one section as a one-section study (what every assay command does).
+
+    The section's handler analyses it and writes its results and figures in
+    ``out_dir`` exactly as :func:`run_study` does for the same section, so the
+    assay commands and ``pdstudy run`` give the same tables and file names.
+    Never raises for an analysis problem: a failed outcome says why.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    out = Path(out_dir).resolve()
+    (out / "results").mkdir(parents=True, exist_ok=True)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    ctx = RunContext(out_dir=out, study_dir=study_dir or Path.cwd(), compound="")
+    return get_handler(section.kind).run(section, ctx)
 
 
 def run_study(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pdstudy.study.schema import Key, Problems, Schema
+from pdstudy.assays.schema import Key, Problems, Schema
 
 __all__ = ["EXPOSURE", "PK", "STUDY", "SYNAPSE"]
 

@@ -1,174 +1,56 @@
-"""Helpers shared by the assay handlers: common keys, reading plates, writing results."""
+"""What the assay handlers share: :func:`run_assay` (analyse -> write -> report section),
+failed outcomes, and the older per-handler helpers still used by some kinds."""
 
 from __future__ import annotations
 
-import json
-import math
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from pdstudy.assays.plates import (
+    COUNTING_KEYS,
+    FORMAT_KEY,
+    NAME_KEY,
+    PLATE_KEYS,
+    TARGET_KEY,
+    plate_format_names,
+    read_merged,
+)
+from pdstudy.assays.schema import Problems
 from pdstudy.errors import PdStudyError
+from pdstudy.io.jsonsafe import as_document, json_safe
 from pdstudy.report.figures import render_figure
-from pdstudy.report.model import Figure, Section, Table
+from pdstudy.report.model import Figure, Section
+from pdstudy.report.sections import files_text, flagged_rows, relative
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec
-from pdstudy.study.schema import Key, Problems
-from pdstudy.units import format_conc
+from pdstudy.study.writer import write_figures, write_result, write_tables
+from pdstudy.units import conc_text
 
 __all__ = [
     "COUNTING_KEYS",
-    "as_document",
     "FORMAT_KEY",
     "NAME_KEY",
     "PLATE_KEYS",
     "TARGET_KEY",
+    "as_document",
+    "conc_text",
     "failed_outcome",
     "figure",
+    "files_text",
     "flagged_rows",
     "json_safe",
+    "plate_format_names",
     "read_merged",
     "relative",
+    "run_assay",
     "run_guarded",
     "write_results",
     "write_results_plain",
 ]
-
-NAME_KEY = Key(
-    "name",
-    "text",
-    doc="name of the section (report heading, output file names); default: the kind and its number, e.g. 'binding 1'",
-    example='"NET competition"',
-)
-TARGET_KEY = Key(
-    "target", "text", default="NET", doc="target (transporter, receptor) measured", example='"NET"'
-)
-
-
-def plate_format_names() -> tuple[str, ...]:
-    """``"auto"`` and every format name ``pdstudy.io.read_plate`` accepts."""
-    from pdstudy.io import list_plate_formats
-
-    table = list_plate_formats()
-    names = list(table["name"])
-    names += [w.strip() for ws in table["writers"] for w in str(ws).split(",") if w.strip()]
-    return ("auto", *dict.fromkeys(names))
-
-
-FORMAT_KEY = Key(
-    "format",
-    "choice",
-    default="auto",
-    choices=plate_format_names(),
-    doc="plate file format; auto recognises it from the content (pdstudy.io.list_plate_formats())",
-    example='"microbeta"',
-)
-PLATE_KEYS = (
-    Key(
-        "plates",
-        "files",
-        required=True,
-        doc="plate files, one per independent experiment (glob patterns allowed)",
-        example='["net_exp1.txt", "net_exp2.txt"]',
-    ),
-    Key(
-        "layout",
-        "file",
-        required=True,
-        doc="plate layout (wellmap TOML), shared by the plates",
-        example='"net_layout.toml"',
-    ),
-    FORMAT_KEY,
-)
-COUNTING_KEYS = (
-    Key(
-        "efficiency",
-        "fraction",
-        positive=True,
-        doc="counting efficiency (CPM/DPM), needed when the files have CPM but no DPM",
-        example="0.45",
-    ),
-    Key(
-        "counts",
-        "choice",
-        default="auto",
-        choices=("auto", "dpm", "cpm"),
-        doc="which counts to use: DPM when every well has them (auto), or force one",
-        example='"auto"',
-    ),
-)
-
-
-def relative(path: Path, base: Path) -> str:
-    """``path`` relative to ``base`` when inside it, else absolute."""
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def json_safe(value: Any) -> Any:
-    """``value`` with numpy scalars, NaN, Paths and frames made JSON-safe (NaN -> null)."""
-    if isinstance(value, Mapping):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, pd.DataFrame):
-        return [json_safe(r) for r in value.to_dict("records")]
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, Path):
-        return str(value)
-    if value is None or isinstance(value, (int, str)):
-        return value
-    if value is pd.NA:
-        return None
-    return str(value)
-
-
-def as_document(value: Any) -> Any:
-    """A result's ``to_json()`` as a dict, whether it returns a dict or a JSON string."""
-    return json.loads(value) if isinstance(value, (str, bytes)) else value
-
-
-def read_merged(
-    paths: Sequence[Path],
-    layout_path: Path,
-    fmt: str = "auto",
-) -> pd.DataFrame:
-    """Read each plate file, join it to the layout, and stack them.
-
-    Each file is one independent experiment unless the layout has an
-    ``experiment`` field: ``experiment`` is then the file's stem, and
-    ``plate`` is ``<stem>`` (``<stem>:<plate>`` for files with several
-    plates), so wells of different files never collide.
-    """
-    from pdstudy.io import merge_layout, read_layout, read_plate
-
-    layout = read_layout(layout_path)
-    stems = [p.stem for p in paths]
-    if len(set(stems)) < len(stems):
-        stems = [f"{i}_{p.stem}" for i, p in enumerate(paths, start=1)]
-    frames = []
-    for path, stem in zip(paths, stems, strict=True):
-        plate = read_plate(path, format=fmt)
-        merged = merge_layout(plate, layout, plate_path=path, layout_path=layout_path)
-        ids = merged["plate"].astype(str)
-        merged["plate"] = stem if ids.nunique() == 1 else stem + ":" + ids
-        if "experiment" not in layout.columns:
-            merged["experiment"] = stem
-        merged["source_file"] = path.name
-        frames.append(merged)
-    return pd.concat(frames, ignore_index=True)
 
 
 def figure(ctx: RunContext, fig: Any, stem: str, caption: str) -> Figure:
@@ -184,54 +66,82 @@ def write_results(
 ) -> tuple[str, ...]:
     """Write ``results/<slug>.csv`` (the first table), ``results/<slug>_<name>.csv``
     (the others) and ``results/<slug>.json``; return the paths relative to the output folder."""
-    out = ctx.results_dir
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for k, (name, frame) in enumerate(tables.items()):
-        path = out / (f"{section.slug}.csv" if k == 0 else f"{section.slug}_{name}.csv")
-        frame.to_csv(path, index=False)
-        written.append(path)
-    path = out / f"{section.slug}.json"
+    from pdstudy.io.jsonsafe import write_json
+
+    written = write_tables(ctx.results_dir, section.slug, tables)
     doc = {"section": section.key, "kind": section.kind, "name": section.name, **document}
-    path.write_text(
-        json.dumps(json_safe(doc), indent=2, ensure_ascii=False, allow_nan=False),
-        encoding="utf-8",
-    )
-    written.append(path)
+    written.append(write_json(doc, ctx.results_dir / f"{section.slug}.json"))
     return tuple(relative(p, ctx.out_dir) for p in written)
 
 
 def write_results_plain(ctx: RunContext, tables: Mapping[str, pd.DataFrame]) -> tuple[str, ...]:
     """Write ``results/<name>.csv`` for each table; return the paths relative to the output folder."""
-    out = ctx.results_dir
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        written.append(relative(path, ctx.out_dir))
-    return tuple(written)
+        written += write_tables(ctx.results_dir, name, {name: frame})
+    return tuple(relative(p, ctx.out_dir) for p in written)
 
 
-def flagged_rows(
-    frame: pd.DataFrame,
-    id_columns: Sequence[str],
-    flags: str = "flags",
-    reasons: Sequence[str] = ("flag_reasons", "reason"),
-    title: str = "QC flags",
-) -> Table | None:
-    """A table of the rows of ``frame`` that carry QC flags, with their reasons (or ``None``)."""
-    if frame is None or frame.empty or flags not in frame.columns:
-        return None
-    has = frame[flags].fillna("").astype(str).str.strip() != ""
-    if not has.any():
-        return None
-    reason = next((r for r in reasons if r in frame.columns), None)
-    cols = [c for c in id_columns if c in frame.columns] + [flags] + ([reason] if reason else [])
-    return Table(
-        title,
-        frame.loc[has, cols].reset_index(drop=True),
-        labels={reason: "reason"} if reason else {},
+def run_assay(
+    section: SectionSpec,
+    ctx: RunContext,
+    analyse: Callable[[Mapping[str, Any]], Any],
+    builder: Any,
+) -> SectionOutcome:
+    """Run one section the way every kind runs: analyse, write, build the report section.
+
+    ``analyse(values) -> result`` is the assay's analysis of one section
+    (:mod:`pdstudy.assays.<kind>.sections`); ``builder`` is the kind's report
+    module (:mod:`pdstudy.report.sections.<kind>`). The result's tables and
+    document are written by :func:`pdstudy.study.writer.write_result`, its
+    figures by :func:`~pdstudy.study.writer.write_figures`. Any exception
+    becomes a failed outcome (the study goes on).
+    """
+    start = time.perf_counter()
+    try:
+        result = analyse(section.values)
+        info = section.info(ctx.study_dir)
+        files = write_result(
+            ctx.out_dir,
+            section.slug,
+            result,
+            {"section": section.key, "kind": section.kind, "name": section.name},
+        )
+        figures = write_figures(ctx.out_dir, builder.figures(result, info))
+        elapsed = time.perf_counter() - start
+        info = section.info(ctx.study_dir, elapsed)
+        report = builder.build(result, info, figures, files)
+        parameters: dict[str, Any] = {
+            k: v for k, v in section.values.items() if not _is_file_value(v) and k != "name"
+        }
+        parameters["analysis_options"] = dict(result.parameters)
+        return SectionOutcome(
+            key=section.key,
+            kind=section.kind,
+            name=section.name,
+            section=report,
+            ok=True,
+            result=result,
+            effects=tuple(builder.effects(result, info)),
+            summary={
+                "summary": result.summary(),
+                "tables": {name: len(frame) for name, frame in result.tables.items()},
+                **(
+                    {"aggregate": result.tables["aggregate"]}
+                    if "aggregate" in result.tables
+                    else {}
+                ),
+            },
+            parameters=parameters,
+            elapsed_s=elapsed,
+        )
+    except Exception as exc:  # noqa: BLE001 - a failing assay must not stop the study
+        return failed_outcome(section, builder.TITLE, exc, time.perf_counter() - start)
+
+
+def _is_file_value(value: Any) -> bool:
+    return isinstance(value, Path) or (
+        isinstance(value, list) and bool(value) and all(isinstance(v, Path) for v in value)
     )
 
 
@@ -287,17 +197,6 @@ def run_guarded(
         return analyse(section, ctx)
     except Exception as exc:  # noqa: BLE001 - a failing assay must not stop the study
         return failed_outcome(section, title, exc, time.perf_counter() - start)
-
-
-def conc_text(value: float | None) -> str:
-    return "–" if value is None or not math.isfinite(value) else format_conc(value)
-
-
-def files_text(paths: Sequence[Path], base: Path) -> str:
-    names = [relative(p, base) for p in paths]
-    if len(names) <= 4:
-        return ", ".join(names)
-    return ", ".join(names[:3]) + f" and {len(names) - 3} more"
 
 
 def check_exclusive(

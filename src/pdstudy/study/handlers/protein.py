@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from pdstudy.assays.plates import check_plates
+from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.report.figures import new_figure
 from pdstudy.report.model import Figure, Section, Table
 from pdstudy.study.handlers._common import (
@@ -18,9 +20,7 @@ from pdstudy.study.handlers._common import (
     section_title,
     write_results,
 )
-from pdstudy.study.load import check_plates_against_layout, read_layout_checked
 from pdstudy.study.model import AssayHandler, RunContext, SectionOutcome, SectionSpec
-from pdstudy.study.schema import Key, Problems, Schema
 
 __all__ = [
     "HANDLER",
@@ -143,10 +143,9 @@ def check_protein_files(section: SectionSpec, problems: Problems) -> None:
     v = section.values
     if v.get("protein_plate") is None:
         return
-    layout = read_layout_checked(section, "protein_layout", problems)
-    check_plates_against_layout(
-        section,
-        layout,
+    check_plates(
+        v,
+        section.key,
         problems,
         plates_key="protein_plate",
         layout_key="protein_layout",
@@ -229,9 +228,12 @@ SCHEMA = Schema(
 
 
 def _check_files(section: SectionSpec, problems: Problems) -> None:
-    layout = read_layout_checked(section, "layout", problems)
-    check_plates_against_layout(
-        section, layout, problems, roles=("standard", "sample"), fmt=section.values.get("format")
+    check_plates(
+        section.values,
+        section.key,
+        problems,
+        roles=("standard", "sample"),
+        fmt=section.values.get("format"),
     )
 
 
@@ -241,7 +243,7 @@ def analyse_protein_plates(
     """Read and analyse protein plates with the model options of ``values``."""
     from pdstudy.assays.protein import analyze_protein
 
-    frame = read_merged(plates, layout, fmt)
+    frame = read_merged(plates, layout, format=fmt)
     weights = values.get("weights", "none")
     return analyze_protein(
         frame,

@@ -7,8 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.plates import check_plates
+from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.report.figures import new_figure
 from pdstudy.report.model import Figure, Section, Table
+from pdstudy.report.sections.binding import qc_table
 from pdstudy.study.handlers._common import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -22,16 +25,13 @@ from pdstudy.study.handlers._common import (
     section_title,
     write_results,
 )
-from pdstudy.study.handlers.binding import qc_table
 from pdstudy.study.handlers.protein import (
     PROTEIN_KEYS,
     check_protein_files,
     protein_per_well,
     protein_rule,
 )
-from pdstudy.study.load import check_plates_against_layout, read_layout_checked
 from pdstudy.study.model import AssayHandler, RunContext, SectionOutcome, SectionSpec
-from pdstudy.study.schema import Key, Problems, Schema
 
 __all__ = ["HANDLER"]
 
@@ -92,9 +92,12 @@ SCHEMA = Schema(
 
 
 def _check_files(section: SectionSpec, problems: Problems) -> None:
-    layout = read_layout_checked(section, "layout", problems)
-    check_plates_against_layout(
-        section, layout, problems, roles=("total", "nsb"), fmt=section.values.get("format")
+    check_plates(
+        section.values,
+        section.key,
+        problems,
+        roles=("total", "nsb"),
+        fmt=section.values.get("format"),
     )
     check_protein_files(section, problems)
 

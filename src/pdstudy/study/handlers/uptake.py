@@ -7,8 +7,11 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.plates import check_plates
+from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.report.figures import new_figure
 from pdstudy.report.model import Figure, Section, Table
+from pdstudy.report.sections.binding import qc_table
 from pdstudy.study.handlers._common import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -22,16 +25,13 @@ from pdstudy.study.handlers._common import (
     section_title,
     write_results,
 )
-from pdstudy.study.handlers.binding import qc_table
 from pdstudy.study.handlers.protein import (
     PROTEIN_KEYS,
     check_protein_files,
     protein_per_well,
     protein_rule,
 )
-from pdstudy.study.load import check_plates_against_layout, read_layout_checked
 from pdstudy.study.model import AssayHandler, RunContext, SectionOutcome, SectionSpec
-from pdstudy.study.schema import Key, Problems, Schema
 
 __all__ = ["HANDLER"]
 
@@ -167,7 +167,7 @@ SCHEMA = Schema(
 
 def _check_files(section: SectionSpec, problems: Problems) -> None:
     v = section.values
-    layout = read_layout_checked(section, "layout", problems)
+    layout = check_plates(v, section.key, problems, fmt=v.get("format"))
     if layout is not None and "role" in layout.columns:
         have = set(layout["role"].dropna())
         if v.get("mode") == "kinetics":
@@ -189,7 +189,6 @@ def _check_files(section: SectionSpec, problems: Problems) -> None:
                     f"{v.get('mode', 'inhibition')} needs them)",
                 )
             )
-    check_plates_against_layout(section, layout, problems, fmt=v.get("format"))
     check_protein_files(section, problems)
 
 
@@ -207,7 +206,7 @@ def _analyse(section: SectionSpec, ctx: RunContext) -> SectionOutcome:
 
     start = time.perf_counter()
     v = section.values
-    frame = read_merged(v["plates"], v["layout"], v["format"])
+    frame = read_merged(v["plates"], v["layout"], format=v["format"])
     if "target" not in frame.columns:
         frame["target"] = v["target"]
     protein_kw, protein_figures, protein_text = _protein(section, ctx)

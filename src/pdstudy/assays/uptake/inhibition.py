@@ -100,6 +100,7 @@ from pdstudy.assays._common import (
 )
 from pdstudy.errors import LayoutError
 from pdstudy.fitting import MICHAELIS_MENTEN, BatchFit, Model, fit_curves, profile_ci
+from pdstudy.fitting.models import register_builtin_model
 from pdstudy.units import format_conc
 
 if TYPE_CHECKING:
@@ -996,6 +997,7 @@ MM_TOTAL_NS = Model(
     equation="Total = Vmax * S / (Km + S) + NS * S + Background; Nonspecific = NS * S + Background",
     x_is_log=False,
 )
+register_builtin_model(MM_TOTAL_NS, "uptake.michaelis_menten_total_ns")
 
 
 @dataclass(frozen=True)

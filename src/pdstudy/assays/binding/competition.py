@@ -52,7 +52,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -66,40 +66,30 @@ from pdstudy.assays._common import (
     ResponseFits,
     dpm_to_fmol,
     fit_concentration_response,
-    frame_records,
     hill_flags,
     incomplete_curve_flags,
     join_flags,
-    json_safe,
     ki_annotation,
     percent_of_control,
     plot_concentration_response,
     prepare_plate_frame,
     replicate_cv,
 )
-from pdstudy.assays._saturation import (
-    SaturationResult,
-    analyze_saturation,
-    plot_saturation,
-    plot_scatchard,
-)
-from pdstudy.errors import InputFileError, LayoutError, ModelError, PdStudyError
+from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.plates import input_files, read_merged
+from pdstudy.errors import LayoutError, ModelError
+from pdstudy.io.jsonsafe import frame_records, json_safe
 
 __all__ = [
     "CURVE_COLUMNS",
     "DPM_PER_CI",
     "CompetitionResult",
     "QCThresholds",
-    "SaturationResult",
     "aggregate_experiments",
     "analyze_competition",
     "analyze_competition_files",
-    "analyze_saturation",
     "dpm_to_fmol",
     "plot_competition",
-    "plot_saturation",
-    "plot_scatchard",
-    "read_merged",
 ]
 
 CURVE_COLUMNS = (
@@ -154,7 +144,7 @@ class QCThresholds:
 
 
 @dataclass(frozen=True)
-class CompetitionResult:
+class CompetitionResult(ResultBase):
     """Competition binding results.
 
     Attributes
@@ -180,9 +170,47 @@ class CompetitionResult:
     fits: ResponseFits | None
     options: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The curves table (one row per curve)."""
-        return self.curves.copy()
+    kind: ClassVar[str] = "binding"
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """``curves``, ``aggregate`` (mean pKi over experiments), ``qc`` (plates), ``wells``."""
+        return {
+            "curves": self.curves,
+            "aggregate": aggregate_experiments(self.curves),
+            "qc": self.qc,
+            "wells": self.points,
+        }
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.options
+
+    def headline_rows(self) -> pd.DataFrame:
+        """One ``"ki"`` row per curve with a finite Ki (pooled per target by the headline)."""
+        cols = [
+            c
+            for c in (
+                "experiment",
+                "compound",
+                "target",
+                "status",
+                "ic50_M",
+                "ki_M",
+                "ki_ci_low_M",
+                "ki_ci_high_M",
+                "pki",
+                "pki_ci_low",
+                "pki_ci_high",
+            )
+            if c in self.curves.columns
+        ]
+        rows = self.curves[cols].copy()
+        rows = rows[np.isfinite(pd.to_numeric(rows["ki_M"], errors="coerce").to_numpy(float))]
+        rows["role"] = "ki"
+        rows["label"] = rows["compound"].astype(str) + " at " + rows["target"].astype(str)
+        rows["n"] = 1.0
+        return headline_frame(rows.to_dict("records"))
 
     def summary(self) -> str:
         """A few lines: one per curve (Ki with CI, model, flags), then the plates' QC."""
@@ -632,59 +660,13 @@ def analyze_competition_files(
 ) -> CompetitionResult:
     """Read plate files and a layout, merge them and run :func:`analyze_competition`.
 
-    Each file is an independent experiment (``experiment`` = the file's stem,
-    plus the plate name when a file holds several plates) unless the layout
-    has an ``experiment`` field. Errors name the file at fault.
+    The files are read by :func:`pdstudy.assays.plates.read_merged` (each
+    file one independent experiment unless the layout has an ``experiment``
+    field); the result's ``inputs`` hold their SHA-256. Errors name the file
+    at fault.
     """
     frame = read_merged(plate_paths, layout_path, format=format)
-    return analyze_competition(frame, **kwargs)
-
-
-def read_merged(
-    plate_paths: Sequence[str | PathLike[str]] | str | PathLike[str],
-    layout_path: str | PathLike[str],
-    *,
-    format: str = "auto",
-) -> pd.DataFrame:
-    """Read plate files, merge each with the layout, and stack them.
-
-    Plates are renamed ``<file stem>`` (``<file stem>:<plate>`` when a file
-    holds several plates, or when stems repeat); without an ``experiment``
-    field in the layout, each plate is an experiment.
-    """
-    from pdstudy.io import merge_layout, read_layout, read_plate
-
-    paths = [plate_paths] if isinstance(plate_paths, str | PathLike) else list(plate_paths)
-    if not paths:
-        raise InputFileError("no plate file given")
-    layout = read_layout(layout_path)
-    stems = [Path(p).stem for p in paths]
-    frames = []
-    for p, stem in zip(paths, stems, strict=True):
-        try:
-            plate = read_plate(p, format=format)
-        except PdStudyError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a reader bug still names the file
-            raise InputFileError(f"could not read the plate file: {exc}", p) from exc
-        merged = merge_layout(plate, layout, plate_path=p, layout_path=layout_path)
-        plates = merged[C.PLATE].astype(str) if C.PLATE in merged.columns else pd.Series("1")
-        several = plates.nunique() > 1
-        # the file's stem, or its name (PLATE.001, PLATE.002...), or its path when those clash
-        names = [Path(x).name for x in paths]
-        name = (
-            stem
-            if stems.count(stem) == 1
-            else Path(p).name
-            if names.count(Path(p).name) == 1
-            else str(p)
-        )
-        merged[C.PLATE] = [f"{name}:{x}" if several else name for x in plates]
-        merged["file"] = str(p)
-        frames.append(merged)
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs = {"layout_path": str(layout_path), "plate_paths": [str(p) for p in paths]}
-    return out
+    return analyze_competition(frame, **kwargs).with_inputs(input_files(frame))
 
 
 # ---------------------------------------------------------------- aggregation

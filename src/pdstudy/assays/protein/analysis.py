@@ -59,6 +59,7 @@ from scipy import optimize, stats
 from pdstudy.assays._common import frame_records
 from pdstudy.errors import LayoutError, UnitError
 from pdstudy.fitting import BatchFit, Model, f_test, fit_curves
+from pdstudy.fitting.models import register_builtin_model
 from pdstudy.units import parse_quantity
 
 if TYPE_CHECKING:
@@ -160,6 +161,8 @@ FOUR_PL_LINEAR = Model(
 """Four-parameter logistic on linear concentration (c in µg/mL, EC50 as log10 µg/mL)."""
 
 STANDARD_MODELS: dict[str, Model] = {m.name: m for m in (LINEAR, QUADRATIC, FOUR_PL_LINEAR)}
+for _name, _model in STANDARD_MODELS.items():
+    register_builtin_model(_model, f"protein.{_name}")
 
 
 # ------------------------------------------------------------------ result

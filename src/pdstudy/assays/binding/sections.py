@@ -1,0 +1,150 @@
+"""The study-file sections of radioligand binding: their keys, checks and the analysis of one.
+
+``[[binding]]`` (competition): :data:`BINDING`, :func:`check_binding`,
+:func:`analyse_binding`. Every entry point (``pdstudy run``, ``pdstudy binding
+analyze``) analyses a section through these, with values parsed by
+:func:`pdstudy.assays.schema.parse_table` (molar floats, ``Path`` objects).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pdstudy.assays.binding.competition import CompetitionResult, analyze_competition
+from pdstudy.assays.plates import (
+    COUNTING_KEYS,
+    NAME_KEY,
+    PLATE_KEYS,
+    TARGET_KEY,
+    check_plates,
+    input_files,
+    read_merged,
+)
+from pdstudy.assays.schema import Key, Problems, Schema
+
+__all__ = ["BINDING", "FIT_KEYS", "analyse_binding", "check_binding", "fill_target"]
+
+FIT_KEYS = (
+    Key("rout", "bool", default=True, doc="ROUT outlier removal (Q = rout_q)", example="true"),
+    Key(
+        "rout_q",
+        "fraction",
+        default=0.01,
+        positive=True,
+        doc="ROUT false-discovery rate Q",
+        example="0.01",
+    ),
+    Key(
+        "two_site",
+        "bool",
+        default=True,
+        doc="also fit two sites and compare with one site",
+        example="true",
+    ),
+    Key(
+        "weighting",
+        "choice",
+        default="auto",
+        choices=("auto", "counts", "relative", "none"),
+        doc="weighting of the fit: counting variance (auto; a 1-min count when the file has no counting time), "
+        "relative 1/Y², or none (Prism's default)",
+        example='"auto"',
+    ),
+)
+
+BINDING = Schema(
+    "binding",
+    (
+        NAME_KEY,
+        TARGET_KEY,
+        *PLATE_KEYS,
+        Key(
+            "radioligand",
+            "text",
+            default="radioligand",
+            doc="name of the radioligand (methods text)",
+            example='"[3H]nisoxetine"',
+        ),
+        Key(
+            "radioligand_conc",
+            "quantity",
+            "concentration",
+            required=True,
+            positive=True,
+            doc="final radioligand concentration [L]",
+            example='"1 nM"',
+        ),
+        Key(
+            "kd",
+            "quantity",
+            "concentration",
+            required=True,
+            positive=True,
+            doc="the radioligand's Kd at the target (Cheng-Prusoff)",
+            example='"0.8 nM"',
+        ),
+        Key(
+            "specific_activity",
+            "quantity",
+            "specific_activity",
+            positive=True,
+            doc="radioligand specific activity (ligand-depletion check)",
+            example='"80 Ci/mmol"',
+        ),
+        Key(
+            "volume",
+            "quantity",
+            "volume",
+            positive=True,
+            doc="assay volume per well (ligand-depletion check)",
+            example='"200 µL"',
+        ),
+        *COUNTING_KEYS[:1],
+        *FIT_KEYS,
+    ),
+    doc="Radioligand competition binding: total, NSB and competition wells counted on a "
+    "scintillation counter; one plate file per independent experiment.",
+)
+
+
+def check_binding(values: Mapping[str, Any], where: str, problems: Problems) -> None:
+    """The file checks of a ``[[binding]]`` section (layout roles, plates matching it)."""
+    check_plates(
+        values, where, problems, roles=("total", "nsb", "competition"), fmt=values.get("format")
+    )
+
+
+def fill_target(frame: Any, target: str | None) -> Any:
+    """Fill ``target`` where the layout leaves it empty (``None``: leave the layout's)."""
+    if target is None:
+        return frame
+    if "target" not in frame.columns:
+        frame["target"] = target
+    else:
+        empty = frame["target"].isna() | (frame["target"].astype(str) == "")
+        frame["target"] = frame["target"].where(~empty, target)
+    return frame
+
+
+def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
+    """Analyse one ``[[binding]]`` section: read its plates, fit every curve, fingerprint the files.
+
+    ``radioligand_conc`` and ``kd`` may be ``None`` (then the layout's
+    ``radioligand_M`` and ``kd_M`` are used, as :func:`analyze_competition` does).
+    """
+    v = values
+    frame = fill_target(read_merged(v["plates"], v["layout"], format=v["format"]), v["target"])
+    result = analyze_competition(
+        frame,
+        radioligand_M=v.get("radioligand_conc"),
+        kd_M=v.get("kd"),
+        rout=v["rout"],
+        q=v["rout_q"],
+        two_site=v["two_site"],
+        weighting=v["weighting"],
+        specific_activity_Ci_per_mmol=v.get("specific_activity"),
+        volume_L=v.get("volume"),
+        efficiency=v.get("efficiency"),
+    )
+    return result.with_inputs(input_files(frame))

@@ -1,0 +1,252 @@
+"""What every plate assay shares: reading plate files with their layout, the plate checks, the keys.
+
+:func:`read_merged` is the one reader of a plate assay's input, used by every
+entry point (``pdstudy run``, ``pdstudy binding analyze``, ``uptake analyze``,
+``protein analyze``, :func:`pdstudy.assays.binding.analyze_competition_files`),
+so that the number of independent experiments never depends on the entry
+point. Its rule:
+
+- each **file** is one independent experiment (``experiment`` = the file's
+  stem), unless the layout has an ``experiment`` field;
+- ``plate`` is the file's stem, or ``<stem>:<plate>`` when a file holds
+  several plates (the plates of one counting run are then wells of the same
+  experiment, normalised plate by plate);
+- when two files share a stem, their names (``PLATE.001``...) or, failing
+  that, their paths name them, so wells of different files never collide.
+
+:func:`check_plates` is what a study does with a plate section while validating
+(layouts readable, roles present, each plate matching its layout).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pdstudy import columns as C
+from pdstudy.assays.schema import Key, Problems
+from pdstudy.errors import InputFileError, LayoutError, PdStudyError
+
+__all__ = [
+    "COUNTING_KEYS",
+    "FORMAT_KEY",
+    "NAME_KEY",
+    "PLATE_KEYS",
+    "TARGET_KEY",
+    "check_plates",
+    "experiment_names",
+    "input_files",
+    "plate_format_names",
+    "read_layout_checked",
+    "read_merged",
+]
+
+
+def plate_format_names() -> tuple[str, ...]:
+    """``"auto"`` and every format name ``pdstudy.io.read_plate`` accepts."""
+    from pdstudy.io import list_plate_formats
+
+    table = list_plate_formats()
+    names = list(table["name"])
+    names += [w.strip() for ws in table["writers"] for w in str(ws).split(",") if w.strip()]
+    return ("auto", *dict.fromkeys(names))
+
+
+NAME_KEY = Key(
+    "name",
+    "text",
+    doc="name of the section (report heading, output file names); default: the kind and its number, e.g. 'binding 1'",
+    example='"NET competition"',
+)
+TARGET_KEY = Key(
+    "target", "text", default="NET", doc="target (transporter, receptor) measured", example='"NET"'
+)
+FORMAT_KEY = Key(
+    "format",
+    "choice",
+    default="auto",
+    choices=plate_format_names(),
+    doc="plate file format; auto recognises it from the content (pdstudy.io.list_plate_formats())",
+    example='"microbeta"',
+)
+PLATE_KEYS = (
+    Key(
+        "plates",
+        "files",
+        required=True,
+        doc="plate files, one per independent experiment (glob patterns allowed)",
+        example='["net_exp1.txt", "net_exp2.txt"]',
+    ),
+    Key(
+        "layout",
+        "file",
+        required=True,
+        doc="plate layout (wellmap TOML), shared by the plates",
+        example='"net_layout.toml"',
+    ),
+    FORMAT_KEY,
+)
+COUNTING_KEYS = (
+    Key(
+        "efficiency",
+        "fraction",
+        positive=True,
+        doc="counting efficiency (CPM/DPM), needed when the files have CPM but no DPM",
+        example="0.45",
+    ),
+    Key(
+        "counts",
+        "choice",
+        default="auto",
+        choices=("auto", "dpm", "cpm"),
+        doc="which counts to use: DPM when every well has them (auto), or force one",
+        example='"auto"',
+    ),
+)
+
+
+def experiment_names(paths: Sequence[str | PathLike[str]]) -> list[str]:
+    """The name of each file's experiment: its stem, or its name or path where stems clash."""
+    stems = [Path(p).stem for p in paths]
+    names = [Path(p).name for p in paths]
+    return [
+        stem if stems.count(stem) == 1 else name if names.count(name) == 1 else str(p)
+        for p, stem, name in zip(paths, stems, names, strict=True)
+    ]
+
+
+def read_merged(
+    plate_paths: Sequence[str | PathLike[str]] | str | PathLike[str],
+    layout_path: str | PathLike[str],
+    *,
+    format: str = "auto",
+) -> pd.DataFrame:
+    """Read plate files, merge each with the layout, and stack them (the module's rule).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The merged wells with ``plate``, ``experiment`` (unless the layout
+        has one) and ``file`` (the file's path); ``attrs`` hold
+        ``layout_path`` and ``plate_paths``.
+
+    Raises
+    ------
+    InputFileError
+        No file given, or a file that cannot be read (named).
+    LayoutError
+        A plate that does not match the layout (file, well).
+    """
+    from pdstudy.io import merge_layout, read_layout, read_plate
+
+    paths = [plate_paths] if isinstance(plate_paths, str | PathLike) else list(plate_paths)
+    if not paths:
+        raise InputFileError("no plate file given")
+    layout = read_layout(layout_path)
+    frames = []
+    for p, name in zip(paths, experiment_names(paths), strict=True):
+        try:
+            plate = read_plate(p, format=format)
+        except PdStudyError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reader bug still names the file
+            raise InputFileError(f"could not read the plate file: {exc}", p) from exc
+        merged = merge_layout(plate, layout, plate_path=p, layout_path=layout_path)
+        plates = merged[C.PLATE].astype(str) if C.PLATE in merged.columns else pd.Series("1")
+        several = plates.nunique() > 1
+        merged[C.PLATE] = [f"{name}:{x}" if several else name for x in plates]
+        if C.EXPERIMENT not in layout.columns:
+            merged[C.EXPERIMENT] = name
+        merged["file"] = str(p)
+        frames.append(merged)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = {"layout_path": str(layout_path), "plate_paths": [str(p) for p in paths]}
+    return out
+
+
+def input_files(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(key, path)`` of the files :func:`read_merged` read for ``frame`` (plates, then layout)."""
+    out = [(f"plates[{i}]", p) for i, p in enumerate(frame.attrs.get("plate_paths", []), 1)]
+    if frame.attrs.get("layout_path"):
+        out.append(("layout", str(frame.attrs["layout_path"])))
+    return out
+
+
+# ---------------------------------------------------------------- checks while validating
+
+
+def read_layout_checked(
+    values: Any, key: str, where: str, problems: Problems
+) -> pd.DataFrame | None:
+    """Read the layout file ``values[key]``; a problem at ``<where>.<key>`` (and ``None``) if invalid."""
+    from pdstudy.io import read_layout
+
+    path = values.get(key)
+    if not isinstance(path, Path):
+        return None
+    try:
+        return read_layout(path)
+    except (LayoutError, InputFileError) as exc:
+        problems.append((f"{where}.{key}", f"invalid layout {path.name}: {exc.detail}"))
+        return None
+
+
+def check_plates(
+    values: Any,
+    where: str,
+    problems: Problems,
+    *,
+    plates_key: str = "plates",
+    layout_key: str = "layout",
+    roles: tuple[str, ...] = (),
+    fmt: str | None = None,
+) -> pd.DataFrame | None:
+    """Check a plate section's layout (readable, has ``roles``) and that each plate matches it.
+
+    ``values`` are the section's parsed values, ``where`` its key path
+    (``binding[1]``). Plates that cannot be read are not a study-file problem
+    (the file may be corrupt): the analysis of that section fails and reports
+    it, while the rest of the study runs. Returns the layout (or ``None``).
+    """
+    from pdstudy.io import merge_layout, read_plate
+
+    layout = read_layout_checked(values, layout_key, where, problems)
+    if layout is None:
+        return None
+    layout_name = Path(str(layout.attrs.get("path", ""))).name
+    if roles and "role" in layout.columns:
+        have = set(layout["role"].dropna())
+        missing = [r for r in roles if r not in have]
+        if missing:
+            problems.append(
+                (
+                    f"{where}.{layout_key}",
+                    f"layout {layout_name} has no "
+                    f"{', '.join(repr(r) for r in missing)} wells (this assay needs roles "
+                    f"{', '.join(roles)})",
+                )
+            )
+    elif roles:
+        problems.append((f"{where}.{layout_key}", "the layout gives no 'role' for its wells"))
+    value = values.get(plates_key)
+    plates = value if isinstance(value, list) else [value] if isinstance(value, Path) else []
+    for i, plate_path in enumerate(plates, start=1):
+        at = f"{where}.{plates_key}[{i}]" if isinstance(value, list) else f"{where}.{plates_key}"
+        try:
+            plate = read_plate(plate_path, format=fmt or "auto")
+        except (InputFileError, ValueError):
+            continue  # reported when the section runs
+        try:
+            merge_layout(plate, layout, plate_path=plate_path)
+        except LayoutError as exc:
+            problems.append(
+                (
+                    at,
+                    f"plate {plate_path.name} does not match layout {layout_name}: {exc.detail}",
+                )
+            )
+    return layout

@@ -1,0 +1,248 @@
+"""The report section of a ``[[binding]]`` (competition) result."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import pandas as pd
+
+from pdstudy.report.figures import new_figure
+from pdstudy.report.model import Figure, Section, Table
+from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
+from pdstudy.units import conc_text
+
+__all__ = ["MAX_CURVE_FIGURES", "TITLE", "build", "effects", "figures", "qc_table"]
+
+TITLE = "Competition binding"
+#: figures of single curves drawn per section (the overlay shows them all)
+MAX_CURVE_FIGURES = 6
+
+_USABLE = ("converged", "at_bound")
+
+
+def qc_table(curves: pd.DataFrame, plates: pd.DataFrame) -> Table | None:
+    """Curve and plate QC flags with their reasons, in one table (``None`` when nothing is flagged)."""
+    rows = []
+    for frame, kind in ((curves, "curve"), (plates, "plate")):
+        if frame is None or frame.empty or "flags" not in frame.columns:
+            continue
+        for rec in frame.to_dict("records"):
+            if not str(rec.get("flags") or "").strip():
+                continue
+            if kind == "curve":
+                what = " / ".join(
+                    str(rec.get(k, ""))
+                    for k in ("experiment", "compound", "target")
+                    if str(rec.get(k, "")) not in ("", "nan")
+                )
+            else:
+                what = f"plate {rec.get('plate')}"
+            rows.append(
+                {
+                    "level": kind,
+                    "where": what,
+                    "flags": rec["flags"],
+                    "reason": rec.get("flag_reasons", ""),
+                }
+            )
+    if not rows:
+        return None
+    return Table("QC flags (with the reason for each)", pd.DataFrame(rows))
+
+
+def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
+    """The overlay of every curve, then up to :data:`MAX_CURVE_FIGURES` single curves."""
+    from pdstudy.assays.binding import plot_competition
+
+    curves = result.curves
+    if result.fits is None or not len(curves):
+        return []
+
+    def overlay() -> Any:
+        fig, (ax,) = new_figure(7.0, 4.6)
+        plot_competition(result, ax=ax)
+        return fig
+
+    def single(i: int) -> Any:
+        fig, (ax,) = new_figure(5.6, 4.2)
+        plot_competition(result, curve=i, ax=ax)
+        return fig
+
+    out = []
+    if len(curves) > 1:
+        out.append(
+            FigureSpec(
+                f"{info.slug}_all",
+                "All competition curves of the section (mean ± SD of % specific "
+                "binding per concentration, fitted curve, 95 % confidence band).",
+                overlay,
+            )
+        )
+    for i in range(min(len(curves), MAX_CURVE_FIGURES)):
+        rec = curves.iloc[i]
+        out.append(
+            FigureSpec(
+                f"{info.slug}_curve{i + 1}",
+                f"Experiment {rec['experiment']}, {rec['compound']} at {rec['target']}: "
+                "% specific binding (mean ± SD of the replicate wells), the chosen model "
+                f"({rec['model']}) with its 95 % confidence band, ROUT-excluded wells as "
+                "crosses, and Ki with its 95 % CI.",
+                partial(single, i),
+            )
+        )
+    return out
+
+
+def _facts(curves: pd.DataFrame, aggregate: pd.DataFrame) -> list[tuple[str, str]]:
+    facts: list[tuple[str, str]] = []
+    for agg in aggregate.to_dict("records"):
+        label = f"{agg['compound']} at {agg['target']}"
+        if agg["n"] >= 2:
+            text = (
+                f"pKi {agg['pki_mean']:.2f} ± {agg['pki_sem']:.2f} (mean ± SEM, n = {agg['n']}); "
+                f"Ki {conc_text(agg['ki_geomean_M'])} (95 % CI {conc_text(agg['ki_ci_low_M'])}–"
+                f"{conc_text(agg['ki_ci_high_M'])})"
+            )
+        elif agg["n"] == 1:
+            one = curves[
+                (curves["compound"].astype(str) == str(agg["compound"]))
+                & (curves["target"].astype(str) == str(agg["target"]))
+                & curves["status"].isin(_USABLE)
+            ].iloc[0]
+            text = (
+                f"pKi {agg['pki_mean']:.2f}, Ki {conc_text(one['ki_M'])} (95 % CI "
+                f"{conc_text(one['ki_ci_low_M'])}–{conc_text(one['ki_ci_high_M'])}; n = 1)"
+            )
+        else:
+            text = "no usable curve"
+        facts.append((label, text))
+    return facts
+
+
+def _present(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
+    return [c for c in columns if c in frame.columns]
+
+
+def build(
+    result: Any, info: SectionInfo, figures: tuple[Figure, ...], files: tuple[str, ...]
+) -> Section:
+    """The section: Ki per experiment and combined, plate QC, QC flags, methods."""
+    v = info.values
+    tables = result.tables
+    curves, aggregate = tables["curves"], tables["aggregate"]
+    qc = qc_table(curves, result.qc)
+    status = "flagged" if qc is not None else "ok"
+    if len(curves) and not curves["status"].isin(_USABLE).all():
+        status = "flagged"
+    lig = v.get("radioligand_conc")
+    kd = v.get("kd")
+    target = v.get("target") or ", ".join(
+        dict.fromkeys(curves.get("target", pd.Series()).astype(str))
+    )
+    radioligand = v.get("radioligand", "radioligand")
+    plates = v.get("plates", [])
+    methods = (
+        f"Competition binding ({info.name}): {radioligand} at {conc_text(lig)} "
+        f"(Kd {conc_text(kd)}) at {target}, {len(plates)} plate file(s) "
+        f"({files_text(plates, info.study_dir)}), each an independent experiment. Specific "
+        "binding was total minus the mean of the nonspecific-binding wells and expressed as % of "
+        "the specific window. Curves were fitted by nonlinear regression to a one-site model "
+        "(Hill slope -1) and a variable-slope model, chosen by the extra sum-of-squares F test "
+        f"(alpha 0.05){', with a two-site model compared' if v.get('two_site') else ''}; "
+        f"{result.options.get('weighting', v.get('weighting'))} weighting; "
+        + (f"ROUT outlier removal (Q = {100 * v['rout_q']:g} %); " if v.get("rout") else "")
+        + "log Ki was fitted directly in the Cheng-Prusoff form Ki = IC50 / (1 + [L]/Kd) with "
+        "profile-likelihood 95 % CIs. pKi values of independent experiments are reported as "
+        "mean ± SEM and the geometric-mean Ki with a t-based 95 % CI."
+    )
+    shown = _present(
+        curves,
+        (
+            "experiment",
+            "compound",
+            "target",
+            "model",
+            "ic50_M",
+            "hill",
+            "ki_M",
+            "ki_ci_low_M",
+            "ki_ci_high_M",
+            "pki",
+            "status",
+            "flags",
+        ),
+    )
+    plate_cols = _present(
+        result.qc,
+        (
+            "plate",
+            "total_mean",
+            "nsb_mean",
+            "nsb_pct_of_total",
+            "window_cpm",
+            "z_prime",
+            "cv_median_pct",
+            "bound_fraction",
+            "flags",
+        ),
+    )
+    shown_tables = [Table("Curves (one per experiment)", curves[shown])]
+    if len(aggregate):
+        shown_tables.append(
+            Table(
+                "Independent experiments combined",
+                aggregate[
+                    _present(
+                        aggregate,
+                        (
+                            "compound",
+                            "target",
+                            "n",
+                            "pki_mean",
+                            "pki_sem",
+                            "ki_geomean_M",
+                            "ki_ci_low_M",
+                            "ki_ci_high_M",
+                            "experiments",
+                        ),
+                    )
+                ],
+                labels={
+                    "pki_mean": "pKi (mean)",
+                    "pki_sem": "SEM",
+                    "ki_geomean_M": "Ki (geometric mean)",
+                },
+            )
+        )
+    shown_tables.append(
+        Table(
+            "Plate QC",
+            result.qc[plate_cols],
+            labels={"bound_fraction": "radioligand bound (fraction)"},
+        )
+    )
+    return Section(
+        anchor=info.slug,
+        title=info.title(TITLE),
+        kind=info.kind,
+        key=info.key,
+        status=status,
+        intro=(
+            f"{radioligand} ({conc_text(lig)}, Kd {conc_text(kd)}) "
+            f"displaced by the test compound from {target}; {len(curves)} curve(s) from "
+            f"{len(plates)} plate file(s).",
+        ),
+        facts=tuple(_facts(curves, aggregate)),
+        figures=figures,
+        tables=tuple(shown_tables),
+        qc=qc,
+        files=files,
+        methods=methods,
+        elapsed_s=info.elapsed_s,
+    )
+
+
+def effects(result: Any, info: SectionInfo) -> tuple[tuple[str, str], ...]:
+    """None: binding Ki goes to the headline's Ki table (through ``headline_rows``)."""
+    return ()
