@@ -19,7 +19,7 @@ import pandas as pd
 from pdstudy import columns as C
 from pdstudy.errors import InputFileError
 
-from ._wells import describe_plate, in_plate, parse_well, plate_size_for, row_label, well_name
+from .wells import describe_plate, in_plate, parse_well, plate_size_for, row_label, well_name
 
 #: value columns a plate table may carry, in output order
 VALUE_COLUMNS = (C.SIGNAL, C.CPM, C.DPM, C.COUNT_TIME)

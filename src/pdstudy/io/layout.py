@@ -57,7 +57,7 @@ from pdstudy import columns as C
 from pdstudy.errors import LayoutError, UnitError
 from pdstudy.units import parse_conc
 
-from ._wells import parse_well, row_label, well_name
+from .wells import parse_well, row_label, well_name
 
 __all__ = ["read_layout", "write_layout", "merge_layout"]
 
