@@ -43,14 +43,15 @@ from __future__ import annotations
 import html
 import itertools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
+from pdstudy.io.wells import STANDARD_PLATES, row_label, well_name
+from pdstudy.io.wells import require_well as parse_well
 from pdstudy.units import format_conc
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BCA_STANDARDS_UG_PER_ML",
-    "PLATE_FORMATS",
+    "PLATE_GEOMETRIES",
     "ROLE_COLOURS",
     "competition_layout",
     "concentration_series",
@@ -74,14 +75,10 @@ __all__ = [
     "well_name",
 ]
 
-#: plate format (number of wells) -> (rows, columns)
-PLATE_FORMATS: dict[int, tuple[int, int]] = {
-    6: (2, 3),
-    12: (3, 4),
-    24: (4, 6),
-    48: (6, 8),
-    96: (8, 12),
-    384: (16, 24),
+#: the plates a layout can use: size (number of wells) -> (rows, columns), from
+#: the one geometry module, pdstudy.io.wells (6 to 384 wells)
+PLATE_GEOMETRIES: dict[int, tuple[int, int]] = {
+    size: shape for size, shape in STANDARD_PLATES.items() if size <= 384
 }
 
 #: fill colour of each role in plate maps (figure and HTML)
@@ -107,7 +104,6 @@ _ROLE_ABBREV = {
 }
 
 _FILLS = ("across", "down")
-_WELL_RE = re.compile(r"^\s*([A-Za-z])0*(\d+)\s*$")
 
 
 # --------------------------------------------------------------------------- wells
@@ -116,25 +112,12 @@ _WELL_RE = re.compile(r"^\s*([A-Za-z])0*(\d+)\s*$")
 def plate_shape(plate_format: int) -> tuple[int, int]:
     """Return ``(rows, columns)`` of a standard plate (6 to 384 wells)."""
     try:
-        return PLATE_FORMATS[int(plate_format)]
+        return PLATE_GEOMETRIES[int(plate_format)]
     except (KeyError, TypeError, ValueError):
-        known = ", ".join(str(k) for k in PLATE_FORMATS)
-        raise ValueError(
+        known = ", ".join(str(k) for k in PLATE_GEOMETRIES)
+        raise UsageError(
             f"plate_format={plate_format!r} is not a known plate; use one of {known}"
         ) from None
-
-
-def well_name(row: int, col: int) -> str:
-    """Canonical well name from 0-based row and column: ``well_name(0, 0) == "A1"``."""
-    return f"{chr(ord('A') + row)}{col + 1}"
-
-
-def parse_well(well: str) -> tuple[int, int]:
-    """0-based ``(row, col)`` of a well name (``"A1"``, ``"a01"``, ``"P24"``)."""
-    m = _WELL_RE.match(str(well))
-    if not m or int(m.group(2)) < 1:
-        raise LayoutError(f"{well!r} is not a well name like 'A1'", where=f"well {well!r}")
-    return ord(m.group(1).upper()) - ord("A"), int(m.group(2)) - 1
 
 
 def _well_order(plate_format: int, fill: str, band: int) -> list[str]:
@@ -382,13 +365,13 @@ def _pack(
         slots, _ = _place(records, line)
         for slot, rec in zip(slots, records, strict=True):
             well = order[slot]
-            _, c = parse_well(well)
+            r, c = parse_well(well)
             fields = {k: v for k, v in rec.items() if k != "_grp"}
             rows.append(
                 {
                     "plate": str(p),
                     "well": well,
-                    "row": well[0],
+                    "row": row_label(r),
                     "col": c + 1,
                     "assay": assay,
                     **fields,
@@ -855,9 +838,9 @@ def _infer_format(layout: pd.DataFrame, plate_format: int | None) -> int:
     rc = [parse_well(w) for w in layout["well"]]
     max_r = max((r for r, _ in rc), default=0)
     max_c = max((c for _, c in rc), default=0)
-    candidates = ([int(hinted)] if hinted in PLATE_FORMATS else []) + sorted(PLATE_FORMATS)
+    candidates = ([int(hinted)] if hinted in PLATE_GEOMETRIES else []) + sorted(PLATE_GEOMETRIES)
     for fmt in candidates:
-        n_rows, n_cols = PLATE_FORMATS[fmt]
+        n_rows, n_cols = PLATE_GEOMETRIES[fmt]
         if max_r < n_rows and max_c < n_cols and (fmt >= 96 or fmt == hinted):
             return fmt
     raise LayoutError(
@@ -1022,7 +1005,7 @@ def plot_plate_map(
     ax.set_ylim(n_rows - 0.4, -0.6)
     ax.set_aspect("equal")
     ax.set_xticks(range(n_cols), [str(c + 1) for c in range(n_cols)])
-    ax.set_yticks(range(n_rows), [chr(ord("A") + r) for r in range(n_rows)])
+    ax.set_yticks(range(n_rows), [row_label(r) for r in range(n_rows)])
     ax.xaxis.tick_top()
     ax.tick_params(length=0, labelsize=8 if fmt <= 96 else 5)
     for spine in ax.spines.values():
@@ -1114,7 +1097,7 @@ def plate_map_html(
             "<tr><th></th>" + "".join(f"<th>{c + 1}</th>" for c in range(n_cols)) + "</tr>"
         )
         for r in range(n_rows):
-            cells = [f"<th>{chr(ord('A') + r)}</th>"]
+            cells = [f"<th>{row_label(r)}</th>"]
             for c in range(n_cols):
                 name = well_name(r, c)
                 rec = by_well.get(name)

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pdstudy.design.plates import BCA_STANDARDS_UG_PER_ML, parse_well, protein_layout
+from pdstudy.design.plates import BCA_STANDARDS_UG_PER_ML, protein_layout
 from pdstudy.errors import LayoutError
+from pdstudy.io.wells import require_well
 from pdstudy.simulate.defaults import (
     COMPETITION,
     COUNTING,
@@ -135,7 +136,7 @@ def _prepare(layout: pd.DataFrame, roles: Iterable[str], function: str) -> pd.Da
     seen: set[tuple[str, tuple[int, int]]] = set()
     for plate, well, role in zip(frame["plate"], frame["well"], frame["role"], strict=True):
         where = f"plate {plate}, well {well}"
-        key = (str(plate), parse_well(str(well)))
+        key = (str(plate), require_well(str(well), where=where))
         if key in seen:
             raise LayoutError("the well appears twice in the layout", where=where)
         seen.add(key)
