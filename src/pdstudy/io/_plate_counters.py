@@ -49,7 +49,7 @@ from pathlib import Path
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.errors import InputFileError, UnitError
+from pdstudy.errors import InputFileError, UnitError, UsageError
 from pdstudy.units import parse_quantity
 
 from ._plate_frame import WellValue, build_frame, format_number, plate_groups, size_of
@@ -209,7 +209,7 @@ def write_microbeta(frame: pd.DataFrame, path: Path, plate_size: int | None) -> 
     counts = C.CPM if C.CPM in frame.columns else C.SIGNAL
     for plate in dict.fromkeys(frame[C.PLATE]):
         if ":" in plate:
-            raise ValueError(f"MicroBeta plate ids cannot hold ':' ({plate!r})")
+            raise UsageError(f"MicroBeta plate ids cannot hold ':' ({plate!r})")
     items = [("CCPM1", counts)]
     if C.DPM in frame.columns:
         items.append(("DPM1", C.DPM))
@@ -307,7 +307,7 @@ def read_topcount(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
 def write_topcount(frame: pd.DataFrame, path: Path, plate_size: int | None) -> None:
     groups = plate_groups(frame)
     if len(groups) != 1:
-        raise ValueError(
+        raise UsageError(
             f"a TopCount file holds one plate; the table has {len(groups)} "
             "(write each plate to its own file, e.g. PLATE.001, PLATE.002)"
         )

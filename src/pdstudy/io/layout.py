@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.errors import LayoutError, UnitError
+from pdstudy.errors import LayoutError, UnitError, UsageError
 from pdstudy.units import parse_conc
 
 from .wells import parse_well, row_label, well_name
@@ -433,22 +433,22 @@ def write_layout(frame: pd.DataFrame, path: str | PathLike[str]) -> Path:
         The path written.
     """
     if C.WELL not in frame.columns:
-        raise ValueError("the layout has no 'well' column")
+        raise UsageError("the layout has no 'well' column")
     if len(frame) == 0:
-        raise ValueError("the layout has no wells")
+        raise UsageError("the layout has no wells")
     fields = [c for c in frame.columns if c not in _WELLMAP_COLUMNS]
     for c in fields:
         if not isinstance(c, str) or not c:
-            raise ValueError(f"layout column names must be non-empty strings, not {c!r}")
+            raise UsageError(f"layout column names must be non-empty strings, not {c!r}")
     plates = [str(p) for p in frame[C.PLATE]] if C.PLATE in frame.columns else ["1"] * len(frame)
     by_plate: dict[str, dict[tuple[int, int], dict[str, Any]]] = {}
     for k, (plate, w) in enumerate(zip(plates, frame[C.WELL], strict=True)):
         ij = parse_well(w)
         if ij is None:
-            raise ValueError(f"row {k}: {w!r} is not a well name")
+            raise UsageError(f"row {k}: {w!r} is not a well name")
         wells = by_plate.setdefault(plate, {})
         if ij in wells:
-            raise ValueError(f"duplicate well {well_name(*ij)} in plate {plate}")
+            raise UsageError(f"duplicate well {well_name(*ij)} in plate {plate}")
         wells[ij] = {
             c: _toml_value(v, c, well_name(*ij))
             for c in fields
@@ -613,7 +613,7 @@ def _toml_value(value: Any, field: str, well: str) -> str:
         return repr(value)
     if isinstance(value, str):
         return _toml_string(value)
-    raise ValueError(
+    raise UsageError(
         f"well {well}: field {field!r} holds a {type(value).__name__} ({value!r}); "
         "layouts hold text, numbers and booleans"
     )
