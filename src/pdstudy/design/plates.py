@@ -11,6 +11,12 @@ plus assay-specific extras described in each function. Write it with
 ``pdstudy.io.write_layout(frame, path)``; plot it with :func:`plot_plate_map`
 or render it with :func:`plate_map_html`.
 
+Well names and plate geometry come from :mod:`pdstudy.io.wells`; here
+:data:`PLATE_GEOMETRIES` are the plates a layout can use (6 to 384 wells),
+``well_name`` is ``pdstudy.io.wells.well_name`` and ``parse_well`` is
+``pdstudy.io.wells.require_well`` (a :class:`~pdstudy.errors.LayoutError` for
+a text that is not a well name).
+
 Conventions of the layouts (all documented choices):
 
 - Roles: ``total`` (no competitor), ``nsb`` (nonspecific: 10 µM desipramine by
