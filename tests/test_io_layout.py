@@ -141,6 +141,71 @@ def test_read_layout_errors(tmp_path, text, message):
     assert str(path) in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("row = 5\n", r"bad\.toml, row: \[row\] must be a table, not the value 5"),
+        ("[row]\nA = 3\n", r"bad\.toml, row\.A: row\.A must be a table of fields"),
+        ('[[well.A1]]\nrole = "total"\n', r"bad\.toml, well\.A1: .* not an array"),
+        ('meta = 3\n[well.A1]\nrole = "total"\n', r"bad\.toml, meta: meta must be a table"),
+        ('[meta]\npath = 5\n[well.A1]\nrole = "total"\n', r"bad\.toml, meta\.path: .*string"),
+        ('[well.ZZZ]\nrole = "total"\n', r"bad\.toml: Cannot parse well 'ZZZ'"),
+        ('[block.xx.A1]\nrole = "total"\n', r"bad\.toml: Unknown \[block\] size 'xx'"),
+        (
+            '[meta]\ninclude = "missing.toml"\n[well.A1]\nrole = "total"\n',
+            r"bad\.toml: cannot read .*missing\.toml: No such file",
+        ),
+        (
+            '[meta]\ninclude = "bad.toml"\n[well.A1]\nrole = "total"\n',
+            r"bad\.toml: the layout includes itself",
+        ),
+    ],
+)
+def test_malformed_layouts_are_layout_errors_naming_the_file(tmp_path, text, message):
+    path = layout_file(tmp_path, text, "bad.toml")
+    with pytest.raises(LayoutError, match=message) as info:
+        read_layout(path)
+    assert info.value.path == str(path)
+
+
+def test_a_malformed_included_layout_is_named(tmp_path):
+    layout_file(tmp_path, "[row]\nA = 3\n", "part.toml")
+    path = layout_file(tmp_path, '[meta]\ninclude = "part.toml"\n[well.A1]\nrole = "total"\n')
+    with pytest.raises(LayoutError, match=r"part\.toml, row\.A: row\.A must be a table"):
+        read_layout(path)
+
+
+def test_a_bug_inside_wellmap_is_not_a_layout_error(tmp_path, monkeypatch):
+    import wellmap
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug, not a bad layout")
+
+    monkeypatch.setattr(wellmap, "load", broken)
+    with pytest.raises(RuntimeError, match="a bug, not a bad layout"):
+        read_layout(layout_file(tmp_path, BINDING))
+
+
+def test_a_bug_in_the_wellmap_internals_used_for_plates_propagates(tmp_path, monkeypatch):
+    # read_layout re-assembles [plate] layouts with wellmap internals (see
+    # _all_plate_fields); an error there used to be swallowed silently
+    import wellmap.file
+
+    real = wellmap.file.config_from_toml
+    calls = []
+
+    def second_call_fails(*args, **kwargs):
+        calls.append(args)
+        if len(calls) > 1:
+            raise RuntimeError("internals changed")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wellmap.file, "config_from_toml", second_call_fails)
+    path = layout_file(tmp_path, '[plate.p1.well.A1]\nrole = "total"\n')
+    with pytest.raises(RuntimeError, match="internals changed"):
+        read_layout(path)
+
+
 def test_read_layout_missing_file(tmp_path):
     with pytest.raises(LayoutError, match=r"nope\.toml: no such layout file"):
         read_layout(tmp_path / "nope.toml")

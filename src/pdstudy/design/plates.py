@@ -11,6 +11,12 @@ plus assay-specific extras described in each function. Write it with
 ``pdstudy.io.write_layout(frame, path)``; plot it with :func:`plot_plate_map`
 or render it with :func:`plate_map_html`.
 
+Well names and plate geometry come from :mod:`pdstudy.io.wells`; here
+:data:`PLATE_GEOMETRIES` are the plates a layout can use (6 to 384 wells),
+``well_name`` is ``pdstudy.io.wells.well_name`` and ``parse_well`` is
+``pdstudy.io.wells.require_well`` (a :class:`~pdstudy.errors.LayoutError` for
+a text that is not a well name).
+
 Conventions of the layouts (all documented choices):
 
 - Roles: ``total`` (no competitor), ``nsb`` (nonspecific: 10 µM desipramine by
@@ -43,14 +49,15 @@ from __future__ import annotations
 import html
 import itertools
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
+from pdstudy.io.wells import STANDARD_PLATES, row_label, well_name
+from pdstudy.io.wells import require_well as parse_well
 from pdstudy.units import format_conc
 
 if TYPE_CHECKING:
@@ -58,7 +65,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BCA_STANDARDS_UG_PER_ML",
-    "PLATE_FORMATS",
+    "PLATE_GEOMETRIES",
     "ROLE_COLOURS",
     "competition_layout",
     "concentration_series",
@@ -74,14 +81,10 @@ __all__ = [
     "well_name",
 ]
 
-#: plate format (number of wells) -> (rows, columns)
-PLATE_FORMATS: dict[int, tuple[int, int]] = {
-    6: (2, 3),
-    12: (3, 4),
-    24: (4, 6),
-    48: (6, 8),
-    96: (8, 12),
-    384: (16, 24),
+#: the plates a layout can use: size (number of wells) -> (rows, columns), from
+#: the one geometry module, pdstudy.io.wells (6 to 384 wells)
+PLATE_GEOMETRIES: dict[int, tuple[int, int]] = {
+    size: shape for size, shape in STANDARD_PLATES.items() if size <= 384
 }
 
 #: fill colour of each role in plate maps (figure and HTML)
@@ -107,7 +110,6 @@ _ROLE_ABBREV = {
 }
 
 _FILLS = ("across", "down")
-_WELL_RE = re.compile(r"^\s*([A-Za-z])0*(\d+)\s*$")
 
 
 # --------------------------------------------------------------------------- wells
@@ -116,25 +118,12 @@ _WELL_RE = re.compile(r"^\s*([A-Za-z])0*(\d+)\s*$")
 def plate_shape(plate_format: int) -> tuple[int, int]:
     """Return ``(rows, columns)`` of a standard plate (6 to 384 wells)."""
     try:
-        return PLATE_FORMATS[int(plate_format)]
+        return PLATE_GEOMETRIES[int(plate_format)]
     except (KeyError, TypeError, ValueError):
-        known = ", ".join(str(k) for k in PLATE_FORMATS)
-        raise ValueError(
+        known = ", ".join(str(k) for k in PLATE_GEOMETRIES)
+        raise UsageError(
             f"plate_format={plate_format!r} is not a known plate; use one of {known}"
         ) from None
-
-
-def well_name(row: int, col: int) -> str:
-    """Canonical well name from 0-based row and column: ``well_name(0, 0) == "A1"``."""
-    return f"{chr(ord('A') + row)}{col + 1}"
-
-
-def parse_well(well: str) -> tuple[int, int]:
-    """0-based ``(row, col)`` of a well name (``"A1"``, ``"a01"``, ``"P24"``)."""
-    m = _WELL_RE.match(str(well))
-    if not m or int(m.group(2)) < 1:
-        raise LayoutError(f"{well!r} is not a well name like 'A1'", where=f"well {well!r}")
-    return ord(m.group(1).upper()) - ord("A"), int(m.group(2)) - 1
 
 
 def _well_order(plate_format: int, fill: str, band: int) -> list[str]:
@@ -143,7 +132,7 @@ def _well_order(plate_format: int, fill: str, band: int) -> list[str]:
         return [well_name(r, c) for r in range(n_rows) for c in range(n_cols)]
     if fill == "down":
         if band > n_rows:
-            raise ValueError(
+            raise UsageError(
                 f"fill='down' stacks the {band} replicates in one column, "
                 f"but a {plate_format}-well plate has only {n_rows} rows; use fill='across'"
             )
@@ -152,7 +141,7 @@ def _well_order(plate_format: int, fill: str, band: int) -> list[str]:
             for c in range(n_cols):
                 order.extend(well_name(b * band + r, c) for r in range(band))
         return order
-    raise ValueError(f"fill={fill!r}: use one of {', '.join(_FILLS)}")
+    raise UsageError(f"fill={fill!r}: use one of {', '.join(_FILLS)}")
 
 
 # ------------------------------------------------------------- concentration series
@@ -201,14 +190,14 @@ def concentration_series(
         a serial dilution).
     """
     if isinstance(n, bool) or int(n) != n or n < 2:
-        raise ValueError(f"n={n!r}: a series needs at least 2 concentrations")
+        raise UsageError(f"n={n!r}: a series needs at least 2 concentrations")
     n = int(n)
     if span is not None:
         if not (math.isfinite(span) and span > 0):
-            raise ValueError(f"span={span!r} must be a positive number of log10 units")
+            raise UsageError(f"span={span!r} must be a positive number of log10 units")
         spacing_log = span / (n - 1)
     if not (math.isfinite(spacing_log) and spacing_log > 0):
-        raise ValueError(f"spacing_log={spacing_log!r} must be a positive number of log10 units")
+        raise UsageError(f"spacing_log={spacing_log!r} must be a positive number of log10 units")
     steps = np.arange(n, dtype=float) * spacing_log
 
     if top_M is not None:
@@ -216,10 +205,10 @@ def concentration_series(
         return np.asarray(top_M * 10.0 ** (-steps))
 
     if expected_ki_M is None:
-        raise ValueError("give expected_ki_M (a Ki or a (low, high) range) or top_M")
+        raise UsageError("give expected_ki_M (a Ki or a (low, high) range) or top_M")
     if isinstance(expected_ki_M, (tuple, list)):
         if len(expected_ki_M) != 2:
-            raise ValueError(f"expected_ki_M range must be (low, high), got {expected_ki_M!r}")
+            raise UsageError(f"expected_ki_M range must be (low, high), got {expected_ki_M!r}")
         low, high = (float(v) for v in expected_ki_M)
         _check_positive(low, "expected_ki_M low")
         _check_positive(high, "expected_ki_M high")
@@ -229,13 +218,13 @@ def concentration_series(
         _check_positive(ki, "expected_ki_M")
 
     if (radioligand_M is None) != (kd_M is None):
-        raise ValueError(
+        raise UsageError(
             "give both radioligand_M and kd_M (for the Cheng-Prusoff shift) or neither"
         )
     ic50 = ki
     if radioligand_M is not None and kd_M is not None:
         if radioligand_M < 0 or not math.isfinite(radioligand_M):
-            raise ValueError(f"radioligand_M={radioligand_M!r} must be >= 0")
+            raise UsageError(f"radioligand_M={radioligand_M!r} must be >= 0")
         _check_positive(kd_M, "kd_M")
         ic50 = ki * (1.0 + radioligand_M / kd_M)
     top_log = math.log10(ic50) + (n - 1) * spacing_log / 2.0
@@ -248,9 +237,9 @@ def saturation_series(
     """Radioligand concentrations from ``low_fold*Kd`` to ``high_fold*Kd``, log-spaced, ascending."""
     _check_positive(kd_M, "kd_M")
     if int(n) != n or n < 2:
-        raise ValueError(f"n={n!r}: a saturation series needs at least 2 concentrations")
+        raise UsageError(f"n={n!r}: a saturation series needs at least 2 concentrations")
     if not (0 < low_fold < high_fold):
-        raise ValueError(f"need 0 < low_fold < high_fold, got {low_fold!r}, {high_fold!r}")
+        raise UsageError(f"need 0 < low_fold < high_fold, got {low_fold!r}, {high_fold!r}")
     return np.asarray(kd_M * np.geomspace(low_fold, high_fold, int(n)))
 
 
@@ -260,7 +249,7 @@ def _check_positive(value: Any, name: str) -> None:
     except (TypeError, ValueError):
         ok = False
     if not ok:
-        raise ValueError(f"{name}={value!r} must be a positive, finite molar concentration")
+        raise UsageError(f"{name}={value!r} must be a positive, finite molar concentration")
 
 
 # --------------------------------------------------------------------------- layouts
@@ -287,14 +276,14 @@ def _group(n: int, role: str, compound: str, conc: float, **extra: Any) -> list[
 
 def _check_count(value: Any, name: str, minimum: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+        raise UsageError(f"{name}={value!r} must be an integer >= {minimum}")
     return int(value)
 
 
 def _conc_list(values: Any, name: str) -> list[float]:
     arr = np.atleast_1d(np.asarray(values, dtype=float))
     if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of molar concentrations")
+        raise UsageError(f"{name} must be a non-empty sequence of molar concentrations")
     for v in arr:
         _check_positive(v, name)
     return [float(v) for v in arr]
@@ -382,13 +371,13 @@ def _pack(
         slots, _ = _place(records, line)
         for slot, rec in zip(slots, records, strict=True):
             well = order[slot]
-            _, c = parse_well(well)
+            r, c = parse_well(well)
             fields = {k: v for k, v in rec.items() if k != "_grp"}
             rows.append(
                 {
                     "plate": str(p),
                     "well": well,
-                    "row": well[0],
+                    "row": row_label(r),
                     "col": c + 1,
                     "assay": assay,
                     **fields,
@@ -414,13 +403,13 @@ def _compound_series(
             compound = [compound]
         missing = [c for c in compound if c not in concs_M]
         if missing:
-            raise ValueError(f"no concentrations given for compound(s) {missing}")
+            raise UsageError(f"no concentrations given for compound(s) {missing}")
         return [(str(c), _conc_list(concs_M[c], f"concs_M[{c!r}]")) for c in compound]
     names = [compound] if isinstance(compound, str) else list(compound)
     if not names or any(not isinstance(c, str) or not c for c in names):
-        raise ValueError(f"compound={compound!r}: give a compound name or a list of names")
+        raise UsageError(f"compound={compound!r}: give a compound name or a list of names")
     if len(set(names)) != len(names):
-        raise ValueError(f"compound={compound!r} names a compound twice")
+        raise UsageError(f"compound={compound!r} names a compound twice")
     concs = sorted(_conc_list(concs_M, "concs_M"), reverse=True)
     return [(c, concs) for c in names]
 
@@ -604,7 +593,7 @@ def uptake_layout(
     elif nonspecific in ("4C", "4 C", "4°C", "cold"):
         nsb = _group(n_nsb, "nsb", "", 0.0, temperature_C=4.0)
     else:
-        raise ValueError(f"nonspecific={nonspecific!r}: use 'inhibitor' or '4C'")
+        raise UsageError(f"nonspecific={nonspecific!r}: use 'inhibitor' or '4C'")
     controls = (
         _group(n_blank, "blank", "", 0.0, temperature_C=37.0)
         + _group(n_control, "control", "", 0.0, temperature_C=37.0)
@@ -661,10 +650,10 @@ def protein_layout(
     n_blank = standard_replicates if n_blank is None else _check_count(n_blank, "n_blank")
     stds = np.asarray(standards_ug_per_mL, dtype=float)
     if stds.ndim != 1 or stds.size < 2 or np.any(~np.isfinite(stds)) or np.any(stds <= 0):
-        raise ValueError("standards_ug_per_mL must be >= 2 positive concentrations (µg/mL)")
+        raise UsageError("standards_ug_per_mL must be >= 2 positive concentrations (µg/mL)")
     names = [str(s) for s in samples]
     if len(set(names)) != len(names):
-        raise ValueError(f"samples={list(samples)!r} names a sample twice")
+        raise UsageError(f"samples={list(samples)!r} names a sample twice")
     nan = float("nan")
     controls = _group(n_blank, "blank", "", nan, sample="", protein_ug_per_mL=0.0)
     for s in sorted(stds):
@@ -757,32 +746,32 @@ def dilution_table(
         ("intermediate_volume_uL", intermediate_volume_uL),
     ):
         if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name}={v!r} must be a positive volume in µL")
+            raise UsageError(f"{name}={v!r} must be a positive volume in µL")
     if compound_volume_uL > well_volume_uL:
-        raise ValueError(
+        raise UsageError(
             f"compound_volume_uL={compound_volume_uL} exceeds well_volume_uL={well_volume_uL}"
         )
     replicates = _check_count(replicates, "replicates", 1)
     _check_positive(stock_M, "stock_M")
     finals = sorted(_conc_list(final_concs_M, "final_concs_M"), reverse=True)
     if len(set(finals)) != len(finals):
-        raise ValueError("final_concs_M holds the same concentration twice")
+        raise UsageError("final_concs_M holds the same concentration twice")
     factor = well_volume_uL / compound_volume_uL
     working = [f * factor for f in finals]
     keep = compound_volume_uL * (replicates + 1) if working_volume_uL is None else working_volume_uL
     if not (math.isfinite(keep) and keep > 0):
-        raise ValueError(f"working_volume_uL={working_volume_uL!r} must be a positive volume")
+        raise UsageError(f"working_volume_uL={working_volume_uL!r} must be a positive volume")
     if fold is not None:
         if not (math.isfinite(fold) and fold > 1):
-            raise ValueError(f"fold={fold!r} must be a dilution factor > 1")
+            raise UsageError(f"fold={fold!r} must be a dilution factor > 1")
         for hi, lo in zip(finals, finals[1:], strict=False):
             if not math.isclose(hi / lo, fold, rel_tol=1e-6):
-                raise ValueError(
+                raise UsageError(
                     f"final concentrations {format_conc(hi)} -> {format_conc(lo)} are a "
                     f"{hi / lo:.4g}-fold step, not fold={fold:g}"
                 )
     if working[0] > stock_M * (1 + 1e-12):
-        raise ValueError(
+        raise UsageError(
             f"stock {format_conc(stock_M)} is below the top working solution "
             f"{format_conc(working[0])} ({factor:g}x the top final {format_conc(finals[0])})"
         )
@@ -791,7 +780,7 @@ def dilution_table(
     intermediates: list[float] = []
     if max_step_dilution is not None:
         if not (math.isfinite(max_step_dilution) and max_step_dilution > 1):
-            raise ValueError(f"max_step_dilution={max_step_dilution!r} must be > 1 or None")
+            raise UsageError(f"max_step_dilution={max_step_dilution!r} must be > 1 or None")
         c = stock_M
         while c / working[0] > max_step_dilution * (1 + 1e-9):
             c = c / max_step_dilution
@@ -855,9 +844,9 @@ def _infer_format(layout: pd.DataFrame, plate_format: int | None) -> int:
     rc = [parse_well(w) for w in layout["well"]]
     max_r = max((r for r, _ in rc), default=0)
     max_c = max((c for _, c in rc), default=0)
-    candidates = ([int(hinted)] if hinted in PLATE_FORMATS else []) + sorted(PLATE_FORMATS)
+    candidates = ([int(hinted)] if hinted in PLATE_GEOMETRIES else []) + sorted(PLATE_GEOMETRIES)
     for fmt in candidates:
-        n_rows, n_cols = PLATE_FORMATS[fmt]
+        n_rows, n_cols = PLATE_GEOMETRIES[fmt]
         if max_r < n_rows and max_c < n_cols and (fmt >= 96 or fmt == hinted):
             return fmt
     raise LayoutError(
@@ -873,7 +862,7 @@ def _one_plate(layout: pd.DataFrame, plate: str | None, function: str) -> pd.Dat
     plates = list(dict.fromkeys(layout["plate"].astype(str)))
     if plate is None:
         if len(plates) > 1:
-            raise ValueError(
+            raise UsageError(
                 f"the layout has {len(plates)} plates ({', '.join(plates)}); pass plate=..."
             )
         return layout
@@ -964,7 +953,7 @@ def plot_plate_map(
 
     frame = _one_plate(layout, plate, "plot_plate_map")
     if colour_by not in frame.columns:
-        raise ValueError(
+        raise UsageError(
             f"colour_by={colour_by!r} is not a column of the layout "
             f"({', '.join(map(str, frame.columns))})"
         )
@@ -1022,7 +1011,7 @@ def plot_plate_map(
     ax.set_ylim(n_rows - 0.4, -0.6)
     ax.set_aspect("equal")
     ax.set_xticks(range(n_cols), [str(c + 1) for c in range(n_cols)])
-    ax.set_yticks(range(n_rows), [chr(ord("A") + r) for r in range(n_rows)])
+    ax.set_yticks(range(n_rows), [row_label(r) for r in range(n_rows)])
     ax.xaxis.tick_top()
     ax.tick_params(length=0, labelsize=8 if fmt <= 96 else 5)
     for spine in ax.spines.values():
@@ -1114,7 +1103,7 @@ def plate_map_html(
             "<tr><th></th>" + "".join(f"<th>{c + 1}</th>" for c in range(n_cols)) + "</tr>"
         )
         for r in range(n_rows):
-            cells = [f"<th>{chr(ord('A') + r)}</th>"]
+            cells = [f"<th>{row_label(r)}</th>"]
             for c in range(n_cols):
                 name = well_name(r, c)
                 rec = by_well.get(name)

@@ -3,6 +3,10 @@
 Plates (counters and plate readers): :func:`read_plate`, :func:`write_plate`,
 :func:`list_plate_formats`. Plate layouts (wellmap TOML): :func:`read_layout`,
 :func:`write_layout`, :func:`merge_layout`.
+
+Every data kind keeps its formats in one :class:`pdstudy.io.registry.FormatRegistry`
+(plates: ``pdstudy.io.plates.PLATE_FORMATS``); well names and plate geometry are
+in :mod:`pdstudy.io.wells`.
 """
 
 from .layout import merge_layout, read_layout, write_layout

@@ -49,15 +49,15 @@ from pathlib import Path
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.errors import InputFileError, UnitError
+from pdstudy.errors import InputFileError, UnitError, UsageError
 from pdstudy.units import parse_quantity
 
 from ._plate_frame import WellValue, build_frame, format_number, plate_groups, size_of
 from ._plate_grid import GridBlock, find_grid_blocks, grid_rows, grid_values
 from ._plate_long import _parse_rows, parse_header
-from ._plate_registry import PlateFormat, register_plate_format
 from ._plate_table import Table, cell_text, load_table, read_text, text_table, to_number
-from ._wells import row_label, well_name
+from .registry import Format
+from .wells import row_label, well_name
 
 # --- MicroBeta ----------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ def write_microbeta(frame: pd.DataFrame, path: Path, plate_size: int | None) -> 
     counts = C.CPM if C.CPM in frame.columns else C.SIGNAL
     for plate in dict.fromkeys(frame[C.PLATE]):
         if ":" in plate:
-            raise ValueError(f"MicroBeta plate ids cannot hold ':' ({plate!r})")
+            raise UsageError(f"MicroBeta plate ids cannot hold ':' ({plate!r})")
     items = [("CCPM1", counts)]
     if C.DPM in frame.columns:
         items.append(("DPM1", C.DPM))
@@ -307,7 +307,7 @@ def read_topcount(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
 def write_topcount(frame: pd.DataFrame, path: Path, plate_size: int | None) -> None:
     groups = plate_groups(frame)
     if len(groups) != 1:
-        raise ValueError(
+        raise UsageError(
             f"a TopCount file holds one plate; the table has {len(groups)} "
             "(write each plate to its own file, e.g. PLATE.001, PLATE.002)"
         )
@@ -423,9 +423,11 @@ def write_hidex(frame: pd.DataFrame, path: Path, plate_size: int | None) -> None
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-register_plate_format(
-    PlateFormat(
+#: the plate formats of this module, registered by pdstudy.io.plates
+FORMATS = [
+    Format(
         name="hidex",
+        extensions=(".csv",),
         description=(
             "Hidex 300 SL (MikroWin) CSV: ';' separated 'Sample start' blocks with WName, "
             "CPM, DPM, Counts, Time; each repetition is a plate"
@@ -434,12 +436,10 @@ register_plate_format(
         read=read_hidex,
         priority=10,
         writers={"hidex": write_hidex},
-    )
-)
-
-register_plate_format(
-    PlateFormat(
+    ),
+    Format(
         name="microbeta",
+        extensions=(".txt",),
         description=(
             "PerkinElmer MicroBeta2 Workstation .txt: RUN INFORMATION, COLUMNS "
             "(SAMPLE POS CCPM1 ...), 'Plate N' ... CCPM1 grid ... 'End of plate N'"
@@ -448,12 +448,10 @@ register_plate_format(
         read=read_microbeta,
         priority=20,
         writers={"microbeta": write_microbeta},
-    )
-)
-
-register_plate_format(
-    PlateFormat(
+    ),
+    Format(
         name="topcount",
+        extensions=(".001",),
         description=(
             "PerkinElmer TopCount (PLATE.001 ...): a grid of counts (CPM) and a same-shaped "
             "grid of counting times (minutes), one plate per file"
@@ -462,5 +460,5 @@ register_plate_format(
         read=read_topcount,
         priority=30,
         writers={"topcount": write_topcount},
-    )
-)
+    ),
+]

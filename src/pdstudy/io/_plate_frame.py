@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.errors import InputFileError
+from pdstudy.errors import InputFileError, UsageError
 
-from ._wells import describe_plate, in_plate, parse_well, plate_size_for, row_label, well_name
+from .wells import describe_plate, in_plate, parse_well, plate_size_for, row_label, well_name
 
 #: value columns a plate table may carry, in output order
 VALUE_COLUMNS = (C.SIGNAL, C.CPM, C.DPM, C.COUNT_TIME)
@@ -144,18 +144,18 @@ def frame_to_write(frame: pd.DataFrame, *, counts: bool) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     if C.WELL not in frame.columns:
-        raise ValueError("the plate table has no 'well' column")
+        raise UsageError("the plate table has no 'well' column")
     if C.SIGNAL not in frame.columns and C.CPM not in frame.columns:
-        raise ValueError("the plate table has neither a 'signal' nor a 'cpm' column")
+        raise UsageError("the plate table has neither a 'signal' nor a 'cpm' column")
     if len(frame) == 0:
-        raise ValueError("the plate table has no rows")
+        raise UsageError("the plate table has no rows")
     out = pd.DataFrame(index=range(len(frame)))
     plates = (
         [plate_id(p) for p in frame[C.PLATE]] if C.PLATE in frame.columns else ["1"] * len(frame)
     )
     for p in dict.fromkeys(plates):
         if p == "" or any(ch in p for ch in "\t\r\n"):
-            raise ValueError(
+            raise UsageError(
                 f"plate id {p!r} cannot be written: it is empty or holds a tab/newline"
             )
     out[C.PLATE] = pd.Series(plates, dtype="str")
@@ -163,7 +163,7 @@ def frame_to_write(frame: pd.DataFrame, *, counts: bool) -> pd.DataFrame:
     for k, w in enumerate(frame[C.WELL]):
         ij = parse_well(w)
         if ij is None:
-            raise ValueError(f"row {k}: {w!r} is not a well name")
+            raise UsageError(f"row {k}: {w!r} is not a well name")
         ijs.append(ij)
     out["row_i"] = [ij[0] for ij in ijs]
     out["col_j"] = [ij[1] for ij in ijs]
@@ -171,7 +171,7 @@ def frame_to_write(frame: pd.DataFrame, *, counts: bool) -> pd.DataFrame:
     dup = out.duplicated([C.PLATE, C.WELL])
     if dup.any():
         k = int(np.flatnonzero(dup.to_numpy())[0])
-        raise ValueError(f"duplicate well {out[C.WELL][k]} in plate {out[C.PLATE][k]}")
+        raise UsageError(f"duplicate well {out[C.WELL][k]} in plate {out[C.PLATE][k]}")
     for col in VALUE_COLUMNS:
         if col not in frame.columns:
             continue
@@ -179,14 +179,14 @@ def frame_to_write(frame: pd.DataFrame, *, counts: bool) -> pd.DataFrame:
         bad = ~np.isfinite(values)
         if bad.any():
             k = int(np.flatnonzero(bad)[0])
-            raise ValueError(
+            raise UsageError(
                 f"column {col!r}: well {out[C.WELL][k]} of plate {out[C.PLATE][k]} "
                 f"has no finite value ({frame[col].iloc[k]!r})"
             )
         neg = values < 0
         if neg.any() and (col in COUNT_COLUMNS or counts):
             k = int(np.flatnonzero(neg)[0])
-            raise ValueError(
+            raise UsageError(
                 f"column {col!r}: negative value {values[k]:g} in well {out[C.WELL][k]} "
                 f"of plate {out[C.PLATE][k]}; this format holds counts"
             )
@@ -210,7 +210,7 @@ def size_of(group: pd.DataFrame, plate_size: int | None) -> int:
         return plate_size_for(int(group["row_i"].max()), int(group["col_j"].max()))
     for i, j, well in zip(group["row_i"], group["col_j"], group[C.WELL], strict=True):
         if not in_plate(i, j, plate_size):
-            raise ValueError(f"well {well} is outside a {describe_plate(plate_size)}")
+            raise UsageError(f"well {well} is outside a {describe_plate(plate_size)}")
     return plate_size
 
 

@@ -29,9 +29,9 @@ from ._plate_frame import (
     plate_groups,
     size_of,
 )
-from ._plate_registry import PlateFormat, register_plate_format
 from ._plate_table import Table, cell_text, load_table, to_number
-from ._wells import PLATE_SHAPES, SIZE_BY_COLUMNS, row_index, row_label, well_name
+from .registry import Format
+from .wells import PLATE_SHAPES, SIZE_BY_COLUMNS, row_index, row_label, well_name
 
 _HEADER_RE = re.compile(r"(^|[\t,;])[ ]*1[ ]*[\t,;][ ]*2[ ]*[\t,;][ ]*3[ ]*[\t,;]", re.MULTILINE)
 _PLATE_TITLE = re.compile(r"^plate\b\s*[:#]?\s*(\S.*?)\s*$", re.IGNORECASE)
@@ -304,9 +304,11 @@ def write_grid_xlsx(frame: pd.DataFrame, path: Path, plate_size: int | None) -> 
     wb.save(path)
 
 
-register_plate_format(
-    PlateFormat(
+#: the plate formats of this module, registered by pdstudy.io.plates
+FORMATS = [
+    Format(
         name="grid",
+        extensions=(".csv", ".tsv", ".xlsx"),
         description=(
             "plate grids in CSV/TSV or XLSX: a 1..12 (1..24, 1..48) header and rows A..H "
             "(..P, ..AF), one block per plate, titled e.g. 'Plate 1' (BMG MARS CSV reads too)"
@@ -315,5 +317,5 @@ register_plate_format(
         read=read_grid,
         priority=90,
         writers={"grid_csv": write_grid_csv, "grid_xlsx": write_grid_xlsx},
-    )
-)
+    ),
+]

@@ -32,9 +32,9 @@ from pdstudy import columns as C
 from pdstudy.errors import InputFileError
 
 from ._plate_frame import VALUE_COLUMNS, WellValue, build_frame, format_number, plate_id
-from ._plate_registry import PlateFormat, register_plate_format
 from ._plate_table import HEAD_LINES, Table, cell_text, load_table, text_table, to_number
-from ._wells import parse_well, row_label
+from .registry import Format
+from .wells import parse_well, row_label
 
 _WELL = {
     "well",
@@ -364,9 +364,11 @@ def write_counter(frame: pd.DataFrame, path: Path, plate_size: int | None) -> No
             w.writerow([d[C.PLATE], well0] + [format_number(d[c]) for c in cols])
 
 
-register_plate_format(
-    PlateFormat(
+#: the plate formats of this module, registered by pdstudy.io.plates
+FORMATS = [
+    Format(
         name="counter",
+        extensions=(".txt", ".csv", ".tsv"),
         description=(
             "counter export: preamble lines, then a table with one row per well and a "
             "well/position column and a CPM column (optional DPM, counting time); "
@@ -376,12 +378,10 @@ register_plate_format(
         read=read_counter,
         priority=50,
         writers={"counter_csv": write_counter},
-    )
-)
-
-register_plate_format(
-    PlateFormat(
+    ),
+    Format(
         name="long",
+        extensions=(".csv", ".tsv", ".xlsx"),
         description=(
             "long CSV/XLSX: header on the first line, one row per well; a well column "
             "(A1 or A01) and a value column (signal, cpm, ccpm, counts, value, od, "
@@ -391,5 +391,5 @@ register_plate_format(
         read=read_long,
         priority=60,
         writers={"long_csv": write_long_csv, "long_xlsx": write_long_xlsx},
-    )
-)
+    ),
+]

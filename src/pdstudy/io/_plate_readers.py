@@ -30,8 +30,8 @@ import pandas as pd
 from pdstudy.errors import InputFileError
 
 from ._plate_grid import GridBlock, blocks_frame, find_grid_blocks, plate_title
-from ._plate_registry import PlateFormat, register_plate_format
 from ._plate_table import Table, load_table
+from .registry import Format
 
 _GRID_HEADER = re.compile(r"(^|[\t,;])[ ]*1[ ]*[\t,;][ ]*2[ ]*[\t,;][ ]*3[ ]*[\t,;]", re.MULTILINE)
 
@@ -110,9 +110,11 @@ def read_gen5(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
     return blocks_frame(table, chosen, ids, fmt="gen5")
 
 
-register_plate_format(
-    PlateFormat(
+#: the plate formats of this module, registered by pdstudy.io.plates
+FORMATS = [
+    Format(
         name="bmg_mars",
+        extensions=(".csv",),
         description=(
             "BMG LABTECH MARS CSV export: header lines (Test name, Test run no.), then grids "
             "titled 'Raw Data (450)'; one grid is plate '1'"
@@ -120,12 +122,10 @@ register_plate_format(
         sniff=sniff_bmg,
         read=read_bmg,
         priority=70,
-    )
-)
-
-register_plate_format(
-    PlateFormat(
+    ),
+    Format(
         name="gen5",
+        extensions=(".txt",),
         description=(
             "BioTek Gen5 text export: 'Plate Number', a Layout grid (skipped) and the first "
             "data grid (raw read); flags such as OVRFLW are errors"
@@ -133,5 +133,5 @@ register_plate_format(
         sniff=sniff_gen5,
         read=read_gen5,
         priority=40,
-    )
-)
+    ),
+]

@@ -54,10 +54,10 @@ import numpy as np
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.errors import LayoutError, UnitError
+from pdstudy.errors import LayoutError, UnitError, UsageError
 from pdstudy.units import parse_conc
 
-from ._wells import parse_well, row_label, well_name
+from .wells import parse_well, row_label, well_name
 
 __all__ = ["read_layout", "write_layout", "merge_layout"]
 
@@ -100,15 +100,19 @@ def read_layout(path: str | PathLike[str]) -> pd.DataFrame:
     p = Path(path)
     if not p.is_file():
         raise LayoutError("no such layout file", p)
+    _check_toml(p)
     alerts: list[str] = []
     try:
         raw = wellmap.load(p, on_alert=lambda _path, message: alerts.append(str(message)))
         if "plate" in raw.columns:
             raw = _all_plate_fields(p, raw)
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # an included layout
         raise LayoutError(f"not valid TOML: {exc}", p) from None
     except wellmap.LayoutError as exc:
         raise LayoutError(getattr(exc, "message", str(exc)), p) from None
+    except OSError as exc:  # meta.include / meta.concat names a missing or unreadable file
+        name = exc.filename if exc.filename is not None else ""
+        raise LayoutError(f"cannot read {name}: {exc.strerror or exc}", p) from None
     for message in alerts:
         warnings.warn(f"{p}: {message}", UserWarning, stacklevel=2)
     frame = _normalise(raw, p)
@@ -124,8 +128,10 @@ def _all_plate_fields(path: Path, loaded: pd.DataFrame) -> pd.DataFrame:
     ``wellmap.load`` (3.5) keeps only the columns of the *last* plate when it
     joins the plates, so a field that the last plate lacks disappears from all
     of them. This repeats its per-plate assembly with a plain concatenation.
-    It uses wellmap internals; if they change, the public result is returned
-    (and a field may then be missing).
+    It uses wellmap internals; if they are no longer there, the public result
+    is returned (and a field may then be missing). Errors raised while using
+    them propagate: ``read_layout`` turns wellmap's own ``LayoutError`` into
+    :class:`~pdstudy.errors.LayoutError`, anything else is a bug to see.
     """
     try:
         from wellmap.file import (
@@ -135,23 +141,131 @@ def _all_plate_fields(path: Path, loaded: pd.DataFrame) -> pd.DataFrame:
             wells_from_config,
         )
         from wellmap.util import recursive_merge
-
-        config, paths, concats, _meta = config_from_toml(path, on_alert=lambda *_: None)
-        config = configdict(config)
-        tables = []
-        for key, plate_config in config.plates.items():
-            plate_config = dict(plate_config)
-            plate_config["expt"] = configdict(plate_config).user
-            plate_config = recursive_merge(plate_config, config)
-            wells = wells_from_config(plate_config)
-            index = paths.get_index_for_named_plate(key) if wells else {}
-            tables.append(table_from_wells(wells, index))
-        full = pd.concat([*tables, *concats], sort=False)
-    except Exception:  # pragma: no cover - wellmap internals changed
+    except ImportError:  # pragma: no cover - wellmap internals moved
         return loaded
+    config, paths, concats, _meta = config_from_toml(path, on_alert=lambda *_: None)
+    config = configdict(config)
+    tables = []
+    for key, plate_config in config.plates.items():
+        plate_config = dict(plate_config)
+        plate_config["expt"] = configdict(plate_config).user
+        plate_config = recursive_merge(plate_config, config)
+        wells = wells_from_config(plate_config)
+        index = paths.get_index_for_named_plate(key) if wells else {}
+        tables.append(table_from_wells(wells, index))
+    full = pd.concat([*tables, *concats], sort=False)
     if len(full) != len(loaded) or not set(loaded.columns) <= set(full.columns):
         return loaded  # pragma: no cover - a disagreement: trust the public result
     return full
+
+
+#: wellmap blocks that map a name (row, column, well...) to a table of fields
+_FIELD_BLOCKS = ("row", "col", "irow", "icol", "well")
+
+
+def _check_toml(path: Path, ancestors: tuple[Path, ...] = ()) -> None:
+    """Check that a layout file (and the layouts it includes) is TOML shaped as wellmap expects.
+
+    wellmap reports most mistakes itself (as ``wellmap.LayoutError``), but a
+    block that is not a table (``row = 5``, ``[row] A = 3``, ``[[row.A]]``) or
+    a ``meta.path`` that is not a string reaches its internals as a plain
+    ``TypeError``/``AttributeError``. Checking the shape first names the key
+    at fault and leaves any error that wellmap raises later to be a real one.
+    """
+    resolved = path.resolve()
+    if resolved in ancestors:
+        raise LayoutError(
+            "the layout includes itself (meta.include/meta.concat form a cycle)", path
+        )
+    if not path.is_file():
+        return  # a missing include: wellmap reports it
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError(f"not valid TOML: {exc}", path) from None
+    except OSError as exc:
+        raise LayoutError(f"cannot read the layout: {exc.strerror or exc}", path) from None
+    _check_blocks(path, data, "")
+    meta = data.get("meta", {})
+    if not isinstance(meta, dict):
+        raise LayoutError(f"meta must be a table, not {_toml_type(meta)}", path, "meta")
+    if "path" in meta and not isinstance(meta["path"], str):
+        raise LayoutError(
+            f"meta.path must be a string, not {_toml_type(meta['path'])}", path, "meta.path"
+        )
+    paths = meta.get("paths")
+    if paths is not None and not (
+        isinstance(paths, str)
+        or (isinstance(paths, dict) and all(isinstance(v, str) for v in paths.values()))
+    ):
+        raise LayoutError("meta.paths must be a string or a table of strings", path, "meta.paths")
+    for key in ("include", "concat"):
+        for sub in _included(meta.get(key)):
+            _check_toml(path.parent / sub, (*ancestors, resolved))
+
+
+def _included(value: Any) -> list[str]:
+    """The file names of a ``meta.include``/``meta.concat`` value (wellmap checks its form)."""
+    if isinstance(value, list):
+        items = value
+    elif isinstance(value, dict) and "path" not in value:
+        items = list(value.values())  # concat: plate name -> file
+    else:
+        items = [value]
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("path")
+        if isinstance(item, str):
+            names.append(item)
+    return names
+
+
+def _check_blocks(path: Path, data: dict[str, Any], prefix: str) -> None:
+    for key in _FIELD_BLOCKS:
+        if key in data:
+            _check_table_of_tables(path, data[key], f"{prefix}{key}")
+    if "block" in data:
+        blocks = data["block"]
+        _check_table(path, blocks, f"{prefix}block")
+        for size, wells in blocks.items():
+            _check_table_of_tables(path, wells, f"{prefix}block.{size}")
+    for key in ("expt", "plate"):
+        if key in data:
+            _check_table(path, data[key], f"{prefix}{key}")
+    for name, plate in data.get("plate", {}).items():
+        if isinstance(plate, dict):  # a scalar: wellmap names it ("Illegal attribute")
+            _check_blocks(path, plate, f"{prefix}plate.{name}.")
+
+
+def _check_table(path: Path, value: Any, key: str) -> None:
+    if not isinstance(value, dict):
+        raise LayoutError(f"[{key}] must be a table, not {_toml_type(value)}", path, key)
+
+
+def _check_table_of_tables(path: Path, value: Any, key: str) -> None:
+    _check_table(path, value, key)
+    for name, fields in value.items():
+        if not isinstance(fields, dict):
+            raise LayoutError(
+                f"{key}.{name} must be a table of fields ([{key}.{name}]), "
+                f"not {_toml_type(fields)}",
+                path,
+                f"{key}.{name}",
+            )
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, dict):
+        return "a table"
+    return f"the value {value!r}"
 
 
 def _where(plate: str, well: str, multi: bool) -> str:
@@ -319,22 +433,22 @@ def write_layout(frame: pd.DataFrame, path: str | PathLike[str]) -> Path:
         The path written.
     """
     if C.WELL not in frame.columns:
-        raise ValueError("the layout has no 'well' column")
+        raise UsageError("the layout has no 'well' column")
     if len(frame) == 0:
-        raise ValueError("the layout has no wells")
+        raise UsageError("the layout has no wells")
     fields = [c for c in frame.columns if c not in _WELLMAP_COLUMNS]
     for c in fields:
         if not isinstance(c, str) or not c:
-            raise ValueError(f"layout column names must be non-empty strings, not {c!r}")
+            raise UsageError(f"layout column names must be non-empty strings, not {c!r}")
     plates = [str(p) for p in frame[C.PLATE]] if C.PLATE in frame.columns else ["1"] * len(frame)
     by_plate: dict[str, dict[tuple[int, int], dict[str, Any]]] = {}
     for k, (plate, w) in enumerate(zip(plates, frame[C.WELL], strict=True)):
         ij = parse_well(w)
         if ij is None:
-            raise ValueError(f"row {k}: {w!r} is not a well name")
+            raise UsageError(f"row {k}: {w!r} is not a well name")
         wells = by_plate.setdefault(plate, {})
         if ij in wells:
-            raise ValueError(f"duplicate well {well_name(*ij)} in plate {plate}")
+            raise UsageError(f"duplicate well {well_name(*ij)} in plate {plate}")
         wells[ij] = {
             c: _toml_value(v, c, well_name(*ij))
             for c in fields
@@ -499,7 +613,7 @@ def _toml_value(value: Any, field: str, well: str) -> str:
         return repr(value)
     if isinstance(value, str):
         return _toml_string(value)
-    raise ValueError(
+    raise UsageError(
         f"well {well}: field {field!r} holds a {type(value).__name__} ({value!r}); "
         "layouts hold text, numbers and booleans"
     )

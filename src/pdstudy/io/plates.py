@@ -43,37 +43,29 @@ from pathlib import Path
 
 import pandas as pd
 
-from pdstudy.errors import InputFileError, UnknownFormatError
+from pdstudy.errors import UsageError
 
-from . import _plate_counters, _plate_grid, _plate_long, _plate_readers  # noqa: F401  (they register formats)
+from . import _plate_counters, _plate_grid, _plate_long, _plate_readers
 from ._plate_frame import check_plate_size, frame_to_write
-from ._plate_registry import PLATE_FORMATS, PlateFormat, Writer, formats_by_priority
 from ._plate_table import check_file, head_text
-from ._wells import PLATE_SHAPES
+from .registry import FormatRegistry
+from .wells import PLATE_SHAPES
 
 __all__ = ["read_plate", "write_plate", "list_plate_formats", "PLATE_FORMATS"]
+
+#: the registry of plate file formats (the sniffing order is their priority)
+PLATE_FORMATS = FormatRegistry("plate", hint="pass format= to force one; see list_plate_formats()")
+for _module in (_plate_counters, _plate_readers, _plate_long, _plate_grid):
+    for _fmt in _module.FORMATS:
+        PLATE_FORMATS.register(_fmt)
 
 #: write formats whose signal is a count (negative values refused)
 _COUNT_FORMATS = {"microbeta", "topcount", "hidex", "counter_csv"}
 
 
-def _write_formats() -> dict[str, tuple[PlateFormat, Writer]]:
-    return {name: (fmt, w) for fmt in formats_by_priority() for name, w in fmt.writers.items()}
-
-
-def _resolve_format(name: str) -> PlateFormat:
-    if name in PLATE_FORMATS:
-        return PLATE_FORMATS[name]
-    writes = _write_formats()
-    if name in writes:
-        return writes[name][0]
-    known = sorted(set(PLATE_FORMATS) | set(writes))
-    raise ValueError(f"unknown plate format {name!r}; known formats: {', '.join(known)}")
-
-
 def _check_size(plate_size: int | None) -> None:
     if plate_size is not None and plate_size not in PLATE_SHAPES:
-        raise ValueError(f"plate_size must be one of {sorted(PLATE_SHAPES)}, not {plate_size!r}")
+        raise UsageError(f"plate_size must be one of {sorted(PLATE_SHAPES)}, not {plate_size!r}")
 
 
 def read_plate(
@@ -118,32 +110,13 @@ def read_plate(
     p = Path(path)
     if format == "auto":
         check_file(p)
-        head = head_text(p, sheet)
-        tried = []
-        for fmt in formats_by_priority():
-            tried.append(fmt.name)
-            if _sniffs(fmt, p, head):
-                break
-        else:
-            raise UnknownFormatError(
-                "not a plate file pdstudy recognises; formats tried: "
-                + ", ".join(tried)
-                + " (pass format= to force one; see list_plate_formats())",
-                p,
-            )
+        fmt = PLATE_FORMATS.sniff(p, head_text(p, sheet))
     else:
-        fmt = _resolve_format(format)
+        fmt = PLATE_FORMATS.get(format)
     frame = fmt.read(p, sheet=sheet)
     if plate_size is not None:
         check_plate_size(frame, plate_size, p)
     return frame
-
-
-def _sniffs(fmt: PlateFormat, path: Path, head: str) -> bool:
-    try:
-        return bool(fmt.sniff(path, head))
-    except (ValueError, IndexError, InputFileError):
-        return False
 
 
 def write_plate(
@@ -178,14 +151,10 @@ def write_plate(
         The path written.
     """
     _check_size(plate_size)
-    writers = _write_formats()
-    if format not in writers:
-        raise ValueError(
-            f"unknown plate write format {format!r}; known: {', '.join(sorted(writers))}"
-        )
+    _, writer = PLATE_FORMATS.writer(format)
     data = frame_to_write(frame, counts=format in _COUNT_FORMATS)
     p = Path(path)
-    writers[format][1](data, p, plate_size)
+    writer(data, p, plate_size)
     return p
 
 
@@ -198,8 +167,4 @@ def list_plate_formats() -> pd.DataFrame:
         Columns ``name``, ``description`` and ``writers`` (the ``format=``
         names of :func:`write_plate` that write it, comma separated).
     """
-    rows = [
-        {"name": f.name, "description": f.description, "writers": ", ".join(f.writers)}
-        for f in formats_by_priority()
-    ]
-    return pd.DataFrame(rows, columns=["name", "description", "writers"])
+    return PLATE_FORMATS.table()[["name", "description", "writers"]]

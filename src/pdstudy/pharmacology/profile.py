@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 from matplotlib.axes import Axes
 
+from pdstudy.errors import UsageError
 from pdstudy.units import format_conc
 
 __all__ = [
@@ -59,15 +60,15 @@ def occupancy(conc_free_M: ArrayLike, ki_M: ArrayLike) -> Any:
 
     Raises
     ------
-    ValueError
+    UsageError
         A concentration is negative or not finite, or a Ki is not positive.
     """
     cu = np.asarray(conc_free_M, dtype=float)
     ki = np.asarray(ki_M, dtype=float)
     if np.any(~np.isfinite(cu)) or np.any(cu < 0):
-        raise ValueError("free concentration must be finite and >= 0 (molar)")
+        raise UsageError("free concentration must be finite and >= 0 (molar)")
     if np.any(~np.isfinite(ki)) or np.any(ki <= 0):
-        raise ValueError("Ki must be finite and > 0 (molar)")
+        raise UsageError("Ki must be finite and > 0 (molar)")
     occ = cu / (cu + ki)
     return float(occ) if occ.ndim == 0 else occ
 
@@ -95,11 +96,11 @@ def free_from_total(total_g_per_L: ArrayLike, mw_g_per_mol: float, fu: float) ->
     """
     total = np.asarray(total_g_per_L, dtype=float)
     if np.any(~np.isfinite(total)) or np.any(total < 0):
-        raise ValueError("total concentration must be finite and >= 0 (g/L)")
+        raise UsageError("total concentration must be finite and >= 0 (g/L)")
     if not (math.isfinite(mw_g_per_mol) and mw_g_per_mol > 0):
-        raise ValueError(f"molecular weight must be > 0 g/mol, got {mw_g_per_mol!r}")
+        raise UsageError(f"molecular weight must be > 0 g/mol, got {mw_g_per_mol!r}")
     if not (0 < fu <= 1):
-        raise ValueError(f"unbound fraction fu must be in (0, 1], got {fu!r}")
+        raise UsageError(f"unbound fraction fu must be in (0, 1], got {fu!r}")
     free = total / mw_g_per_mol * fu
     return float(free) if free.ndim == 0 else free
 
@@ -109,12 +110,12 @@ def molecular_weight(profile_df: pd.DataFrame) -> float:
 
     Raises
     ------
-    ValueError
+    UsageError
         The profile carries no molecular weight (pass ``mw_g_per_mol`` explicitly).
     """
     mw = profile_df.attrs.get("mw_g_per_mol")
     if mw is None:
-        raise ValueError(
+        raise UsageError(
             "the profile has no 'mw_g_per_mol' (add '# mw_g_per_mol: <value>' to the file "
             "header, or pass the molecular weight explicitly)"
         )
@@ -126,23 +127,23 @@ def molecular_weight(profile_df: pd.DataFrame) -> float:
 
 def _check_profile(profile_df: pd.DataFrame, needed: Sequence[str] = ("target", "ki_M")) -> None:
     if not isinstance(profile_df, pd.DataFrame):
-        raise ValueError(f"expected a profile DataFrame, got {type(profile_df).__name__}")
+        raise UsageError(f"expected a profile DataFrame, got {type(profile_df).__name__}")
     missing = [c for c in needed if c not in profile_df.columns]
     if missing:
-        raise ValueError(
+        raise UsageError(
             f"profile frame lacks column(s) {missing}; read it with "
             "pdstudy.io.profiles.read_profile or pdstudy.data.load_profile"
         )
     if profile_df.empty:
-        raise ValueError("profile frame has no targets")
+        raise UsageError("profile frame has no targets")
     ki = profile_df["ki_M"].to_numpy(dtype=float)
     bad = ~(np.isfinite(ki) & (ki > 0))
     if bad.any():
         targets = profile_df.loc[bad, "target"].tolist()
-        raise ValueError(f"Ki must be finite and > 0 (molar); bad target(s): {targets}")
+        raise UsageError(f"Ki must be finite and > 0 (molar); bad target(s): {targets}")
     dup = profile_df["target"].astype(str).str.casefold().duplicated()
     if dup.any():
-        raise ValueError(f"duplicated target(s): {profile_df.loc[dup, 'target'].tolist()}")
+        raise UsageError(f"duplicated target(s): {profile_df.loc[dup, 'target'].tolist()}")
 
 
 def _column(profile_df: pd.DataFrame, name: str, default: str = "") -> tuple[str, ...]:
@@ -243,14 +244,14 @@ def compute_profile(
 
     Raises
     ------
-    ValueError
+    UsageError
         Missing columns, non-positive Ki, negative concentration, or a
         reference target that is not in the profile.
     """
     _check_profile(profile_df)
     cu = float(conc_free_M)
     if not (math.isfinite(cu) and cu >= 0):
-        raise ValueError(f"free concentration must be finite and >= 0 (molar), got {conc_free_M!r}")
+        raise UsageError(f"free concentration must be finite and >= 0 (molar), got {conc_free_M!r}")
     targets = tuple(str(t) for t in profile_df["target"])
     ki = profile_df["ki_M"].to_numpy(dtype=float)
     if reference_target is None:
@@ -259,7 +260,7 @@ def compute_profile(
     else:
         folded = [t.casefold() for t in targets]
         if reference_target.casefold() not in folded:
-            raise ValueError(
+            raise UsageError(
                 f"reference target {reference_target!r} is not in the profile "
                 f"(targets: {', '.join(targets)})"
             )
@@ -356,7 +357,7 @@ def liability_table(result: ProfileResult, threshold: float = 0.5) -> pd.DataFra
         values are unverified.
     """
     if not (0 <= threshold <= 1):
-        raise ValueError(f"threshold is an occupancy in [0, 1], got {threshold!r}")
+        raise UsageError(f"threshold is an occupancy in [0, 1], got {threshold!r}")
     rows = []
     for i, target in enumerate(result.targets):
         if result.occupancy[i] <= threshold:
@@ -410,7 +411,7 @@ def merge_measured(profile_df: pd.DataFrame, measured_df: pd.DataFrame) -> pd.Da
     _check_profile(profile_df)
     missing = [c for c in _MEASURED if c not in measured_df.columns]
     if missing:
-        raise ValueError(f"measured frame lacks column(s) {missing}; needs {list(_MEASURED)}")
+        raise UsageError(f"measured frame lacks column(s) {missing}; needs {list(_MEASURED)}")
     meas = measured_df.loc[:, list(_MEASURED)].copy()
     meas["target"] = meas["target"].astype(str).str.strip()
     for col in ("ki_M", "ki_ci_low_M", "ki_ci_high_M", "n"):
@@ -425,13 +426,13 @@ def merge_measured(profile_df: pd.DataFrame, measured_df: pd.DataFrame) -> pd.Da
     for i in np.flatnonzero(bad_ki | bad_ci):
         where = f"measured row {i} (target {meas['target'].iloc[i]!r})"
         if bad_ki[i]:
-            raise ValueError(f"{where}: ki_M must be > 0, got {ki_meas[i]!r}")
-        raise ValueError(
+            raise UsageError(f"{where}: ki_M must be > 0, got {ki_meas[i]!r}")
+        raise UsageError(
             f"{where}: CI [{ci_low[i]:g}, {ci_high[i]:g}] does not contain ki_M {ki_meas[i]:g}"
         )
     key = meas["target"].str.casefold()
     if key.duplicated().any():
-        raise ValueError(
+        raise UsageError(
             f"measured frame repeats target(s) {meas.loc[key.duplicated(), 'target'].tolist()}; "
             "aggregate experiments to one row per target first"
         )
@@ -543,7 +544,7 @@ def plot_occupancy(
         conc_range = (min(lows), max(highs))
     low, high = conc_range
     if not (0 < low < high):
-        raise ValueError(f"conc_range must be (low, high) with 0 < low < high, got {conc_range}")
+        raise UsageError(f"conc_range must be (low, high) with 0 < low < high, got {conc_range}")
     if ax is None:
         import matplotlib.pyplot as plt  # deferred: keeps importing pdstudy light
 

@@ -40,7 +40,7 @@ from matplotlib.axes import Axes
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from pdstudy.errors import ModelError
+from pdstudy.errors import ModelError, UsageError
 
 __all__ = [
     "MicrodialysisPrediction",
@@ -201,7 +201,7 @@ class PKParams:
 
 def _inhibition(occupancy: float) -> float:
     if not (math.isfinite(occupancy) and 0 <= occupancy <= 1):
-        raise ValueError(f"occupancy must be in [0, 1], got {occupancy!r}")
+        raise UsageError(f"occupancy must be in [0, 1], got {occupancy!r}")
     return math.inf if occupancy == 1 else 1.0 / (1.0 - occupancy)
 
 
@@ -289,7 +289,7 @@ def simulate_synapse(
     basal = params.basal_M
     x0 = 1.0 if c0_M is None else float(c0_M) / basal
     if not (math.isfinite(x0) and x0 >= 0):
-        raise ValueError(f"c0_M must be finite and >= 0, got {c0_M!r}")
+        raise UsageError(f"c0_M must be finite and >= 0, got {c0_M!r}")
 
     def rhs(_t: float, y: np.ndarray) -> np.ndarray:
         c = y * basal
@@ -304,9 +304,9 @@ def simulate_synapse(
 def _times(t_s: npt.ArrayLike) -> np.ndarray:
     t = np.atleast_1d(np.asarray(t_s, dtype=float))
     if t.ndim != 1 or t.size < 2:
-        raise ValueError("t_s must be a 1-D array of at least two times (s)")
+        raise UsageError("t_s must be a 1-D array of at least two times (s)")
     if not np.all(np.isfinite(t)) or np.any(np.diff(t) <= 0):
-        raise ValueError("t_s must be finite and strictly increasing (s)")
+        raise UsageError("t_s must be finite and strictly increasing (s)")
     return t
 
 
@@ -425,9 +425,9 @@ def simulate_microdialysis(
     MicrodialysisPrediction
     """
     if not (math.isfinite(ki_M) and ki_M > 0):
-        raise ValueError(f"ki_M must be finite and > 0 (molar), got {ki_M!r}")
+        raise UsageError(f"ki_M must be finite and > 0 (molar), got {ki_M!r}")
     if not (math.isfinite(baseline_s) and baseline_s >= 0):
-        raise ValueError(f"baseline_s must be >= 0 (s), got {baseline_s!r}")
+        raise UsageError(f"baseline_s must be >= 0 (s), got {baseline_s!r}")
     if t_s is None:
         t_s = np.arange(-baseline_s, 6 * 3600.0 + 1.0, 60.0)
     t = _times(t_s)
@@ -508,7 +508,7 @@ def dialysate_samples(result: MicrodialysisPrediction, interval_s: float = 1200.
         (time-weighted means, trapezoidal rule).
     """
     if not (math.isfinite(interval_s) and interval_s > 0):
-        raise ValueError(f"interval_s must be > 0, got {interval_s!r}")
+        raise UsageError(f"interval_s must be > 0, got {interval_s!r}")
     t = result.time_s
     first = math.ceil(t[0] / interval_s - 1e-9)
     last = math.floor(t[-1] / interval_s + 1e-9)

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pdstudy.design.plates import BCA_STANDARDS_UG_PER_ML, parse_well, protein_layout
-from pdstudy.errors import LayoutError
+from pdstudy.design.plates import BCA_STANDARDS_UG_PER_ML, protein_layout
+from pdstudy.errors import LayoutError, UsageError
+from pdstudy.io.wells import require_well
 from pdstudy.simulate.defaults import (
     COMPETITION,
     COUNTING,
@@ -111,7 +112,7 @@ def depleted_bound(
 
 def _rng(rng: Rng | None, seed: int | None) -> Rng:
     if rng is not None and seed is not None:
-        raise ValueError("pass either rng or seed, not both")
+        raise UsageError("pass either rng or seed, not both")
     if rng is not None:
         if not isinstance(rng, np.random.Generator):
             raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
@@ -135,7 +136,7 @@ def _prepare(layout: pd.DataFrame, roles: Iterable[str], function: str) -> pd.Da
     seen: set[tuple[str, tuple[int, int]]] = set()
     for plate, well, role in zip(frame["plate"], frame["well"], frame["role"], strict=True):
         where = f"plate {plate}, well {well}"
-        key = (str(plate), parse_well(str(well)))
+        key = (str(plate), require_well(str(well), where=where))
         if key in seen:
             raise LayoutError("the well appears twice in the layout", where=where)
         seen.add(key)
@@ -179,7 +180,7 @@ def _per_compound(
         out = {c: float(value) for c in compounds}
     for c, v in out.items():
         if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{name} for {c!r} is {v!r}; it must be positive and finite")
+            raise UsageError(f"{name} for {c!r} is {v!r}; it must be positive and finite")
     return out
 
 
@@ -204,33 +205,33 @@ def _from_layout(
             where=function,
         )
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{column}={value!r} must be a positive concentration")
+        raise UsageError(f"{column}={value!r} must be a positive concentration")
     return float(value)
 
 
 def _check_nonneg(**values: float) -> None:
     for name, v in values.items():
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-            raise ValueError(f"{name}={v!r} must be a finite number >= 0")
+            raise UsageError(f"{name}={v!r} must be a finite number >= 0")
 
 
 def _check_pos(**values: float) -> None:
     for name, v in values.items():
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise ValueError(f"{name}={v!r} must be a positive, finite number")
+            raise UsageError(f"{name}={v!r} must be a positive, finite number")
 
 
 def _n_outliers(outliers: float, n: int) -> int:
     if isinstance(outliers, bool) or not isinstance(outliers, (int, float, np.integer)):
-        raise ValueError(f"outliers={outliers!r}: give a number of wells or a fraction in [0, 1)")
+        raise UsageError(f"outliers={outliers!r}: give a number of wells or a fraction in [0, 1)")
     if isinstance(outliers, (int, np.integer)):
         k = int(outliers)
     elif 0 <= outliers < 1:
         k = int(round(outliers * n))
     else:
-        raise ValueError(f"outliers={outliers!r}: a fraction must be in [0, 1); give counts as int")
+        raise UsageError(f"outliers={outliers!r}: a fraction must be in [0, 1); give counts as int")
     if not 0 <= k <= n:
-        raise ValueError(f"outliers={outliers!r}: the plate has {n} wells")
+        raise UsageError(f"outliers={outliers!r}: the plate has {n} wells")
     return k
 
 
@@ -282,7 +283,7 @@ def _measure(
     _check_nonneg(cv=cv, pipetting_cv=pipetting_cv, background_cpm=background_cpm)
     _check_pos(count_time_s=count_time_s)
     if not (0 < efficiency <= 1):
-        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+        raise UsageError(f"efficiency={efficiency!r} must be in (0, 1]")
     cpm, mask = _noisy(
         specific + nonspecific,
         background_cpm,
@@ -423,9 +424,9 @@ def simulate_competition(
     lig = _from_layout(frame, "radioligand_M", radioligand_M, COMPETITION.radioligand_M, function)
     _check_pos(kd_M=kd_M, bmax_cpm=bmax_cpm, volume_uL=volume_uL)
     if not (0 <= nsb_fraction < 1):
-        raise ValueError(f"nsb_fraction={nsb_fraction!r} must be in [0, 1)")
+        raise UsageError(f"nsb_fraction={nsb_fraction!r} must be in [0, 1)")
     if not (0 < efficiency <= 1):
-        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+        raise UsageError(f"efficiency={efficiency!r} must be in (0, 1]")
 
     ic50s = {c: kis[c] * (1.0 + lig / kd_M) for c in compounds}
     x = np.where(comp_mask, conc, 0.0)
@@ -460,7 +461,7 @@ def simulate_competition(
         _check_pos(specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol)
         b0 = bmax_cpm / cpm_per_M
         if b0 >= lig:
-            raise ValueError(
+            raise UsageError(
                 f"bmax_cpm={bmax_cpm:g} is more than the radioligand added "
                 f"({added_cpm:.0f} CPM at {lig:g} M in {volume_uL:g} µL); "
                 "lower bmax_cpm or raise radioligand_M / specific activity"
@@ -553,7 +554,7 @@ def simulate_saturation(
     )
     _check_nonneg(ns_slope=ns_slope)
     if not (0 < efficiency <= 1):
-        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+        raise UsageError(f"efficiency={efficiency!r} must be in (0, 1]")
     volume_L = volume_uL * 1e-6
     bmax_mol = bmax_fmol_per_mg * 1e-15 * protein_mg_per_well
     receptor_M = bmax_mol / volume_L
@@ -649,7 +650,7 @@ def simulate_uptake(
         list(dict.fromkeys(frame.loc[comp_mask, "compound"].astype(str))) if comp_mask.any() else []
     )
     if ki_M is not None and ic50_M is not None:
-        raise ValueError("give ki_M or ic50_M, not both")
+        raise UsageError("give ki_M or ic50_M, not both")
     sub = _from_layout(frame, "substrate_M", substrate_M, UPTAKE.substrate_M, function)
     _check_pos(
         km_M=km_M,
@@ -659,9 +660,9 @@ def simulate_uptake(
         specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol,
     )
     if not (0 <= nonspecific_fraction < 1):
-        raise ValueError(f"nonspecific_fraction={nonspecific_fraction!r} must be in [0, 1)")
+        raise UsageError(f"nonspecific_fraction={nonspecific_fraction!r} must be in [0, 1)")
     if not (0 < efficiency <= 1):
-        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+        raise UsageError(f"efficiency={efficiency!r} must be in (0, 1]")
     hills = _per_compound(hill, compounds, "hill", frame, comp_mask)
     if ic50_M is not None:
         ic50s = _per_compound(ic50_M, compounds, "ic50_M", frame, comp_mask)
@@ -763,7 +764,7 @@ def simulate_protein_plate(
     samples = dict(PROTEIN.samples_ug_per_mL if samples_ug_per_mL is None else samples_ug_per_mL)
     for name, v in samples.items():
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-            raise ValueError(f"sample {name!r}: true concentration {v!r} must be >= 0 µg/mL")
+            raise UsageError(f"sample {name!r}: true concentration {v!r} must be >= 0 µg/mL")
     if layout is None:
         layout = protein_layout(
             list(samples),
@@ -802,7 +803,7 @@ def simulate_protein_plate(
     if curvature_per_ug2_per_mL2 < 0:
         vertex = -slope_per_ug_per_mL / (2 * curvature_per_ug2_per_mL2)
         if top > vertex:
-            raise ValueError(
+            raise UsageError(
                 f"the quadratic response peaks at {vertex:.0f} µg/mL, below the top "
                 f"concentration {top:g} µg/mL; reduce the curvature"
             )
@@ -895,9 +896,9 @@ def simulate_uptake_kinetics(
     if hot_substrate_M is not None:
         _check_pos(hot_substrate_M=hot_substrate_M)
     if not (0 <= nonspecific_fraction < 1):
-        raise ValueError(f"nonspecific_fraction={nonspecific_fraction!r} must be in [0, 1)")
+        raise UsageError(f"nonspecific_fraction={nonspecific_fraction!r} must be in [0, 1)")
     if not (0 < efficiency <= 1):
-        raise ValueError(f"efficiency={efficiency!r} must be in (0, 1]")
+        raise UsageError(f"efficiency={efficiency!r} must be in (0, 1]")
     minutes = incubation_s / 60.0
     rate = vmax_pmol_per_mg_per_min * s / (km_M + s)
     specific_pmol = np.where(role == "total", rate * protein_mg_per_well * minutes, 0.0)

@@ -1,17 +1,53 @@
-"""Well names and plate geometry shared by the plate readers, writers and layouts.
+"""Well names and plate geometry: the one module that knows them.
+
+Used by the plate readers and writers, the layouts, ``pdstudy.design`` (plate
+maps) and ``pdstudy.simulate``.
 
 Canonical well names are a row label and a 1-based column without zero
 padding: ``"A1"``, ``"P24"``, ``"AF48"``. Rows run A..Z then AA..AF (1536-well
 plates have 32 rows). Input is accepted case-insensitively and zero padded
-(``"a01"``, ``"B007"``).
+(``"a01"``, ``"B007"``). :func:`parse_well` returns None for a text that is
+not a well name; :func:`require_well` raises a
+:class:`~pdstudy.errors.LayoutError` naming it.
 """
 
 from __future__ import annotations
 
 import re
+from os import PathLike
 
-#: plate size -> (rows, columns)
-PLATE_SHAPES: dict[int, tuple[int, int]] = {96: (8, 12), 384: (16, 24), 1536: (32, 48)}
+from pdstudy.errors import LayoutError
+
+__all__ = [
+    "MAX_COLS",
+    "MAX_ROWS",
+    "PLATE_SHAPES",
+    "SIZE_BY_COLUMNS",
+    "STANDARD_PLATES",
+    "canonical_well",
+    "describe_plate",
+    "in_plate",
+    "parse_well",
+    "plate_size_for",
+    "require_well",
+    "row_index",
+    "row_label",
+    "well_name",
+]
+
+#: every standard plate: size (number of wells) -> (rows, columns)
+STANDARD_PLATES: dict[int, tuple[int, int]] = {
+    6: (2, 3),
+    12: (3, 4),
+    24: (4, 6),
+    48: (6, 8),
+    96: (8, 12),
+    384: (16, 24),
+    1536: (32, 48),
+}
+
+#: the plate sizes of instrument files (readers and writers): size -> (rows, columns)
+PLATE_SHAPES: dict[int, tuple[int, int]] = {s: STANDARD_PLATES[s] for s in (96, 384, 1536)}
 
 #: columns of a grid -> plate size
 SIZE_BY_COLUMNS: dict[int, int] = {cols: size for size, (_, cols) in PLATE_SHAPES.items()}
@@ -54,6 +90,27 @@ def parse_well(text: object) -> tuple[int, int] | None:
     if i is None or not 0 <= j < MAX_COLS:
         return None
     return i, j
+
+
+def require_well(
+    text: object, *, path: str | PathLike[str] | None = None, where: str | None = None
+) -> tuple[int, int]:
+    """0-based (row, column) of a well name, like :func:`parse_well`.
+
+    Raises
+    ------
+    LayoutError
+        ``text`` is not a well name (of a plate of at most 1536 wells); the
+        message names ``path`` and ``where`` (default: the well).
+    """
+    ij = parse_well(text)
+    if ij is None:
+        raise LayoutError(
+            f"{text!r} is not a well name like 'A1'",
+            path,
+            where if where is not None else f"well {text!r}",
+        )
+    return ij
 
 
 def well_name(i: int, j: int) -> str:
