@@ -50,16 +50,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from pdstudy.assays._common import frame_records
+from pdstudy.assays.contract import ResultBase
 from pdstudy.errors import LayoutError, UnitError
 from pdstudy.fitting import BatchFit, Model, f_test, fit_curves
 from pdstudy.fitting.models import register_builtin_model
+from pdstudy.io.jsonsafe import frame_records
 from pdstudy.units import parse_quantity
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ for _name, _model in STANDARD_MODELS.items():
 
 
 @dataclass(frozen=True)
-class ProteinResult:
+class ProteinResult(ResultBase):
     """Protein concentrations of the samples of one or more standard-curve plates.
 
     Attributes
@@ -205,9 +206,22 @@ class ProteinResult:
     chosen: Mapping[str, str]
     level: float = 0.95
 
-    def to_frame(self) -> pd.DataFrame:
-        """The samples table (one row per sample and dilution)."""
-        return self.samples.copy()
+    kind: ClassVar[str] = "protein"
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """``samples`` (main), ``by_sample`` (mean over in-range dilutions), ``models``
+        (standard-curve models compared), ``standards`` (standard and blank wells)."""
+        return {
+            "samples": self.samples,
+            "by_sample": self.by_sample(),
+            "models": self.models,
+            "standards": self.standards,
+        }
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return {"chosen": dict(self.chosen), "level": self.level}
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (NaN as ``None``): chosen models, model comparison, samples."""

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from pdstudy.assays.plates import check_plates
-from pdstudy.assays.schema import Key, Problems, Schema
+from pdstudy.assays.protein.sections import (
+    PROTEIN,
+    PROTEIN_KEYS,
+    PROTEIN_MODEL_KEYS,
+    analyse_protein_plates,
+    protein_rule,
+)
+from pdstudy.assays.protein.sections import check_protein_files as _check_protein_files
+from pdstudy.assays.protein.sections import protein_per_well as _protein_per_well
+from pdstudy.assays.schema import Problems
+from pdstudy.errors import UsageError
 from pdstudy.report.figures import new_figure
 from pdstudy.report.model import Figure, Section, Table
 from pdstudy.study.handlers._common import (
-    FORMAT_KEY,
-    NAME_KEY,
     figure,
     files_text,
     flagged_rows,
-    read_merged,
     run_guarded,
     section_title,
     write_results,
@@ -34,124 +40,10 @@ __all__ = [
 
 TITLE = "Protein determination"
 
-PROTEIN_MODEL_KEYS = (
-    Key(
-        "model",
-        "choice",
-        default="auto",
-        choices=("auto", "linear", "quadratic", "four_pl"),
-        doc="standard-curve model: auto (F test linear vs quadratic, then AICc vs 4PL) or one",
-        example='"auto"',
-    ),
-    Key(
-        "weights",
-        "choice",
-        default="none",
-        choices=("none", "1/y2"),
-        doc="weighting of the standard-curve fit",
-        example='"none"',
-    ),
-    Key(
-        "max_cv",
-        "fraction",
-        default=0.15,
-        doc="replicate CV of a sample's absorbance above which it is flagged",
-        example="0.15",
-    ),
-)
-
-#: keys of sections that need the protein per well (uptake, saturation)
-PROTEIN_KEYS = (
-    Key(
-        "protein",
-        "quantity",
-        "mass",
-        positive=True,
-        doc='protein per well, when known (e.g. "100 µg"); or give protein_plate',
-        example='"100 µg"',
-    ),
-    Key(
-        "protein_plate",
-        "file",
-        doc="a Bradford/BCA plate measuring the preparation's protein",
-        example='"protein_plate.txt"',
-    ),
-    Key(
-        "protein_layout",
-        "file",
-        doc="layout of protein_plate (blank, standard, sample wells)",
-        example='"protein_layout.toml"',
-    ),
-    Key(
-        "protein_sample",
-        "text",
-        doc="the preparation's sample name on the protein plate (needed when it holds several)",
-        example='"synaptosomes"',
-    ),
-    Key(
-        "suspension_volume",
-        "quantity",
-        "volume",
-        positive=True,
-        doc="volume of the protein suspension added per well (with protein_plate)",
-        example='"100 µL"',
-    ),
-    Key(
-        "protein_format",
-        "choice",
-        default="auto",
-        choices=FORMAT_KEY.choices,
-        doc="file format of protein_plate",
-        example='"auto"',
-    ),
-    *(
-        Key(
-            f"protein_{k.name}",
-            k.kind,
-            k.dimension,
-            default=k.default,
-            choices=k.choices,
-            doc=f"protein_plate: {k.doc}",
-            example=k.example,
-        )
-        for k in PROTEIN_MODEL_KEYS
-    ),
-)
-
-
-def protein_rule(
-    values: dict[str, Any], raw: dict[str, Any], path: str, problems: Problems
-) -> None:
-    """Rule of a section with :data:`PROTEIN_KEYS`: protein or protein_plate (+ layout, volume)."""
-    if "protein" in raw and "protein_plate" in raw:
-        problems.append((path, "give protein (per well) or protein_plate, not both"))
-    if "protein_plate" in raw:
-        for k in ("protein_layout", "suspension_volume"):
-            if k not in raw:
-                problems.append((f"{path}.{k}", f"missing: protein_plate needs {k}"))
-    elif any(k in raw for k in ("protein_layout", "protein_sample", "suspension_volume")):
-        problems.append(
-            (
-                f"{path}.protein_plate",
-                "missing: protein_layout, protein_sample and suspension_volume go with protein_plate",
-            )
-        )
-
 
 def check_protein_files(section: SectionSpec, problems: Problems) -> None:
     """Check a section's protein_plate against its protein_layout."""
-    v = section.values
-    if v.get("protein_plate") is None:
-        return
-    check_plates(
-        v,
-        section.key,
-        problems,
-        plates_key="protein_plate",
-        layout_key="protein_layout",
-        roles=("standard", "sample"),
-        fmt=v.get("protein_format"),
-    )
+    _check_protein_files(section.values, section.key, problems)
 
 
 def protein_per_well(section: SectionSpec, ctx: RunContext) -> tuple[float, list[Figure], str]:
@@ -159,20 +51,15 @@ def protein_per_well(section: SectionSpec, ctx: RunContext) -> tuple[float, list
 
     Returns ``(mg per well, figures of the protein plate, a methods phrase)``.
     """
-    v = section.values
-    if v.get("protein") is not None:
-        mg = float(v["protein"]) * 1e3
-        return mg, [], f"{mg * 1e3:.3g} µg protein per well"
-    if v.get("protein_plate") is None:
-        raise ValueError(f"{section.key}: no protein per well (give protein or protein_plate)")
+    pw = _protein_per_well(section.values, section.key)
+    if pw is None:
+        raise UsageError("no protein per well (give protein or protein_plate)", where=section.key)
+    mg, result, text = pw.mg, pw.result, pw.text
+    if result is None:
+        return mg, [], text
     from pdstudy.assays.protein import plot_protein
 
-    opts = {k: v[f"protein_{k}"] for k in ("model", "weights", "max_cv")}
-    result = analyse_protein_plates(
-        [v["protein_plate"]], v["protein_layout"], v["protein_format"], opts
-    )
-    mg_per_mL = result.protein_mg_per_mL(v.get("protein_sample"))
-    mg = mg_per_mL * v["suspension_volume"] * 1e3
+    v = section.values
     figures = []
     for plate in result.chosen:
         fig, (ax,) = new_figure(5.6, 4.0)
@@ -186,45 +73,10 @@ def protein_per_well(section: SectionSpec, ctx: RunContext) -> tuple[float, list
                 "standards, fit with its 95 % band, and the sample read off the curve.",
             )
         )
-    text = (
-        f"{mg * 1e3:.3g} µg protein per well ({mg_per_mL:.3g} mg/mL from "
-        f"{v['protein_plate'].name} x {v['suspension_volume'] * 1e6:g} µL)"
-    )
     return mg, figures, text
 
 
-SCHEMA = Schema(
-    "protein",
-    (
-        NAME_KEY,
-        Key(
-            "plates",
-            "files",
-            required=True,
-            doc="absorbance plate files (plate-reader exports)",
-            example='["protein_plate.txt"]',
-        ),
-        Key(
-            "layout",
-            "file",
-            required=True,
-            doc="layout: blank, standard (protein_ug_per_mL) "
-            "and sample (sample name, optional dilution) wells",
-            example='"protein_layout.toml"',
-        ),
-        FORMAT_KEY,
-        Key(
-            "method",
-            "choice",
-            default="BCA",
-            choices=("BCA", "Bradford", "Lowry"),
-            doc="the colorimetric method (named in the methods text)",
-            example='"BCA"',
-        ),
-        *PROTEIN_MODEL_KEYS,
-    ),
-    doc="A Bradford/BCA plate of BSA standards and unknown preparations.",
-)
+SCHEMA = PROTEIN
 
 
 def _check_files(section: SectionSpec, problems: Problems) -> None:
@@ -234,22 +86,6 @@ def _check_files(section: SectionSpec, problems: Problems) -> None:
         problems,
         roles=("standard", "sample"),
         fmt=section.values.get("format"),
-    )
-
-
-def analyse_protein_plates(
-    plates: list[Any], layout: Any, fmt: str, values: dict[str, Any] | Any
-) -> Any:
-    """Read and analyse protein plates with the model options of ``values``."""
-    from pdstudy.assays.protein import analyze_protein
-
-    frame = read_merged(plates, layout, format=fmt)
-    weights = values.get("weights", "none")
-    return analyze_protein(
-        frame,
-        model=values.get("model", "auto"),
-        weights=None if weights in (None, "none") else weights,
-        max_cv=values.get("max_cv", 0.15),
     )
 
 
