@@ -40,38 +40,40 @@ def profile_at(
 
     Raises
     ------
-    ValueError, PdStudyError
-        Missing or contradictory options, bad units, an unknown compound.
+    PdStudyError
+        Missing or contradictory options (UsageError), bad units, an unknown compound.
     """
-    from pdstudy.pharmacology import free_from_total, molecular_weight
+    from pdstudy.errors import UsageError
+    from pdstudy.pharmacology import free_concentration, molecular_weight
     from pdstudy.units import format_conc, parse_quantity
 
     frame = _load(compound)
     if (conc is None) == (free is None):
-        raise ValueError(
+        raise UsageError(
             'give --conc "200 ng/mL" with --fu 0.02 (total plasma), or --free "0.3 nM"'
         )
     if free is not None:
         if fu is not None:
-            raise ValueError("--fu applies to --conc only; --free is already unbound")
+            raise UsageError("--fu applies to --conc only; --free is already unbound")
         cu = parse_quantity(free, "concentration", where="--free")
         return frame, cu, f"free concentration {format_conc(cu)} (given)"
     if fu is None:
-        raise ValueError(
+        raise UsageError(
             "--conc is a total concentration: give the unbound fraction --fu (e.g. 0.02)"
         )
     f = parse_quantity(fu, "fraction", where="--fu")
     if not 0 < f <= 1:
-        raise ValueError(f"--fu {fu!r} must be a fraction in (0, 1]")
+        raise UsageError(f"--fu {fu!r} must be a fraction in (0, 1]")
     assert conc is not None
     try:
         total_g_per_L = parse_quantity(conc, "mass_concentration", where="--conc")
     except PdStudyError:
         total_M = parse_quantity(conc, "concentration", where="--conc")
-        return frame, total_M * f, f"total {conc} x fu {f:g}"
+        e = free_concentration(plasma_M=total_M, fu=f)
+        return frame, e.free_M, f"total {conc} x fu {f:g}"
     weight = mw if mw is not None else molecular_weight(frame)
-    cu = float(free_from_total(total_g_per_L, weight, f))
-    return frame, cu, f"total {conc} x fu {f:g} / MW {weight:g} g/mol"
+    e = free_concentration(plasma_g_per_L=total_g_per_L, fu=f, mw_g_per_mol=weight)
+    return frame, e.free_M, f"total {conc} x fu {f:g} / MW {weight:g} g/mol"
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ Profiles are read by :func:`pdstudy.io.profiles.read_profile`; shipped ones by
 :func:`pdstudy.data.load_profile`.
 """
 
+from pdstudy.pharmacology.exposure import Exposure, free_concentration
 from pdstudy.pharmacology.profile import (
     LIABILITIES,
     ProfileResult,
@@ -38,6 +39,7 @@ from pdstudy.pharmacology.synapse import (
 
 __all__ = [
     "LIABILITIES",
+    "Exposure",
     "MicrodialysisPrediction",
     "PKParams",
     "ProfileResult",
@@ -45,6 +47,7 @@ __all__ = [
     "compute_profile",
     "dialysate_samples",
     "fold_change_vs_occupancy",
+    "free_concentration",
     "free_from_total",
     "liability",
     "liability_table",

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pdstudy.pharmacology.profile import occupancy
 from pdstudy.report.model import Headline, Section, Table
 from pdstudy.study.handlers._common import write_results_plain
 from pdstudy.study.model import RunContext, SectionOutcome, StudySpec
@@ -90,92 +91,37 @@ class PharmacologyOutcome:
 
 def exposure_free_conc(spec: StudySpec) -> tuple[float, str, dict[str, Any]]:
     """Free concentration at the targets from ``[study.exposure]``: ``(molar, text, parameters)``."""
-    from pdstudy.pharmacology import free_from_total, molecular_weight
+    from pdstudy.pharmacology import free_concentration, molecular_weight
 
     exp = spec.study.get("exposure") or {}
-    if exp.get("free_conc") is not None:
-        cu = float(exp["free_conc"])
-        return cu, "free concentration given in the study file", {"free_conc_M": cu}
-    value, dim = exp["plasma_conc"]
-    fu = float(exp["fu"])
     kp = float(exp.get("brain_plasma_ratio") or 1.0)
-    if dim == "mass_concentration":
-        assert spec.profile is not None
-        mw = exp.get("mw_g_per_mol") or molecular_weight(spec.profile)
-        cu = float(free_from_total(value, float(mw), fu)) * kp
-        text = f"total plasma {value * 1e6:g} ng/mL x fu {fu:g} / MW {float(mw):g} g/mol" + (
-            f" x Kp,uu {kp:g}" if kp != 1 else ""
-        )
-        params = {
-            "plasma_conc_g_per_L": value,
-            "fu": fu,
-            "mw_g_per_mol": float(mw),
-            "brain_plasma_ratio": kp,
-            "free_conc_M": cu,
-        }
+    if exp.get("free_conc") is not None:
+        e = free_concentration(free_M=float(exp["free_conc"]))
     else:
-        cu = value * fu * kp
-        text = f"total plasma {format_conc(value)} x fu {fu:g}" + (
-            f" x Kp,uu {kp:g}" if kp != 1 else ""
-        )
-        params = {"plasma_conc_M": value, "fu": fu, "brain_plasma_ratio": kp, "free_conc_M": cu}
-    return cu, text, params
+        value, dim = exp["plasma_conc"]
+        if dim == "mass_concentration":
+            assert spec.profile is not None
+            mw = exp.get("mw_g_per_mol") or molecular_weight(spec.profile)
+            e = free_concentration(
+                plasma_g_per_L=value, fu=float(exp["fu"]), mw_g_per_mol=float(mw),
+                brain_plasma_ratio=kp,
+            )  # fmt: skip
+        else:
+            e = free_concentration(plasma_M=value, fu=float(exp["fu"]), brain_plasma_ratio=kp)
+    return e.free_M, e.text, e.parameters
 
 
 def measured_ki(outcomes: Sequence[SectionOutcome], compound: str) -> pd.DataFrame:
-    """Ki measured for ``compound`` by the binding sections, one row per target.
+    """Ki measured for ``compound`` by the study's sections, one row per target.
 
-    Independent experiments (curves) of all binding sections are pooled per
-    target: geometric-mean Ki with its t-based 95 % CI (a single experiment
-    keeps its own fitted CI). Columns: ``target, ki_M, ki_ci_low_M,
-    ki_ci_high_M, n, pki_mean, pki_sem, sections``.
+    The ``"ki"`` headline rows of every analysed section (one per independent
+    experiment) are pooled per target by :func:`pdstudy.assays.binding.pool_ki`.
     """
-    columns = [
-        "target",
-        "ki_M",
-        "ki_ci_low_M",
-        "ki_ci_high_M",
-        "n",
-        "pki_mean",
-        "pki_sem",
-        "sections",
-    ]
+    from pdstudy.assays.binding import pool_ki
+
     frames = [o.ki for o in outcomes if o.ok and o.ki is not None]
     frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    from pdstudy.assays.binding import aggregate_experiments
-
-    curves = pd.concat(frames, ignore_index=True)
-    curves = curves[curves["compound"].astype(str).str.casefold() == compound.casefold()]
-    if curves.empty:
-        return pd.DataFrame(columns=columns)
-    agg = aggregate_experiments(curves, by=("target",))
-    rows = []
-    for rec in agg.to_dict("records"):
-        if rec["n"] < 1:
-            continue
-        sub = curves[curves["target"].astype(str) == str(rec["target"])]
-        if rec["n"] == 1:
-            one = sub[sub["status"].isin(("converged", "at_bound"))].iloc[0]
-            ki, lo, hi = float(one["ki_M"]), float(one["ki_ci_low_M"]), float(one["ki_ci_high_M"])
-        else:
-            ki, lo, hi = rec["ki_geomean_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"]
-        rows.append(
-            {
-                "target": rec["target"],
-                "ki_M": ki,
-                "ki_ci_low_M": lo,
-                "ki_ci_high_M": hi,
-                "n": rec["n"],
-                "pki_mean": rec["pki_mean"],
-                "pki_sem": rec["pki_sem"],
-                "sections": ", ".join(dict.fromkeys(sub["section"].astype(str)))
-                if "section" in sub.columns
-                else "",
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
+    return pool_ki(pd.concat(frames, ignore_index=True) if frames else None, compound)
 
 
 def synapse_params(spec: StudySpec) -> tuple[Any, pd.DataFrame]:
@@ -391,7 +337,7 @@ def analyse_pharmacology(
         t = np.arange(-grid["baseline"], grid["duration"] + 1.0, 60.0)
         prediction = simulate_microdialysis(syn, pk, ki_net, t_s=t, baseline_s=grid["baseline"])
         samples = dialysate_samples(prediction, grid["sample_interval"])
-        exposure_occ = cu / (cu + ki_net)
+        exposure_occ = float(occupancy(cu, ki_net))
         table = pd.concat([syn_table, pk_table], ignore_index=True)
         section = synapse_section(
             prediction,
@@ -522,7 +468,7 @@ def _headline(
         }
         frame["measured_ki_M"] = [meas.get(str(t).casefold(), np.nan) for t in frame["target"]]
         frame["occupancy_measured"] = [
-            cu / (cu + k) if np.isfinite(k) else np.nan for k in frame["measured_ki_M"]
+            float(occupancy(cu, k)) if np.isfinite(k) else np.nan for k in frame["measured_ki_M"]
         ]
         frame = frame.sort_values("occupancy", ascending=False, kind="stable")
         shown = frame[(frame["occupancy"] >= 0.05) | frame["measured_ki_M"].notna()]

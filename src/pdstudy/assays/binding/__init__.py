@@ -18,6 +18,7 @@ from pdstudy.assays.binding.competition import (
     analyze_competition_files,
     dpm_to_fmol,
     plot_competition,
+    pool_ki,
 )
 from pdstudy.assays.binding.saturation import (
     SaturationResult,
@@ -41,5 +42,6 @@ __all__ = [
     "plot_competition",
     "plot_saturation",
     "plot_scatchard",
+    "pool_ki",
     "read_merged",
 ]

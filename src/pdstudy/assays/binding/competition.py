@@ -86,6 +86,7 @@ __all__ = [
     "CompetitionResult",
     "QCThresholds",
     "aggregate_experiments",
+    "pool_ki",
     "analyze_competition",
     "analyze_competition_files",
     "dpm_to_fmol",
@@ -746,6 +747,62 @@ def aggregate_experiments(
         "n_excluded_curves",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+#: columns of :func:`pool_ki`
+POOLED_KI_COLUMNS = (
+    "target",
+    "ki_M",
+    "ki_ci_low_M",
+    "ki_ci_high_M",
+    "n",
+    "pki_mean",
+    "pki_sem",
+    "sections",
+)
+
+
+def pool_ki(curves: pd.DataFrame | None, compound: str) -> pd.DataFrame:
+    """Ki of ``compound`` per target, pooled over independent experiments (curves).
+
+    ``curves`` has one row per experiment (``target``, ``compound``, ``status``,
+    ``pki``, ``ki_M``, ``ki_ci_low_M``, ``ki_ci_high_M``, optionally ``section``),
+    from any number of sections. Per target: the geometric-mean Ki with its
+    t-based 95 % CI (:func:`aggregate_experiments`); a single experiment keeps
+    its own fitted CI. Columns: :data:`POOLED_KI_COLUMNS`.
+    """
+    columns = list(POOLED_KI_COLUMNS)
+    if curves is None or curves.empty:
+        return pd.DataFrame(columns=columns)
+    curves = curves[curves["compound"].astype(str).str.casefold() == compound.casefold()]
+    if curves.empty:
+        return pd.DataFrame(columns=columns)
+    agg = aggregate_experiments(curves, by=("target",))
+    rows = []
+    for rec in agg.to_dict("records"):
+        if rec["n"] < 1:
+            continue
+        sub = curves[curves["target"].astype(str) == str(rec["target"])]
+        if rec["n"] == 1:
+            one = sub[sub["status"].isin(USABLE_STATUSES)].iloc[0]
+            ki, lo, hi = float(one["ki_M"]), float(one["ki_ci_low_M"]), float(one["ki_ci_high_M"])
+        else:
+            ki, lo, hi = rec["ki_geomean_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"]
+        rows.append(
+            {
+                "target": rec["target"],
+                "ki_M": ki,
+                "ki_ci_low_M": lo,
+                "ki_ci_high_M": hi,
+                "n": rec["n"],
+                "pki_mean": rec["pki_mean"],
+                "pki_sem": rec["pki_sem"],
+                "sections": ", ".join(dict.fromkeys(sub["section"].astype(str)))
+                if "section" in sub.columns
+                else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ---------------------------------------------------------------- figures
