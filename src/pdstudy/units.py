@@ -165,7 +165,9 @@ def parse_conc(text: str | float | int, where: str | None = None) -> float:
 
 
 def format_conc(molar: float, digits: int = 3) -> str:
-    """Format a molar concentration with a readable prefix: ``format_conc(5e-10) == '0.5 nM'``."""
+    """Format a molar concentration with a readable prefix (the one concentration formatter;
+    :func:`conc_text`, :func:`format_conc_ci`, :func:`format_estimate` and
+    :func:`format_conc_short` build on the same prefixes): ``format_conc(5e-10) == '0.5 nM'``."""
     if not math.isfinite(molar):
         return "n/a"
     if molar == 0:
@@ -187,11 +189,21 @@ def format_conc(molar: float, digits: int = 3) -> str:
 MISSING = "–"
 
 
-def conc_text(molar: float | None, digits: int = 3) -> str:
-    """:func:`format_conc`, with a dash for a missing or non-finite value (sentences, tables)."""
+def conc_text(molar: float | None, digits: int = 3, missing: str = MISSING) -> str:
+    """:func:`format_conc`, with ``missing`` (a dash) for a missing or non-finite value."""
     if molar is None or not math.isfinite(float(molar)):
-        return MISSING
+        return missing
     return format_conc(float(molar), digits)
+
+
+def format_conc_short(molar: float) -> str:
+    """Compact label (plate maps, axis ticks): ``"200nM"``, ``"63nM"``, ``"6.3pM"``."""
+    for prefix, factor in (("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15)):
+        if molar >= factor * (1 - 1e-9):
+            v = molar / factor
+            text = f"{v:.0f}" if v >= 9.95 else f"{v:.2g}"
+            return f"{text}{prefix}M"
+    return f"{molar:.2g}M"
 
 
 def _unit_for(v: float) -> tuple[str, float]:

@@ -42,6 +42,8 @@ from pdstudy.fitting import (
     row_percentile,
 )
 from pdstudy.units import format_conc
+from pdstudy.units import format_conc_ci as conc_with_ci
+from pdstudy.units import format_estimate as ki_annotation
 
 __all__ = [
     "DPM_PER_CI",
@@ -974,32 +976,3 @@ def plot_concentration_response(
     ax.axhline(0, color="0.6", lw=0.6, ls=":")
     ax.legend(fontsize=7, loc="lower left", frameon=False)
     return ax
-
-
-def conc_with_ci(value_M: float, low_M: float, high_M: float) -> str:
-    """``"0.52 nM (0.41–0.66)"``: a concentration and its CI in one unit that suits the value."""
-    if not np.isfinite(value_M):
-        return "n.d."
-    unit, fac = _unit_for(value_M)
-
-    def f(v: float) -> str:
-        if not np.isfinite(v):
-            return "∞" if v > 0 else "?"
-        return f"{v / fac:.3g}"
-
-    return f"{f(value_M)} {unit} ({f(low_M)}–{f(high_M)})"
-
-
-def ki_annotation(ki_M: float, lo: float, hi: float, name: str = "Ki") -> str:
-    """``"Ki = 0.52 nM (95 % CI 0.41–0.66)"`` in a unit that suits the value."""
-    if not np.isfinite(ki_M):
-        return f"{name} not determined"
-    text = conc_with_ci(ki_M, lo, hi)
-    return f"{name} = {text.replace(' (', ' (95 % CI ', 1)}"
-
-
-def _unit_for(v: float) -> tuple[str, float]:
-    for unit, fac in (("M", 1.0), ("mM", 1e-3), ("µM", 1e-6), ("nM", 1e-9), ("pM", 1e-12)):
-        if abs(v) >= fac * 0.0999:
-            return unit, fac
-    return "fM", 1e-15

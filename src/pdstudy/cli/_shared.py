@@ -101,9 +101,9 @@ def agg() -> None:
 
 
 def fmt_conc(v: Any) -> str:
-    from pdstudy.units import format_conc
+    from pdstudy.units import conc_text
 
-    return format_conc(float(v)) if v is not None and math.isfinite(float(v)) else "n.d."
+    return conc_text(None if v is None else float(v), missing="n.d.")
 
 
 def write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:

@@ -58,7 +58,7 @@ import pandas as pd
 from pdstudy.errors import LayoutError, UsageError
 from pdstudy.io.wells import STANDARD_PLATES, row_label, well_name
 from pdstudy.io.wells import require_well as parse_well
-from pdstudy.units import format_conc
+from pdstudy.units import format_conc, format_conc_short
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -872,16 +872,6 @@ def _one_plate(layout: pd.DataFrame, plate: str | None, function: str) -> pd.Dat
     return sub
 
 
-def _short_conc(molar: float) -> str:
-    """Compact label for a well: ``"200nM"``, ``"63nM"``, ``"6.3pM"``."""
-    for prefix, factor in (("m", 1e-3), ("µ", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15)):
-        if molar >= factor * (1 - 1e-9):
-            v = molar / factor
-            text = f"{v:.0f}" if v >= 9.95 else f"{v:.2g}"
-            return f"{text}{prefix}M"
-    return f"{molar:.2g}M"
-
-
 def _well_label(rec: Mapping[Any, Any]) -> str:
     role = str(rec.get("role", ""))
     conc = rec.get("conc_M", float("nan"))
@@ -891,7 +881,7 @@ def _well_label(rec: Mapping[Any, Any]) -> str:
         return str(rec["sample"])
     show_conc = role == "competition" or rec.get("assay") == "saturation"
     if show_conc and isinstance(conc, (int, float)) and math.isfinite(conc) and conc > 0:
-        return _short_conc(float(conc))
+        return format_conc_short(float(conc))
     return _ROLE_ABBREV.get(role, role[:3].upper())
 
 
