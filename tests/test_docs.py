@@ -25,6 +25,7 @@ import re
 import shlex
 import subprocess
 import sys
+import types
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +102,10 @@ def test_page_runs(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.chdir(tmp_path)
     env = {**os.environ, "COLUMNS": "200", "MPLBACKEND": "Agg", "NO_COLOR": "1"}
-    namespace: dict[str, object] = {"__name__": "__docs__"}
+    # a real module, so that snippets can define dataclasses (they look their module up)
+    module = types.ModuleType("__docs__")
+    monkeypatch.setitem(sys.modules, "__docs__", module)
+    namespace: dict[str, object] = module.__dict__
     for block in blocks(page):
         where = f"{page.name}:{block.line}"
         if "no-test" in block.markers:
