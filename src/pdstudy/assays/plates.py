@@ -25,21 +25,26 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pdstudy import columns as C
 from pdstudy.assays.schema import Key, Problems
-from pdstudy.errors import InputFileError, LayoutError, PdStudyError
+from pdstudy.errors import InputFileError, LayoutError, ModelError, PdStudyError
 
 __all__ = [
     "COUNTING_KEYS",
+    "DPM_PER_CI",
     "FORMAT_KEY",
     "NAME_KEY",
     "PLATE_KEYS",
     "TARGET_KEY",
     "check_plates",
+    "dpm_to_fmol",
     "experiment_names",
     "input_files",
+    "percent_of_control",
+    "prepare_plate_frame",
     "plate_format_names",
     "read_layout_checked",
     "read_merged",
@@ -174,6 +179,85 @@ def input_files(frame: pd.DataFrame) -> list[tuple[str, str]]:
     if frame.attrs.get("layout_path"):
         out.append(("layout", str(frame.attrs["layout_path"])))
     return out
+
+
+# ---------------------------------------------------------------- normalisation
+
+
+def percent_of_control(values: Any, high: Any, low: Any) -> np.ndarray:
+    """``100 * (values - low) / (high - low)``: 100 % at the control ``high``, 0 % at ``low``.
+
+    ``high`` and ``low`` are scalars or arrays broadcasting with ``values`` (e.g.
+    the mean total binding and mean NSB of each well's plate). A zero window
+    gives NaN (not infinity).
+    """
+    v = np.asarray(values, dtype=float)
+    hi = np.asarray(high, dtype=float)
+    lo = np.asarray(low, dtype=float)
+    span = hi - lo
+    with np.errstate(all="ignore"):
+        out = 100.0 * (v - lo) / np.where(span != 0, span, np.nan)
+    return np.asarray(out, dtype=float)
+
+
+# ---------------------------------------------------------------- counts and frames
+
+DPM_PER_CI = 2.22e12
+"""Disintegrations per minute per curie (3.7e10 Bq x 60 s)."""
+
+
+def dpm_to_fmol(dpm: Any, specific_activity_Ci_per_mmol: float) -> np.ndarray:
+    """Femtomoles of radioligand from DPM: ``dpm / (2.22e12 dpm/Ci x SA Ci/mmol) x 1e12 fmol/mmol``."""
+    if not specific_activity_Ci_per_mmol > 0:
+        raise ModelError(
+            f"specific activity must be > 0 Ci/mmol, got {specific_activity_Ci_per_mmol!r}"
+        )
+    return np.asarray(dpm, dtype=float) / (DPM_PER_CI * specific_activity_Ci_per_mmol) * 1e12
+
+
+def prepare_plate_frame(frame: pd.DataFrame, function: str) -> pd.DataFrame:
+    """Check a plate merged with its layout and fill the optional columns.
+
+    Needs ``well``, ``role`` and ``signal`` (or ``cpm``). Adds ``plate`` ("1"),
+    ``experiment`` (the plate), ``compound`` and ``target`` ("") when absent;
+    lower-cases roles; makes ``signal`` and ``conc_M`` numeric (a non-numeric
+    signal is an error naming the wells).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ModelError(f"{function}: expected a pandas DataFrame, got {type(frame).__name__}")
+    where = frame.attrs.get("plate_path") or frame.attrs.get("path")
+    missing = [c for c in (C.WELL, C.ROLE) if c not in frame.columns]
+    if C.SIGNAL not in frame.columns and C.CPM not in frame.columns:
+        missing.append(C.SIGNAL)
+    if missing:
+        raise LayoutError(
+            f"{function}: the data have no column(s) {', '.join(missing)} "
+            "(merge the plate with its layout: pdstudy.io.merge_layout)",
+            where,
+        )
+    df = frame.copy()
+    if C.SIGNAL not in df.columns:
+        df[C.SIGNAL] = df[C.CPM]
+    df[C.PLATE] = df[C.PLATE].astype(str) if C.PLATE in df.columns else "1"
+    if C.EXPERIMENT not in df.columns:
+        df[C.EXPERIMENT] = df[C.PLATE]
+    df[C.EXPERIMENT] = df[C.EXPERIMENT].where(df[C.EXPERIMENT].notna(), df[C.PLATE]).astype(str)
+    for col in (C.COMPOUND, C.TARGET):
+        if col not in df.columns:
+            df[col] = ""
+        df[col] = df[col].where(df[col].notna(), "").astype(str)
+    if C.CONC_M not in df.columns:
+        df[C.CONC_M] = np.nan
+    df[C.ROLE] = df[C.ROLE].astype(str).str.strip().str.lower()
+    sig = pd.to_numeric(df[C.SIGNAL], errors="coerce")
+    bad = sig.isna() & df[C.SIGNAL].notna()
+    if bad.any():
+        w = df.loc[bad, [C.PLATE, C.WELL]].head(5)
+        wells = ", ".join(f"plate {p} well {x}" for p, x in zip(w[C.PLATE], w[C.WELL], strict=True))
+        raise InputFileError(f"non-numeric signal in {wells}", where)
+    df[C.SIGNAL] = sig.astype(float)
+    df[C.CONC_M] = pd.to_numeric(df[C.CONC_M], errors="coerce")
+    return df
 
 
 # ---------------------------------------------------------------- checks while validating

@@ -6,6 +6,13 @@
 """
 
 from pdstudy.fitting.compare import Comparison, f_test
+from pdstudy.fitting.concentration_response import (
+    USABLE_STATUSES,
+    ResponseFits,
+    count_weights,
+    fit_concentration_response,
+    pack_curves,
+)
 from pdstudy.fitting.models import (
     BUILTIN,
     FOUR_PL,
@@ -26,6 +33,11 @@ from pdstudy.fitting.solver import SolverOptions, fit_curves, replicate_weights
 from pdstudy.fitting.uncertainty import Derived, cheng_prusoff_shift, ki_from_ic50, profile_ci
 
 __all__ = [
+    "USABLE_STATUSES",
+    "ResponseFits",
+    "count_weights",
+    "fit_concentration_response",
+    "pack_curves",
     "BUILTIN",
     "FOUR_PL",
     "MICHAELIS_MENTEN",

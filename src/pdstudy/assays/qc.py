@@ -1,0 +1,154 @@
+"""QC of plate assays: replicate CVs, Z', and the curve flags with their reasons.
+
+A flag is a :class:`Flag` (name, reason); :func:`join_flags` makes the
+``flags`` and ``flag_reasons`` columns (``;``-separated) of a result table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.units import format_conc
+
+__all__ = [
+    "Flag",
+    "cv_percent",
+    "hill_flags",
+    "incomplete_curve_flags",
+    "join_flags",
+    "replicate_cv",
+    "z_prime",
+]
+
+
+def cv_percent(values: Any) -> float:
+    """Coefficient of variation (sample SD / mean, %) of finite values; NaN for < 2 values."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return math.nan
+    m = float(v.mean())
+    if m == 0:
+        return math.nan
+    return float(100.0 * v.std(ddof=1) / abs(m))
+
+
+def z_prime(high: Any, low: Any) -> float:
+    """Z' factor (Zhang, Chung & Oldenburg 1999): ``1 - 3 (sd_h + sd_l) / |mean_h - mean_l|``.
+
+    NaN when either group has fewer than two finite values or the means are equal.
+    """
+    h = np.asarray(high, dtype=float)
+    lo = np.asarray(low, dtype=float)
+    h, lo = h[np.isfinite(h)], lo[np.isfinite(lo)]
+    if h.size < 2 or lo.size < 2:
+        return math.nan
+    gap = abs(float(h.mean() - lo.mean()))
+    if gap == 0:
+        return math.nan
+    return float(1.0 - 3.0 * (h.std(ddof=1) + lo.std(ddof=1)) / gap)
+
+
+def replicate_cv(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
+    """CV (%) of ``value`` over the replicate wells of each group of ``by``.
+
+    Returns the groups with columns ``n`` (finite values), ``mean``, ``sd`` and ``cv_pct``.
+    """
+    missing = [c for c in [*by, value] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"replicate_cv: frame has no column(s) {', '.join(missing)}")
+    g = frame.groupby(list(by), sort=False, dropna=False)[value]
+    out = g.agg(n="count", mean="mean", sd="std").reset_index()
+    with np.errstate(all="ignore"):
+        out["cv_pct"] = 100.0 * out["sd"] / out["mean"].abs()
+    return out
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A QC flag raised on a curve or plate, with the reason a user can act on."""
+
+    name: str
+    reason: str
+
+
+def join_flags(flags: Sequence[Flag]) -> tuple[str, str]:
+    """``(names, reasons)``: ``"a;b"`` and ``"a: why; b: why"`` (both ``""`` when no flag)."""
+    uniq: dict[str, str] = {}
+    for f in flags:
+        uniq[f.name] = f"{uniq[f.name]}; {f.reason}" if f.name in uniq else f.reason
+    return ";".join(uniq), " | ".join(f"{k}: {v}" for k, v in uniq.items())
+
+
+def incomplete_curve_flags(
+    log_ic50: float,
+    log_x_min: float,
+    log_x_max: float,
+    y_at_max: float,
+    *,
+    bottom_threshold: float = 20.0,
+    margin_log: float = 0.5,
+    y_at_min: float | None = None,
+    top_threshold: float = 80.0,
+) -> list[Flag]:
+    """``incomplete_curve`` when the data show no bottom (or top) plateau.
+
+    Bottom: the mean response (% of control) at the highest concentration is
+    above ``bottom_threshold`` %, or the fitted IC50 lies within ``margin_log``
+    log units of the highest concentration (or above it). Top (when
+    ``y_at_min`` is given): the mean response at the lowest concentration is
+    below ``top_threshold`` %, or the IC50 lies within ``margin_log`` of the
+    lowest concentration.
+    """
+    why: list[str] = []
+    if np.isfinite(y_at_max) and y_at_max > bottom_threshold:
+        why.append(
+            f"{y_at_max:.0f} % left at the highest concentration "
+            f"({format_conc(10.0**log_x_max)}; no bottom plateau, threshold {bottom_threshold:g} %)"
+        )
+    if np.isfinite(log_ic50) and log_ic50 > log_x_max - margin_log:
+        why.append(
+            f"IC50 {format_conc(10.0**log_ic50)} within {margin_log:g} log of the highest "
+            f"concentration {format_conc(10.0**log_x_max)}"
+        )
+    if y_at_min is not None and np.isfinite(y_at_min) and y_at_min < top_threshold:
+        why.append(
+            f"only {y_at_min:.0f} % at the lowest concentration ({format_conc(10.0**log_x_min)}; "
+            f"no top plateau, threshold {top_threshold:g} %)"
+        )
+    if np.isfinite(log_ic50) and log_ic50 < log_x_min + margin_log:
+        why.append(
+            f"IC50 {format_conc(10.0**log_ic50)} within {margin_log:g} log of the lowest "
+            f"concentration {format_conc(10.0**log_x_min)}"
+        )
+    return [Flag("incomplete_curve", "; ".join(why))] if why else []
+
+
+def hill_flags(
+    hill: float,
+    f_test_p: float,
+    *,
+    low: float = 0.5,
+    high: float = 1.5,
+    strong_p: float = 0.001,
+) -> list[Flag]:
+    """``hill_far_from_1`` when the variable-slope fit's |Hill| lies outside
+    ``[low, high]``, or the F test rejects a slope of 1 strongly (P < ``strong_p``).
+
+    A P value just under 0.05 picks the variable-slope model but is not, on
+    its own, a reason to doubt a curve (it happens in 1 of 20 clean curves).
+    """
+    if not np.isfinite(hill):
+        return []
+    why = []
+    if not (low <= abs(hill) <= high):
+        why.append(f"|Hill slope| {abs(hill):.2f} outside {low:g}-{high:g}")
+    if np.isfinite(f_test_p) and f_test_p < strong_p:
+        why.append(f"F test rejects slope 1 (P = {f_test_p:.2g} < {strong_p:g})")
+    return [Flag("hill_far_from_1", "; ".join(why))] if why else []
