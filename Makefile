@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test test-fast lint bench clean chromium
+.PHONY: demo test test-fast lint bench clean chromium screenshot
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -17,19 +17,25 @@ demo: $(STAMP)
 	$(BIN)/pdstudy demo --out $(OUT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
 # headless Chromium renders the HTML report in tests/test_report.py; never fails the build
 chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: report rendering test will skip"
 
+# `-m 'not slow or slow'` overrides pyproject's default `-m 'not slow'`: make test runs the
+# slow statistical checks too (as CI does); make test-fast leaves them out
 test: lint chromium
 	$(BIN)/pytest -q -m 'not slow or slow'
 
 test-fast: lint
 	$(BIN)/pytest -q
+
+# the README's picture of the report headline (needs chromium: make chromium)
+screenshot: demo
+	$(BIN)/python tools/screenshot.py $(OUT)/report.html docs/img/report_headline.png
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_fitting.py

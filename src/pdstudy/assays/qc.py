@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pdstudy.errors import LayoutError
 from pdstudy.units import format_conc
 
 __all__ = [
@@ -62,7 +63,7 @@ def replicate_cv(frame: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataF
     """
     missing = [c for c in [*by, value] if c not in frame.columns]
     if missing:
-        raise ValueError(f"replicate_cv: frame has no column(s) {', '.join(missing)}")
+        raise LayoutError(f"replicate_cv: the data have no column(s) {', '.join(missing)}")
     g = frame.groupby(list(by), sort=False, dropna=False)[value]
     out = g.agg(n="count", mean="mean", sd="std").reset_index()
     with np.errstate(all="ignore"):

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pdstudy.errors import InputFileError
 from pdstudy.pharmacology.profile import occupancy
 from pdstudy.report.model import Headline, Section, Table
 from pdstudy.study.handlers._common import write_results_plain
@@ -331,7 +332,11 @@ def analyse_pharmacology(
             ki_net = float(net_lit["ki_M"].iloc[0])
             ki_note = f"literature, {net_lit['status'].iloc[0]}"
         else:
-            raise ValueError("the profile has no NET Ki and no NET binding was analysed")
+            raise InputFileError(
+                "the profile has no NET Ki and no NET binding was analysed: add NET to the "
+                "profile or a [[binding]] section at NET",
+                spec.study.get("profile_path"),
+            )
         syn, syn_table = synapse_params(spec)
         pk, pk_table, grid = pk_params(spec)
         t = np.arange(-grid["baseline"], grid["duration"] + 1.0, 60.0)
