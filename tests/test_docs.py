@@ -25,8 +25,8 @@ import re
 import shlex
 import subprocess
 import sys
-import types
 import tomllib
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
