@@ -550,3 +550,41 @@ def test_a_small_batch_never_imports_numba():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- starting values
+
+
+def test_a_crashing_guess_is_reported_and_the_fit_starts_from_defaults():
+    def guess(x, y, c):
+        if np.nanmax(y) > 50:  # stands for a bug in a user's guess
+            raise RuntimeError("plateau detection failed")
+        return np.tile([1.0, 0.5], (x.shape[0], 1))
+
+    base = user_model(lambda x, a, b: a + b * x, ["a", "b"])
+    m = dataclasses.replace(base, guess=guess, defaults={"a": 2.0})
+    x = np.linspace(0, 1, 6)
+    y = np.vstack([1 + 2 * x, 100 + 2 * x, 3 - x])
+    fit = fit_curves(m, x, y)
+    assert fit.status == ("converged",) * 3
+    # only the curve on which the guess raised is told, with the exception and the starts
+    assert fit.reason[0] == "converged" and fit.reason[2] == "converged"
+    assert fit.reason[1] == (
+        "converged; initial guess failed: RuntimeError: plateau detection failed; "
+        "started from defaults (a = 2, b = 1)"
+    )
+    np.testing.assert_allclose(fit.params[1], [100, 2], atol=1e-8)
+    # starting values given by the caller are not defaults
+    fit = fit_curves(m, x, y, p0={"a": 90.0})
+    assert fit.reason[1].endswith("started from defaults (b = 1)")
+    fit = fit_curves(m, x, y, p0={"a": 90.0, "b": 1.0})
+    assert fit.reason[1] == "converged"
+
+
+def test_a_guess_without_a_value_is_reported():
+    base = user_model(lambda x, a, b: a + b * x, ["a", "b"])
+    m = dataclasses.replace(base, guess=lambda x, y, c: np.tile([np.nan, 1.0], (x.shape[0], 1)))
+    x = np.linspace(0, 1, 6)
+    fit = fit_curves(m, x, 1 + 2 * x)
+    assert fit.status[0] == "converged"
+    assert "initial guess gave no value for a; started from defaults (a = 1)" in fit.reason[0]

@@ -31,7 +31,7 @@ from scipy import stats
 
 from pdstudy.errors import ModelError
 from pdstudy.fitting._linalg import batched_inv, batched_solve
-from pdstudy.fitting.models import Array, Model, jacobian
+from pdstudy.fitting.models import Array, GuessFunc, Model, jacobian
 from pdstudy.fitting.result import BatchFit
 
 STATUSES = ("converged", "max_iterations", "ambiguous", "at_bound", "failed")
@@ -524,21 +524,34 @@ def fit_curves(
         raise ModelError("a lower bound is above its upper bound")
     yg = yy if clean else np.where(used, yy, np.nan)
     xg = xx if clean else np.where(used, xx, np.nan)
-    start = np.full((n, p), np.nan)
-    if model.guess is not None:
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN curves
-                start = np.asarray(model.guess(xg, yg, consts), dtype=float).reshape(n, p)
-        except Exception:  # noqa: BLE001 - fall back to neutral starts
-            start = np.full((n, p), np.nan)
-    start = np.where(np.isfinite(start), start, 1.0)
+    start, guess_failed = _guess(model, xg, yg, consts)
+    given = np.zeros(p, dtype=bool)  # parameters whose start the caller chose
     for key, val in (p0 or {}).items():
         start[:, model.index(key)] = _per_curve(key, val, n)
+        given[model.index(key)] = True
     free = np.ones(p, dtype=bool)
     for key, val in fixed.items():
         start[:, model.index(key)] = _per_curve(key, val, n)
         free[model.index(key)] = False
+        given[model.index(key)] = True
+    # a guess that raised or gave no value: the parameter starts from its default
+    guess_notes: dict[int, str] = {}
+    missing = ~np.isfinite(start) & ~given
+    for i in np.flatnonzero(missing.any(axis=1)).tolist():
+        used_default = [
+            f"{names[k]} = {model.defaults.get(names[k], 1.0):g}"
+            for k in np.flatnonzero(missing[i]).tolist()
+        ]
+        why = guess_failed.get(i)
+        head = (
+            f"initial guess failed: {why}"
+            if why
+            else "initial guess gave no value for "
+            + ", ".join(names[k] for k in np.flatnonzero(missing[i]).tolist())
+        )
+        guess_notes[i] = f"{head}; started from defaults ({', '.join(used_default)})"
+    defaults = np.array([model.defaults.get(nm, 1.0) for nm in names], dtype=float)
+    start = np.where(missing, defaults, start)
     # start strictly inside finite bounds (a start on a bound can stall the search)
     both = np.isfinite(lower) & np.isfinite(upper)
     margin = np.where(both, 1e-6 * (upper - lower), 0.0)
@@ -715,6 +728,9 @@ def fit_curves(
     failed = status == "failed"
     params[failed] = np.where(free, np.nan, params[failed])
     ssr[failed] = np.nan
+    for i, note in guess_notes.items():
+        if not flagged[i]:  # a curve with no usable data was never started
+            reason[i] = f"{reason[i]}; {note}"
     for i in np.flatnonzero(~failed & unsorted).tolist():
         reason[i] = f"{reason[i]}; x was not sorted (order does not matter to the fit)"
 
@@ -748,6 +764,37 @@ def fit_curves(
         lower=lower,
         upper=upper,
     )
+
+
+def _guess(
+    model: Model, x: Array, y: Array, consts: Mapping[str, Array]
+) -> tuple[Array, dict[int, str]]:
+    """The model's starting values for a batch (NaN where it has none), and for each
+    curve on which the guess raised, the exception. A guess that raises on the
+    batch is retried curve by curve, so one odd curve does not cost the others
+    their data-derived starts."""
+    n, p = x.shape[0], model.n_params
+    start = np.full((n, p), np.nan)
+    failed: dict[int, str] = {}
+    if model.guess is None:
+        return start, failed
+    guess: GuessFunc = model.guess
+
+    def one(xs: Array, ys: Array, cs: Mapping[str, Array]) -> Array:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN curves
+            return np.asarray(guess(xs, ys, cs), dtype=float).reshape(xs.shape[0], p)
+
+    try:
+        return one(x, y, consts), failed
+    except Exception:  # noqa: BLE001 - retried curve by curve below
+        pass
+    for i in range(n):
+        try:
+            start[i] = one(x[i : i + 1], y[i : i + 1], {k: v[i : i + 1] for k, v in consts.items()})
+        except Exception as exc:  # noqa: BLE001 - a user guess may raise anything
+            failed[i] = f"{type(exc).__name__}: {exc}"
+    return start, failed
 
 
 def _t_quantile(q: float, df: Array) -> Array:
