@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -445,3 +451,140 @@ def test_profile_ci_of_a_shared_parameter_in_a_global_fit():
         profile_ci(
             fit_curves(FOUR_PL, X36, simulate_4pl(np.random.default_rng(1), 2)[1], shared=("hill",))
         )
+
+
+# ---------------------------------------------------------------- numpy and compiled paths
+
+NUMPY = SolverOptions(backend="numpy")
+COMPILED = SolverOptions(backend="compiled")
+
+
+@pytest.mark.parametrize("model", ["four_pl", "one_site", "one_site_ki"])
+def test_numpy_and_compiled_paths_give_the_same_fit(model):
+    rng = np.random.default_rng(25)
+    true, y = simulate_4pl(rng, 60, hill=None if model == "four_pl" else -1.0)
+    w = rng.uniform(0.5, 2.0, y.shape)
+    y[::5, ::7] = np.nan  # missing points on some curves
+    mdl = {"four_pl": FOUR_PL, "one_site": ONE_SITE, "one_site_ki": ONE_SITE_KI}[model]
+    consts = {"radioligand_M": 1e-9, "kd_M": 2e-9} if model == "one_site_ki" else None
+    cases = [{}, {"fixed": {"bottom": 0.0}, "bounds": {"top": (0.0, 103.0)}}]
+    for kw in cases:
+        # the same iterations: four steps (still far from the minimum), no stopping rule
+        same = SolverOptions(max_iter=4, ftol=0.0, xtol=0.0, gtol=0.0)
+        steps = [
+            fit_curves(mdl, X36, y, weights=w, constants=consts, options=o, **kw)
+            for o in (dataclasses.replace(same, backend=b) for b in ("numpy", "compiled"))
+        ]
+        np.testing.assert_allclose(steps[0].params, steps[1].params, rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(steps[0].se, steps[1].se, rtol=1e-10)
+        # to convergence: the same status, and estimates that differ far below their
+        # standard errors (near the minimum the SSR tests of the stopping rules see
+        # rounding, so the last accepted step, ~1e-8 relative, may differ)
+        fits = [
+            fit_curves(mdl, X36, y, weights=w, constants=consts, options=o, **kw)
+            for o in (NUMPY, COMPILED)
+        ]
+        assert fits[0].status == fits[1].status
+        assert {"converged", "at_bound"} >= set(fits[0].status)
+        np.testing.assert_allclose(fits[0].params, fits[1].params, rtol=1e-6)
+        free = fits[0].free
+        diff = np.abs(fits[0].params - fits[1].params)[:, free] / fits[1].se[:, free]
+        assert diff.max() < 1e-6
+        np.testing.assert_allclose(fits[0].se, fits[1].se, rtol=1e-6)
+        np.testing.assert_allclose(fits[0].ssr, fits[1].ssr, rtol=1e-12)
+
+
+def test_numpy_linear_algebra_matches_the_compiled_kernels():
+    from pdstudy.fitting import _kernels, _linalg
+
+    rng = np.random.default_rng(26)
+    j = rng.normal(size=(40, 9, 4))
+    a = j.transpose(0, 2, 1) @ j
+    g = rng.normal(size=(40, 4))
+    damp = rng.uniform(0, 1e-2, (40, 4))
+    hold = rng.uniform(size=(40, 4)) < 0.2
+    a[3], damp[3], hold[3] = 0.0, 0.0, False  # singular: NaN on both paths, no other row
+    want = _kernels.batched_solve(a, g, damp, hold)
+    got = _linalg.batched_solve(a, g, damp, hold)
+    assert np.isnan(got[3]).all() and np.isnan(want[3]).all()
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    assert (got[hold] == 0.0).all()
+    np.testing.assert_allclose(
+        _linalg.batched_inv(a[4:]), _kernels.batched_inv(a[4:]), rtol=1e-9, atol=1e-12
+    )
+    assert np.isnan(_linalg.batched_inv(a)[3]).all()
+
+
+def test_the_path_is_chosen_by_batch_size_and_can_be_forced():
+    from pdstudy.fitting import solver
+
+    with pytest.raises(ModelError, match="unknown solver backend"):
+        SolverOptions(backend="gpu")
+    small = 12 * X36.size
+    assert small < solver.COMPILED_MIN_POINTS  # a lab's few plates stay on numpy
+
+
+def test_a_small_batch_never_imports_numba():
+    # a fresh interpreter: importing the engine and fitting 12 curves (the size of a
+    # few plates) leaves numba unimported, so a first run compiles nothing
+    code = textwrap.dedent(
+        """
+        import sys
+        import numpy as np
+        import pdstudy.fitting as f
+        assert "numba" not in sys.modules, "importing pdstudy.fitting imported numba"
+        x = np.repeat(np.linspace(-11.0, -5.5, 12), 3)
+        rng = np.random.default_rng(27)
+        true = np.array([0.0, 100.0, -8.0, -1.0])
+        y = f.FOUR_PL(np.broadcast_to(x, (12, x.size)), np.tile(true, (12, 1)))
+        fit = f.fit_curves(f.FOUR_PL, x, y + rng.normal(0, 4, y.shape))
+        fit = f.profile_ci(fit)
+        f.fit_rout(f.FOUR_PL, x, y + rng.normal(0, 4, y.shape))
+        assert all(s == "converged" for s in fit.status), fit.status
+        print("numba" in sys.modules)
+        """
+    )
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- starting values
+
+
+def test_a_crashing_guess_is_reported_and_the_fit_starts_from_defaults():
+    def guess(x, y, c):
+        if np.nanmax(y) > 50:  # stands for a bug in a user's guess
+            raise RuntimeError("plateau detection failed")
+        return np.tile([1.0, 0.5], (x.shape[0], 1))
+
+    base = user_model(lambda x, a, b: a + b * x, ["a", "b"])
+    m = dataclasses.replace(base, guess=guess, defaults={"a": 2.0})
+    x = np.linspace(0, 1, 6)
+    y = np.vstack([1 + 2 * x, 100 + 2 * x, 3 - x])
+    fit = fit_curves(m, x, y)
+    assert fit.status == ("converged",) * 3
+    # only the curve on which the guess raised is told, with the exception and the starts
+    assert fit.reason[0] == "converged" and fit.reason[2] == "converged"
+    assert fit.reason[1] == (
+        "converged; initial guess failed: RuntimeError: plateau detection failed; "
+        "started from defaults (a = 2, b = 1)"
+    )
+    np.testing.assert_allclose(fit.params[1], [100, 2], atol=1e-8)
+    # starting values given by the caller are not defaults
+    fit = fit_curves(m, x, y, p0={"a": 90.0})
+    assert fit.reason[1].endswith("started from defaults (b = 1)")
+    fit = fit_curves(m, x, y, p0={"a": 90.0, "b": 1.0})
+    assert fit.reason[1] == "converged"
+
+
+def test_a_guess_without_a_value_is_reported():
+    base = user_model(lambda x, a, b: a + b * x, ["a", "b"])
+    m = dataclasses.replace(base, guess=lambda x, y, c: np.tile([np.nan, 1.0], (x.shape[0], 1)))
+    x = np.linspace(0, 1, 6)
+    fit = fit_curves(m, x, 1 + 2 * x)
+    assert fit.status[0] == "converged"
+    assert "initial guess gave no value for a; started from defaults (a = 1)" in fit.reason[0]

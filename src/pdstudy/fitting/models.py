@@ -20,7 +20,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pdstudy.errors import ModelError
-from pdstudy.fitting._kernels import four_pl_normal
 
 Array = NDArray[Any]
 Consts = Mapping[str, Array]
@@ -62,7 +61,8 @@ class Model:
         Optional ``fjac(x, p, consts) -> (y, jacobian)`` sharing the work of both.
     normal
         Optional fused, compiled ``normal(x, y, sw, p, consts) -> (ssr, J'J, J'r)``
-        (``sw`` = square roots of the weights); the solver's hot path uses it.
+        (``sw`` = square roots of the weights); the solver uses it for large
+        batches (the compiled path) and ``fjac``/``jac`` with numpy otherwise.
     """
 
     name: str
@@ -229,6 +229,14 @@ def _sigmoid_guess(x: Array, y: Array) -> tuple[Array, Array, Array, Array]:
     return bottom, top, logc, np.where(decreasing, -1.0, 1.0)
 
 
+def _four_pl_normal_compiled(x: Array, y: Array, sw: Array, p: Array) -> tuple[Array, Array, Array]:
+    """SSR, J'J and J'r of the four-parameter logistic, from the compiled kernel
+    (numba is imported, and the kernel compiled or loaded, on the first call)."""
+    from pdstudy.fitting import _kernels
+
+    return _kernels.four_pl_normal(x, y, sw, p)
+
+
 def _four_pl_guess(x: Array, y: Array, c: Consts) -> Array:
     bottom, top, logc, sign = _sigmoid_guess(x, y)
     return np.stack([bottom, top, logc, sign], axis=1)
@@ -240,7 +248,7 @@ FOUR_PL = Model(
     func=_four_pl,
     jac=_four_pl_jac,
     fjac=_four_pl_fjac,
-    normal=lambda x, y, sw, p, c: four_pl_normal(x, y, sw, p),
+    normal=lambda x, y, sw, p, c: _four_pl_normal_compiled(x, y, sw, p),
     guess=_four_pl_guess,
     lower=(-_INF, -_INF, -_INF, -10.0),
     upper=(_INF, _INF, _INF, 10.0),
@@ -269,7 +277,7 @@ def _one_site_normal(
     q[:, :3] = p[:, :3]
     q[:, 2] += shift
     q[:, 3] = -1.0
-    ssr, a, g = four_pl_normal(x, y, sw, q)
+    ssr, a, g = _four_pl_normal_compiled(x, y, sw, q)
     return ssr, a[:, :3, :3], g[:, :3]
 
 
