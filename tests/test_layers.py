@@ -82,30 +82,6 @@ LAYERS = [
 ]
 LEVEL = {name: i for i, (_, names) in enumerate(LAYERS) for name in names}
 
-# ---- cycles that exist today, in packages whose owners will remove them.
-# Each entry is the set of modules of one strongly connected component of the
-# module graph. The test fails on a cycle not listed here AND on an entry that no
-# longer matches a cycle of the tree, so the list can only shrink: when you break
-# (part of) one of these cycles, delete (or narrow) its entry in the same commit.
-KNOWN_CYCLES: set[frozenset[str]] = {
-    # study/ (owner: the study/ engineer). The handlers import study.load and
-    # study.registry (handlers/__init__.py:14, handlers/binding.py:26, ...), while
-    # study.registry.get_handler (registry.py:48) and study.load.validate_study
-    # (load.py:57) import pdstudy.study.handlers inside the function to register
-    # the built-in kinds: a cycle the deferred imports only hide from Python.
-    frozenset(
-        {
-            "pdstudy.study.handlers",
-            "pdstudy.study.handlers.binding",
-            "pdstudy.study.handlers.protein",
-            "pdstudy.study.handlers.saturation",
-            "pdstudy.study.handlers.uptake",
-            "pdstudy.study.load",
-            "pdstudy.study.registry",
-        }
-    ),
-}
-
 
 @dataclass(frozen=True)
 class Edge:
@@ -330,16 +306,7 @@ def test_no_import_cycle_between_modules():
     found = cycles(module_graph())
     problems = []
     for members, path in found:
-        if members in KNOWN_CYCLES:
-            continue
-        was = [k for k in KNOWN_CYCLES if members < k]
-        head = "a known cycle shrank; narrow its KNOWN_CYCLES entry to" if was else "new"
-        problems.append(f"{head} {describe(members, path)}")
-    for known in KNOWN_CYCLES - {m for m, _ in found}:
-        problems.append(
-            "KNOWN_CYCLES entry that is no longer a cycle of the tree (remove or narrow it): "
-            + ", ".join(sorted(known))
-        )
+        problems.append(describe(members, path))
     assert not problems, "import cycles between modules:\n" + "\n".join(problems)
 
 
