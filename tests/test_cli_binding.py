@@ -137,13 +137,19 @@ def test_saturation_round_trip(tmp_path):
               "--specific-activity", "80 Ci/mmol", "--efficiency", "0.45", "--protein", "35 ug",
               "--out", tmp_path / "o")  # fmt: skip
     assert res.exit_code == 0, res.output
-    out = pd.read_csv(tmp_path / "o" / "results.csv")
+    # a one-section study: the names of a [[saturation]] section called "saturation"
+    stem = "saturation1_saturation"
+    results = tmp_path / "o" / "results"
+    for name in (".csv", "_wells.csv", ".json"):
+        assert (results / f"{stem}{name}").is_file(), name
+    out = pd.read_csv(results / f"{stem}.csv")
     glob = out[out.method == "total_nsb"]
     # simulator defaults: Kd 0.8 nM, Bmax 2000 fmol/mg
     assert ((glob["kd_M"] / 0.8e-9 - 1).abs() < 0.2).all()
     assert ((glob["bmax_fmol_per_mg"] / 2000 - 1).abs() < 0.15).all()
     figs = {p.name for p in (tmp_path / "o" / "figures").iterdir()}
-    assert {"saturation_plate_1.svg", "scatchard_plate_1.png"} <= figs
+    # saturation curves and the Rosenthal plot of each experiment, side by side
+    assert {f"{stem}_1.svg", f"{stem}_1.png", f"{stem}_2.svg"} <= figs
 
 
 def test_design_saturation(tmp_path):

@@ -237,10 +237,12 @@ def test_protein_analyze_simulated_plate(simulated, tmp_path):
         "--layout", simulated / "protein_layout.toml", "--out", tmp_path,
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    for name in ("results.csv", "by_sample.csv", "standards.csv", "models.csv", "results.json"):
-        assert (tmp_path / name).is_file(), name
-    assert (tmp_path / "standard_curve.png").is_file()
-    samples = pd.read_csv(tmp_path / "results.csv")
+    # a one-section study: the names of a [[protein]] section called "protein"
+    stem = tmp_path / "results" / "protein1_protein"
+    for name in (".csv", "_by_sample.csv", "_standards.csv", "_models.csv", ".json"):
+        assert Path(f"{stem}{name}").is_file(), name
+    assert (tmp_path / "figures" / "protein1_protein_protein_plate.png").is_file()
+    samples = pd.read_csv(f"{stem}.csv")
     assert samples["dilution"].iloc[0] == 2.0
     assert "synaptosomes" in res.output and "quadratic" in res.output
 

@@ -21,16 +21,12 @@ from pdstudy.cli._shared import (
     UsageError,
     err_console,
     quantity,
-    read_plates,
     required,
     run_one,
-    set_columns,
 )
 from pdstudy.cli._shared import agg as _agg
 from pdstudy.cli._shared import errors as _errors
 from pdstudy.cli._shared import fmt_conc as _fmt_conc
-from pdstudy.cli._shared import save as _save
-from pdstudy.cli._shared import slug as _slug
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
 from pdstudy.errors import PdStudyError
 
@@ -454,65 +450,129 @@ def _print_competition(res: Any, summary: Any, out: Path) -> None:
 def saturation(
     plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
-    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     specific_activity: str | None = typer.Option(None, "--specific-activity", help='"80 Ci/mmol"'),
     efficiency: float | None = typer.Option(None, help="Counting efficiency, e.g. 0.45."),
     protein: str | None = typer.Option(None, "--protein", help='Protein per well, e.g. "30 ug".'),
+    protein_plate: Path | None = typer.Option(
+        None, "--protein-plate", help="A Bradford/BCA plate measuring the preparation's protein."
+    ),
+    protein_layout: Path | None = typer.Option(
+        None, "--protein-layout", help="Layout of --protein-plate (blank, standard, sample)."
+    ),
+    protein_sample: str | None = typer.Option(
+        None, "--protein-sample", help="The preparation's sample name on the protein plate."
+    ),
+    suspension_volume: str | None = typer.Option(
+        None, "--suspension-volume", help='Protein suspension per well, e.g. "100 uL".'
+    ),
+    protein_format: str = typer.Option("auto", "--protein-format", help="Format of the plate."),
+    protein_model: str = typer.Option(
+        "auto", "--protein-model", help="Standard curve: auto, linear, quadratic or four_pl."
+    ),
+    protein_weights: str = typer.Option(
+        "none", "--protein-weights", help="Standard-curve weighting: none or 1/y2."
+    ),
+    protein_max_cv: float = typer.Option(
+        0.15, "--protein-max-cv", help="Replicate CV above which a protein sample is flagged."
+    ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     free_correction: bool = typer.Option(False, help="Fit free radioligand ([L] - bound)."),
+    radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
-    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    name: str = typer.Option("saturation", help="Section name (output file names)."),
 ) -> None:
-    """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs."""
+    """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
+
+    Runs as a one-section study: the same analysis, tables and file names as a
+    [[saturation]] section of `pdstudy run`.
+    """
     with _errors():
         sa = _q(specific_activity, "specific_activity", "--specific-activity")
         prot_g = _q(protein, "mass", "--protein")
         vol = _q(volume, "volume", "--volume")
+        susp = _q(suspension_volume, "volume", "--suspension-volume")
+        for opt, val in (
+            ("--specific-activity", sa),
+            ("--protein", prot_g),
+            ("--volume", vol),
+            ("--suspension-volume", susp),
+        ):
+            if val is not None and not val > 0:
+                raise UsageError("must be positive", where=f"option {opt}")
         if efficiency is not None and not 0 < efficiency <= 1:
             raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
         if weighting not in ("auto", "counts", "relative", "none"):
-            raise UsageError(f"{weighting!r}", where="option --weighting")
-        _agg()
-        import matplotlib.pyplot as plt
+            raise UsageError(
+                f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
+            )
+        if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
+            raise UsageError(
+                f"{protein_model!r}: use auto, linear, quadratic or four_pl",
+                where="option --protein-model",
+            )
+        if protein_weights not in ("none", "1/y2"):
+            raise UsageError(
+                f"{protein_weights!r}: use none or 1/y2", where="option --protein-weights"
+            )
+        if not (math.isfinite(protein_max_cv) and protein_max_cv > 0):
+            raise UsageError(f"{protein_max_cv}: must be > 0", where="option --protein-max-cv")
+        if prot_g is not None and protein_plate is not None:
+            raise UsageError(
+                "give --protein or --protein-plate, not both", where="option --protein"
+            )
+        if protein_plate is not None and (protein_layout is None or susp is None):
+            raise UsageError(
+                "--protein-plate needs --protein-layout and --suspension-volume",
+                where="option --protein-plate",
+            )
+        values = {
+            "target": target,
+            "plates": list(plates),
+            "layout": layout,
+            "format": format,
+            "radioligand": radioligand,
+            "specific_activity": sa,
+            "volume": vol,
+            "efficiency": efficiency,
+            "protein": prot_g,
+            "protein_plate": protein_plate,
+            "protein_layout": protein_layout,
+            "protein_sample": protein_sample,
+            "suspension_volume": susp,
+            "protein_format": protein_format,
+            "protein_model": protein_model,
+            "protein_weights": protein_weights,
+            "protein_max_cv": protein_max_cv,
+            "free_correction": free_correction,
+            "weighting": weighting,
+        }
+        files = {"PLATE": list(plates), "option --layout": [layout]}
+        if protein_plate is not None:
+            files["option --protein-plate"] = [protein_plate]
+        if protein_layout is not None:
+            files["option --protein-layout"] = [protein_layout]
+        outcome = run_one("saturation", values, out, name=name, files=files)
+        _print_saturation(outcome.result, out)
 
-        from pdstudy.assays.binding import analyze_saturation, plot_saturation, plot_scatchard
-        from pdstudy.units import format_conc_ci as conc_with_ci
 
-        frame = set_columns(read_plates(plates, layout, format), target, experiment)
-        res = analyze_saturation(
-            frame,
-            specific_activity_Ci_per_mmol=sa,
-            efficiency=efficiency,
-            protein_mg_per_well=None if prot_g is None else prot_g * 1e3,
-            volume_L=vol,
-            free_correction=free_correction,
-            weighting=weighting,
-        )
-        out.mkdir(parents=True, exist_ok=True)
-        res.params.to_csv(out / "results.csv", index=False)
-        res.write_json(out / "results.json")
-        res.points.to_csv(out / "points.csv", index=False)
-        figdir = out / "figures"
-        figdir.mkdir(exist_ok=True)
-        for exp in dict.fromkeys(res.params["experiment"].astype(str)):
-            for name, fn in (("saturation", plot_saturation), ("scatchard", plot_scatchard)):
-                fig, ax = plt.subplots(figsize=(5.5, 4.2))
-                fn(res, exp, ax=ax)
-                _save(fig, figdir / f"{name}_{_slug(exp)}")
-        t = Table(title="saturation binding")
-        for col in ("experiment", "method", "Kd (95 % CI)", "Bmax (95 % CI)", "status", "flags"):
-            t.add_column(col)
-        for _, r in res.params.iterrows():
-            kd_txt = conc_with_ci(r["kd_M"], r["kd_ci_low_M"], r["kd_ci_high_M"])
-            if math.isfinite(r["bmax_fmol_per_mg"]):
-                bm = (
-                    f"{r['bmax_fmol_per_mg']:.4g} fmol/mg ({r['bmax_ci_low_fmol_per_mg']:.4g}–"
-                    f"{r['bmax_ci_high_fmol_per_mg']:.4g})"
-                )
-            else:
-                bm = f"{r['bmax_cpm']:.4g} CPM"
-            t.add_row(str(r["experiment"]), r["method"], kd_txt, bm, r["status"], str(r["flags"]))
-        console.print(t)
-        console.print(f"[green]results written to[/green] {out}", highlight=False)
+def _print_saturation(res: Any, out: Path) -> None:
+    from pdstudy.units import format_conc_ci as conc_with_ci
+
+    t = Table(title="saturation binding")
+    for col in ("experiment", "method", "Kd (95 % CI)", "Bmax (95 % CI)", "status", "flags"):
+        t.add_column(col)
+    for _, r in res.params.iterrows():
+        kd_txt = conc_with_ci(r["kd_M"], r["kd_ci_low_M"], r["kd_ci_high_M"])
+        if math.isfinite(r["bmax_fmol_per_mg"]):
+            bm = (
+                f"{r['bmax_fmol_per_mg']:.4g} fmol/mg ({r['bmax_ci_low_fmol_per_mg']:.4g}–"
+                f"{r['bmax_ci_high_fmol_per_mg']:.4g})"
+            )
+        else:
+            bm = f"{r['bmax_cpm']:.4g} CPM"
+        t.add_row(str(r["experiment"]), r["method"], kd_txt, bm, r["status"], str(r["flags"]))
+    console.print(t)
+    console.print(f"[green]results written to[/green] {out}", highlight=False)

@@ -1,5 +1,8 @@
 """``pdstudy protein``: protein concentrations from a Bradford/BCA standard-curve plate.
 
+``analyze`` runs as a one-section study: the same analysis, tables and file
+names as a ``[[protein]]`` section of ``pdstudy run``.
+
 Exit codes: 0 success, 1 the analysis failed (bad file content, unreadable
 plate), 2 a usage error (bad option, missing file).
 """
@@ -10,44 +13,72 @@ import math
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from pdstudy.cli.uptake import (
-    UsageError,
-    agg,
-    analyze_protein_files,
-    check_files,
-    console,
-    errors,
-    write_protein,
-)
+from pdstudy.cli._shared import UsageError, errors, run_one
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+console = Console()
+
+MODELS = ("auto", "linear", "quadratic", "four_pl")
+METHODS = ("BCA", "Bradford", "Lowry")
+WEIGHTS = ("none", "1/y2")
 
 
 @app.command()
 def analyze(
-    plate: Path = typer.Argument(..., help="Absorbance plate file (any format read_plate reads)."),
+    plates: list[Path] = typer.Argument(
+        ..., help="Absorbance plate file(s) (any format read_plate reads)."
+    ),
     layout: Path = typer.Option(
         ...,
         "--layout",
         help="Layout: blank, standard (protein_ug_per_mL), sample (sample, dilution).",
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for results and the figure."),
+    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     model: str = typer.Option("auto", help="auto, linear, quadratic or four_pl."),
+    method: str = typer.Option("BCA", help="BCA, Bradford or Lowry (methods text)."),
+    weights: str = typer.Option("none", help="Standard-curve weighting: none or 1/y2."),
+    max_cv: float = typer.Option(
+        0.15, "--max-cv", help="Replicate CV of a sample's absorbance above which it is flagged."
+    ),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    name: str = typer.Option("protein", help="Section name (output file names)."),
 ) -> None:
-    """Fit the standard curve and read each sample's protein concentration (mg/mL) with a CI."""
+    """Fit the standard curve and read each sample's protein concentration (mg/mL) with a CI.
+
+    Runs as a one-section study: the same analysis, tables and file names as a
+    [[protein]] section of `pdstudy run`.
+    """
     with errors():
-        if model not in ("auto", "linear", "quadratic", "four_pl"):
+        if model not in MODELS:
             raise UsageError(
                 f"{model!r}: use auto, linear, quadratic or four_pl", where="option --model"
             )
-        check_files([plate])
-        check_files([layout], "option --layout")
-        agg()
-        res = analyze_protein_files(plate, layout, model=model, format=format)
-        write_protein(res, out)
+        if method not in METHODS:
+            raise UsageError(f"{method!r}: use BCA, Bradford or Lowry", where="option --method")
+        if weights not in WEIGHTS:
+            raise UsageError(f"{weights!r}: use none or 1/y2", where="option --weights")
+        if not (math.isfinite(max_cv) and max_cv > 0):
+            raise UsageError(f"{max_cv}: must be > 0", where="option --max-cv")
+        values = {
+            "plates": list(plates),
+            "layout": layout,
+            "format": format,
+            "method": method,
+            "model": model,
+            "weights": weights,
+            "max_cv": max_cv,
+        }
+        outcome = run_one(
+            "protein",
+            values,
+            out,
+            name=name,
+            files={"PLATE": list(plates), "option --layout": [layout]},
+        )
+        res = outcome.result
         for line in res.summary().splitlines():
             if line.startswith("plate"):
                 console.print(line, highlight=False)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -27,8 +27,12 @@ from pdstudy.assays._common import (
     pack_curves,
     prepare_plate_frame,
 )
+from pdstudy.assays.contract import ResultBase
 from pdstudy.errors import LayoutError, ModelError
 from pdstudy.fitting import SATURATION, SATURATION_TOTAL_NSB, BatchFit, fit_curves, profile_ci
+
+if TYPE_CHECKING:
+    from pdstudy.assays.protein import ProteinResult
 
 __all__ = ["SaturationResult", "analyze_saturation", "plot_saturation", "plot_scatchard"]
 
@@ -39,7 +43,7 @@ NSB at each concentration, for comparison."""
 
 
 @dataclass(frozen=True)
-class SaturationResult:
+class SaturationResult(ResultBase):
     """Saturation binding results.
 
     Attributes
@@ -56,15 +60,27 @@ class SaturationResult:
         ``{(experiment, method): BatchFit}``.
     options
         Conversion factors and options used.
+    protein
+        The protein plate's result when the protein per well was read off a
+        standard curve (keyword only; ``None`` when the amount was given).
     """
 
     params: pd.DataFrame
     points: pd.DataFrame
     fits: Mapping[tuple[str, str], BatchFit]
     options: Mapping[str, Any] = field(default_factory=dict)
+    protein: ProteinResult | None = field(default=None, kw_only=True)
 
-    def to_frame(self) -> pd.DataFrame:
-        return self.params.copy()
+    kind: ClassVar[str] = "saturation"
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """``params`` (Kd, Bmax per experiment and method), ``wells`` (one row per well)."""
+        return {"params": self.params, "wells": self.points}
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.options
 
     def summary(self) -> str:
         lines = [f"saturation binding: {self.params[C.EXPERIMENT].nunique()} experiment(s)"]
@@ -82,11 +98,14 @@ class SaturationResult:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "assay": "saturation_binding",
             "options": json_safe(dict(self.options)),
             "params": frame_records(self.params),
         }
+        if self.protein is not None:
+            doc["protein"] = self.protein.to_json()
+        return doc
 
     def write_json(self, path: str | PathLike[str]) -> Path:
         p = Path(path)

@@ -1,17 +1,21 @@
 """The study-file sections of radioligand binding: their keys, checks and the analysis of one.
 
 ``[[binding]]`` (competition): :data:`BINDING`, :func:`check_binding`,
-:func:`analyse_binding`. Every entry point (``pdstudy run``, ``pdstudy binding
-analyze``) analyses a section through these, with values parsed by
+:func:`analyse_binding`. ``[[saturation]]``: :data:`SATURATION`,
+:func:`check_saturation`, :func:`analyse_saturation_section`. Every entry point
+(``pdstudy run``, ``pdstudy binding analyze``, ``pdstudy binding saturation``)
+analyses a section through these, with values parsed by
 :func:`pdstudy.assays.schema.parse_table` (molar floats, ``Path`` objects).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
 from pdstudy.assays.binding.competition import CompetitionResult, analyze_competition
+from pdstudy.assays.binding.saturation import SaturationResult, analyze_saturation
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -21,9 +25,24 @@ from pdstudy.assays.plates import (
     input_files,
     read_merged,
 )
+from pdstudy.assays.protein.sections import (
+    PROTEIN_KEYS,
+    check_protein_files,
+    protein_per_well,
+    protein_rule,
+)
 from pdstudy.assays.schema import Key, Problems, Schema
 
-__all__ = ["BINDING", "FIT_KEYS", "analyse_binding", "check_binding", "fill_target"]
+__all__ = [
+    "BINDING",
+    "FIT_KEYS",
+    "SATURATION",
+    "analyse_binding",
+    "analyse_saturation_section",
+    "check_binding",
+    "check_saturation",
+    "fill_target",
+]
 
 FIT_KEYS = (
     Key("rout", "bool", default=True, doc="ROUT outlier removal (Q = rout_q)", example="true"),
@@ -148,3 +167,94 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
         efficiency=v.get("efficiency"),
     )
     return result.with_inputs(input_files(frame))
+
+
+# ---------------------------------------------------------------- saturation
+
+SATURATION = Schema(
+    "saturation",
+    (
+        NAME_KEY,
+        TARGET_KEY,
+        *PLATE_KEYS,
+        Key(
+            "radioligand",
+            "text",
+            default="radioligand",
+            doc="name of the radioligand (methods text)",
+            example='"[3H]nisoxetine"',
+        ),
+        Key(
+            "specific_activity",
+            "quantity",
+            "specific_activity",
+            positive=True,
+            doc="radioligand specific activity (Bmax in fmol/mg, bound radioligand)",
+            example='"80 Ci/mmol"',
+        ),
+        Key(
+            "volume",
+            "quantity",
+            "volume",
+            positive=True,
+            doc="assay volume per well (depletion check, free_correction)",
+            example='"200 µL"',
+        ),
+        COUNTING_KEYS[0],
+        *PROTEIN_KEYS,
+        Key(
+            "free_correction",
+            "bool",
+            default=False,
+            doc="fit against free radioligand ([L] - bound) instead of the added concentration",
+            example="false",
+        ),
+        Key(
+            "weighting",
+            "choice",
+            default="auto",
+            choices=("auto", "counts", "relative", "none"),
+            doc="weighting of the fit (as for binding)",
+            example='"auto"',
+        ),
+    ),
+    doc="Saturation binding: total and NSB wells over a radioligand concentration series; Kd "
+    "and Bmax from total and NSB fitted together.",
+    rules=(protein_rule,),
+)
+
+
+def check_saturation(values: Mapping[str, Any], where: str, problems: Problems) -> None:
+    """The file checks of a ``[[saturation]]`` section (plates, and its protein plate)."""
+    check_plates(values, where, problems, roles=("total", "nsb"), fmt=values.get("format"))
+    check_protein_files(values, where, problems)
+
+
+def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
+    """Analyse one ``[[saturation]]`` section: read its plates, the protein per well (given,
+    or read off its protein plate), fit Kd and Bmax, fingerprint every file read.
+
+    The options record ``protein_text`` (how the protein per well was known, for the
+    methods text); the protein plate's result is the result's ``protein``.
+    """
+    v = values
+    frame = fill_target(read_merged(v["plates"], v["layout"], format=v["format"]), v["target"])
+    pw = protein_per_well(v, str(v.get("name") or "saturation"))
+    result = analyze_saturation(
+        frame,
+        specific_activity_Ci_per_mmol=v.get("specific_activity"),
+        efficiency=v.get("efficiency"),
+        protein_mg_per_well=None if pw is None else pw.mg,
+        volume_L=v.get("volume"),
+        free_correction=v["free_correction"],
+        weighting=v["weighting"],
+    )
+    options = {
+        **result.options,
+        "protein_text": "no protein given: Bmax in CPM only" if pw is None else pw.text,
+    }
+    files = input_files(frame)
+    protein = None if pw is None else pw.result
+    if protein is not None:
+        files += [(f"protein_{f.key}", f.path) for f in protein.inputs]
+    return dataclasses.replace(result, options=options, protein=protein).with_inputs(files)
