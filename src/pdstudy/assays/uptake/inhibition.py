@@ -65,7 +65,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -86,6 +86,7 @@ from pdstudy.assays._common import (
     plot_concentration_response,
     z_prime,
 )
+from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.uptake._rates import (
     COLD_C as _COLD_C,
 )
@@ -109,6 +110,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DPM_PER_CI",
     "UptakeResult",
+    "aggregate_uptake",
     "analyze_uptake",
     "plot_uptake",
     "pmol_from_dpm",
@@ -222,7 +224,7 @@ def _scalar_or_column(
 
 
 @dataclass(frozen=True)
-class UptakeResult:
+class UptakeResult(ResultBase):
     """Uptake-inhibition results: one row per curve, wells, plate QC.
 
     Attributes
@@ -251,6 +253,9 @@ class UptakeResult:
         counts note, thresholds), for the report and provenance.
     level
         Confidence level.
+    protein
+        The protein result the protein per well was read from (its standard
+        curve is drawn in the report), or ``None``.
     """
 
     curves: pd.DataFrame
@@ -259,10 +264,50 @@ class UptakeResult:
     fits: ResponseFits | None
     settings: Mapping[str, Any] = field(default_factory=dict)
     level: float = 0.95
+    protein: ProteinResult | None = field(default=None, kw_only=True)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The curves table (one row per curve)."""
-        return self.curves.copy()
+    kind: ClassVar[str] = "uptake"
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """``curves``, ``aggregate`` (experiments combined), ``qc`` (plates), ``wells``."""
+        return {
+            "curves": self.curves,
+            "aggregate": aggregate_uptake(self.curves),
+            "qc": self.qc,
+            "wells": self.wells,
+        }
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.settings
+
+    def headline_rows(self) -> pd.DataFrame:
+        """One ``"effect"`` row per compound x target of :meth:`tables` ``["aggregate"]``:
+        IC50 and Ki (geometric means), pKi mean ± SEM, n (a functional read-out, not
+        pooled with equilibrium binding Ki)."""
+        rows = []
+        for agg in aggregate_uptake(self.curves).to_dict("records"):
+            rows.append(
+                {
+                    "role": "effect",
+                    "label": f"{agg['compound']}: uptake at {agg['target']}",
+                    "compound": agg["compound"],
+                    "target": agg["target"],
+                    "experiment": str(agg.get("experiments", "")),
+                    "n": float(agg["n"]),
+                    "status": "ok" if agg["n"] > 0 else "no usable curve",
+                    "ic50_M": agg["ic50_geomean_M"],
+                    "ki_M": agg["ki_geomean_M"],
+                    "ki_ci_low_M": agg["ki_ci_low_M"],
+                    "ki_ci_high_M": agg["ki_ci_high_M"],
+                    "pki": agg["pki_mean"],
+                    "pki_ci_low": agg["pki_ci_low"],
+                    "pki_ci_high": agg["pki_ci_high"],
+                    "pki_sem": agg["pki_sem"],
+                }
+            )
+        return headline_frame(rows)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict (NaN as ``None``): settings, curves, plate QC, excluded wells."""
@@ -546,7 +591,33 @@ def analyze_uptake(
         "ki_equation": "Ki = IC50 / (1 + [S]/Km) (Cheng & Prusoff 1973, competitive inhibition)",
     }
     work = work.drop(columns=["_sig_nsb", "_sig_scale"])
-    return UptakeResult(curves=curves, wells=work, qc=qc, fits=fits, settings=settings, level=level)
+    return UptakeResult(
+        curves=curves,
+        wells=work,
+        qc=qc,
+        fits=fits,
+        settings=settings,
+        level=level,
+        protein=protein,
+    )
+
+
+def aggregate_uptake(curves: pd.DataFrame) -> pd.DataFrame:
+    """Independent experiments combined per compound x target: the columns of
+    :func:`pdstudy.assays.binding.aggregate_experiments` (pKi mean ± SEM, geometric-mean Ki
+    with its CI) plus ``ic50_geomean_M`` (10 ** mean log IC50 of the usable curves)."""
+    from pdstudy.assays.binding.competition import aggregate_experiments
+
+    if curves.empty:
+        return pd.DataFrame(columns=["compound", "target", "n", "ic50_geomean_M"])
+    agg = aggregate_experiments(curves)
+    usable = curves[curves["status"].isin(("converged", "at_bound"))]
+    ic50 = usable.groupby(["compound", "target"], sort=False)["log_ic50"].mean()
+    agg["ic50_geomean_M"] = [
+        10.0 ** ic50.get((c, t), float("nan"))
+        for c, t in zip(agg["compound"], agg["target"], strict=True)
+    ]
+    return agg
 
 
 def _plate_qc(

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from pdstudy.assays._common import (
     json_safe,
     pack_curves,
 )
+from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.uptake._rates import (
     COLD_C as _COLD_C,
 )
@@ -60,6 +61,22 @@ if TYPE_CHECKING:
 
 __all__ = ["MM_TOTAL_NS", "KineticsResult", "analyze_uptake_kinetics", "plot_kinetics"]
 
+#: columns of the ``points`` table (those present)
+POINT_COLUMNS = (
+    "plate",
+    "well",
+    "experiment",
+    "target",
+    "role",
+    "substrate_M",
+    "specific_activity_Ci_per_mmol",
+    "dpm_used",
+    "pmol",
+    "protein_mg_per_well",
+    "rate_pmol_per_mg_per_min",
+    "nonspecific_rate_pmol_per_mg_per_min",
+    "specific_rate_pmol_per_mg_per_min",
+)
 #: roles of a kinetics plate: total uptake at [S], nonspecific uptake at [S]
 _KINETIC_TOTAL = ("total", "substrate", "control", "saturation")
 # kinetics are fitted with [S] in µM: parameters of order 1 keep the solver and the
@@ -132,7 +149,7 @@ register_builtin_model(MM_TOTAL_NS, "uptake.michaelis_menten_total_ns")
 
 
 @dataclass(frozen=True)
-class KineticsResult:
+class KineticsResult(ResultBase):
     """Michaelis-Menten kinetics of specific uptake: Km and Vmax per curve.
 
     Attributes
@@ -161,6 +178,8 @@ class KineticsResult:
         Conversion constants used.
     level
         Confidence level.
+    protein
+        The protein result the protein per well was read from, or ``None``.
     """
 
     curves: pd.DataFrame
@@ -169,6 +188,38 @@ class KineticsResult:
     locate: tuple[tuple[str, int], ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     level: float = 0.95
+    protein: ProteinResult | None = field(default=None, kw_only=True)
+
+    kind: ClassVar[str] = "kinetics"
+
+    @property
+    def tables(self) -> Mapping[str, pd.DataFrame]:
+        """``curves`` (Km, Vmax per experiment) and ``points`` (the wells used, with their
+        rates: :data:`POINT_COLUMNS` that are present)."""
+        cols = [c for c in POINT_COLUMNS if c in self.points.columns]
+        return {"curves": self.curves, "points": self.points[cols]}
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return self.settings
+
+    def headline_rows(self) -> pd.DataFrame:
+        """One ``"effect"`` row per curve (experiment x target): Km and Vmax are in the
+        label's text of the report (:mod:`pdstudy.report.sections.uptake`); the row
+        names the experiment, target and status."""
+        rows = [
+            {
+                "role": "effect",
+                "label": f"uptake kinetics at {rec['target']} (experiment {rec['experiment']})",
+                "compound": "",
+                "target": rec["target"],
+                "experiment": rec["experiment"],
+                "n": 1.0,
+                "status": rec["status"],
+            }
+            for rec in self.curves.to_dict("records")
+        ]
+        return headline_frame(rows)
 
     def specific_curve(self, i: int, substrate_M: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Fitted specific rate ``Vmax S / (Km + S)`` of curve ``i`` and its confidence band."""
@@ -473,6 +524,7 @@ def analyze_uptake_kinetics(
         locate=tuple(order),
         settings=settings,
         level=level,
+        protein=protein,
     )
 
 
