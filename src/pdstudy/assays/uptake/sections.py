@@ -131,8 +131,7 @@ UPTAKE = Schema(
             "choice",
             default="auto",
             choices=("auto", "counts", "relative", "none"),
-            doc="weighting of the fit: inhibition as for binding; kinetics relative (1/Y²) "
-            "unless none",
+            doc="weighting of the inhibition fit (as for binding)",
             example='"auto"',
         ),
         Key(
