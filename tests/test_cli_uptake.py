@@ -113,7 +113,7 @@ def test_analyze_end_to_end_with_protein_per_well(simulated, tmp_path):
         "--protein", "100 ug", "--out", tmp_path,
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    curves = pd.read_csv(tmp_path / "results.csv")
+    curves = pd.read_csv(tmp_path / "results" / "uptake1_inhibition.csv")
     required = [
         "experiment", "compound", "target", "model", "log_ic50", "ic50_M", "ic50_ci_low_M",
         "ic50_ci_high_M", "hill", "ki_M", "pki", "pki_ci_low", "pki_ci_high", "status", "flags",
@@ -124,16 +124,17 @@ def test_analyze_end_to_end_with_protein_per_well(simulated, tmp_path):
     assert curves["km_M"].eq(0.3e-6).all() and curves["substrate_M"].eq(15e-9).all()
     assert np.all(np.abs(curves["pki"] - 9.30103) < 0.4)
     assert (curves["control_rate_pmol_per_mg_per_min"] - 2 * 15 / 315).abs().max() < 0.03
-    doc = json.loads((tmp_path / "results.json").read_text())
-    assert doc["assay"] == "uptake_inhibition" and len(doc["curves"]) == 2
-    assert len(pd.read_csv(tmp_path / "qc.csv")) == 2
-    assert len(pd.read_csv(tmp_path / "summary.csv")) == 1
+    doc = json.loads((tmp_path / "results" / "uptake1_inhibition.json").read_text())
+    assert doc["result"]["assay"] == "uptake_inhibition" and len(doc["result"]["curves"]) == 2
+    assert len(pd.read_csv(tmp_path / "results" / "uptake1_inhibition_qc.csv")) == 2
+    assert len(pd.read_csv(tmp_path / "results" / "uptake1_inhibition_aggregate.csv")) == 1
+    assert len(pd.read_csv(tmp_path / "results" / "uptake1_inhibition_wells.csv")) > 0
     figs = sorted(p.name for p in (tmp_path / "figures").iterdir())
     assert figs == [
-        "uptake_plate_1_norclomipramine_NET.png",
-        "uptake_plate_1_norclomipramine_NET.svg",
-        "uptake_plate_2_norclomipramine_NET.png",
-        "uptake_plate_2_norclomipramine_NET.svg",
+        "uptake1_inhibition_curve1.png",
+        "uptake1_inhibition_curve1.svg",
+        "uptake1_inhibition_curve2.png",
+        "uptake1_inhibition_curve2.svg",
     ]
     assert "mean over experiments" in res.output and "norclomipramine" in res.output
 
@@ -146,11 +147,16 @@ def test_analyze_with_a_protein_plate(simulated, tmp_path):
         "--substrate-conc", "15 nM", "--km", "0.3 uM", "--out", tmp_path,
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    prot = pd.read_csv(tmp_path / "protein" / "by_sample.csv")
-    assert prot["protein_mg_per_mL"].iloc[0] == pytest.approx(1.0, rel=0.05)  # 100 µg / 100 µL
-    assert (tmp_path / "protein" / "standard_curve.svg").is_file()
-    doc = json.loads((tmp_path / "results.json").read_text())
-    assert "mg/mL" in doc["settings"]["protein"]
+    # the protein per well read off the BCA plate: mg/mL of the preparation x 100 µL
+    wells = pd.read_csv(tmp_path / "results" / "uptake1_inhibition_wells.csv")
+    mg_per_mL = wells["protein_mg_per_well"] / 0.1
+    assert mg_per_mL.iloc[0] == pytest.approx(1.0, rel=0.05)  # 100 µg / 100 µL
+    assert (mg_per_mL == mg_per_mL.iloc[0]).all()
+    assert (tmp_path / "figures" / "uptake1_inhibition_protein.svg").is_file()
+    doc = json.loads((tmp_path / "results" / "uptake1_inhibition.json").read_text())
+    assert "mg/mL" in doc["result"]["settings"]["protein"]
+    keys = {f["key"] for f in doc["provenance"]["inputs"]}
+    assert {"protein_plate", "protein_layout"} <= keys
 
 
 @pytest.mark.parametrize(
@@ -215,11 +221,12 @@ def test_kinetics_simulate_and_analyze(tmp_path):
         "--protein", "100 ug", "--hot-substrate", "30 nM", "--out", out,
     )  # fmt: skip
     assert res.exit_code == 0, res.output
-    curves = pd.read_csv(out / "results.csv")
+    curves = pd.read_csv(out / "results" / "uptake1_kinetics.csv")
     assert curves["km_M"].iloc[0] == pytest.approx(0.3e-6, rel=0.35)
     assert curves["km_ci_low_M"].iloc[0] < curves["km_M"].iloc[0] < curves["km_ci_high_M"].iloc[0]
     assert curves["vmax_pmol_per_mg_per_min"].iloc[0] == pytest.approx(2.0, rel=0.3)
-    assert (out / "figures" / "kinetics_plate_1_NET.svg").is_file()
+    assert (out / "figures" / "uptake1_kinetics_curve1.svg").is_file()
+    assert len(pd.read_csv(out / "results" / "uptake1_kinetics_points.csv")) > 0
     assert "Km" in res.output
     bad = run(
         "uptake", "kinetics", sim / "plate_1.txt", "--layout", sim / "layout.toml", *ANALYZE,

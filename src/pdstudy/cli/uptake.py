@@ -25,15 +25,25 @@ from pdstudy.cli._shared import (
     fmt_conc,
     fraction,
     quantity,
-    read_plates,
     required,
+    run_one,
     save,
-    set_columns,
     slug,
-    write_curve_outputs,
 )
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
 from pdstudy.errors import PdStudyError
+
+#: also used by ``pdstudy protein`` (cli/protein.py)
+__all__ = [
+    "UsageError",
+    "agg",
+    "analyze_protein_files",
+    "app",
+    "check_files",
+    "console",
+    "errors",
+    "write_protein",
+]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
@@ -50,32 +60,37 @@ PLATE_EXT = {
 }
 
 
-def _require_protein(protein: str | None, protein_plate: Path | None) -> None:
-    """Checked before any file is read: analyses need the protein per well."""
+def _protein_values(
+    protein: str | None,
+    protein_plate: Path | None,
+    protein_layout: Path | None,
+    protein_sample: str | None,
+    suspension_volume: str | None,
+    protein_format: str,
+    protein_model: str,
+) -> tuple[dict[str, Any], dict[str, list[Path]]]:
+    """The protein keys of the section (study-file names) and the protein files to check.
+
+    Checked before any file is read: analyses need the protein per well, given
+    (--protein) or read off a protein plate (--protein-plate, --protein-layout,
+    --suspension-volume).
+    """
     if protein is None and protein_plate is None:
         raise UsageError(
             'give the protein per well (--protein "50 ug") or a protein plate '
             "(--protein-plate, --protein-layout, --suspension-volume)",
             where="option --protein",
         )
-
-
-def _protein(
-    protein: str | None,
-    protein_plate: Path | None,
-    protein_layout: Path | None,
-    protein_sample: str | None,
-    suspension_volume: str | None,
-    out: Path,
-) -> dict[str, Any]:
-    """Protein per well from --protein, or from a protein plate (written to out/protein)."""
     if protein is not None and protein_plate is not None:
         raise UsageError("give --protein or --protein-plate, not both", where="option --protein")
+    if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
+        raise UsageError(
+            f"{protein_model!r}: use auto, linear, quadratic or four_pl",
+            where="option --protein-model",
+        )
     if protein is not None:
-        grams = required(protein, "mass", "--protein")
-        return {"protein_mg_per_well": grams * 1e3}
-    if protein_plate is None:
-        return {}
+        return {"protein": required(protein, "mass", "--protein")}, {}
+    assert protein_plate is not None
     if protein_layout is None:
         raise UsageError("--protein-plate needs --protein-layout", where="option --protein-layout")
     if suspension_volume is None:
@@ -84,12 +99,16 @@ def _protein(
             'e.g. "100 uL")',
             where="option --suspension-volume",
         )
-    vol = required(suspension_volume, "volume", "--suspension-volume")
-    check_files([protein_plate], "option --protein-plate")
-    check_files([protein_layout], "option --protein-layout")
-    res = analyze_protein_files(protein_plate, protein_layout)
-    write_protein(res, out / "protein")
-    return {"protein": res, "protein_sample": protein_sample, "suspension_volume_L": vol}
+    values = {
+        "protein_plate": protein_plate,
+        "protein_layout": protein_layout,
+        "protein_sample": protein_sample,
+        "suspension_volume": required(suspension_volume, "volume", "--suspension-volume"),
+        "protein_format": protein_format,
+        "protein_model": protein_model,
+    }
+    files = {"option --protein-plate": [protein_plate], "option --protein-layout": [protein_layout]}
+    return values, files
 
 
 def analyze_protein_files(
@@ -369,19 +388,41 @@ def _simulate_protein(out: Path, protein_mg_per_well: float, rng: Any) -> None:
 
 
 _PROTEIN_HELP = 'Protein per well, e.g. "50 ug" (or use --protein-plate).'
+_NAME_HELP = "Section name (output file names: results/uptake1_<name>.csv ...)."
+
+
+def _run(
+    values: dict[str, Any],
+    protein: tuple[dict[str, Any], dict[str, list[Path]]],
+    plates: list[Path],
+    layout: Path,
+    out: Path,
+    name: str,
+) -> Any:
+    """Run the options as a one-section ``[[uptake]]`` study; return its result."""
+    protein_values, protein_files = protein
+    outcome = run_one(
+        "uptake",
+        {**values, **protein_values, "plates": list(plates), "layout": layout},
+        out,
+        name=name,
+        files={"PLATE": list(plates), "option --layout": [layout], **protein_files},
+    )
+    return outcome.result
 
 
 @app.command()
 def analyze(
     plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
-    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     substrate_conc: str | None = typer.Option(
         None, "--substrate-conc", help='Final substrate conc., e.g. "20 nM" (default: layout).'
     ),
     km: str | None = typer.Option(
         None, "--km", help='Substrate Km, e.g. "0.3 uM" (default: layout).'
     ),
+    substrate: str = typer.Option("[3H]norepinephrine", help="Labelled substrate (methods text)."),
     specific_activity: str = typer.Option(..., "--specific-activity", help='e.g. "40 Ci/mmol".'),
     incubation: str = typer.Option(..., "--incubation", help='Uptake time, e.g. "5 min".'),
     protein: str | None = typer.Option(None, "--protein", help=_PROTEIN_HELP),
@@ -391,60 +432,80 @@ def analyze(
     suspension_volume: str | None = typer.Option(
         None, "--suspension-volume", help='Synaptosome suspension per well, e.g. "100 uL".'
     ),
+    protein_format: str = typer.Option("auto", "--protein-format", help="Protein plate format."),
+    protein_model: str = typer.Option(
+        "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
+    ),
     efficiency: str | None = typer.Option(
         None, "--efficiency", help='Counting efficiency for CPM-only files, e.g. "0.45".'
     ),
-    target: str | None = typer.Option(None, help="Target name where the layout has none."),
-    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
+    counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
+    target: str = typer.Option("NET", help="Target name where the layout has none."),
     rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal (Q = 1 %)."),
+    two_site: bool = typer.Option(
+        False, "--two-site/--no-two-site", help="Also compare a two-site fit."
+    ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    max_nonspecific_fraction: str = typer.Option(
+        "0.8", "--max-nonspecific-fraction", help="QC: nonspecific / control above this is flagged."
+    ),
+    max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
-    """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures."""
+    """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
+
+    Runs as a one-section study: the same analysis, tables and file names as an
+    [[uptake]] section (mode = "inhibition") of `pdstudy run`.
+    """
     with errors():
         s_m = quantity(substrate_conc, "concentration", "--substrate-conc")
         km_m = quantity(km, "concentration", "--km")
         sa = required(specific_activity, "specific_activity", "--specific-activity")
         t_s = required(incubation, "time", "--incubation")
         eff = fraction(efficiency, "--efficiency")
+        nsf = fraction(max_nonspecific_fraction, "--max-nonspecific-fraction")
+        cv = fraction(max_cv, "--max-cv")
         if weighting not in ("auto", "counts", "relative", "none"):
             raise UsageError(
                 f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
             )
-        _require_protein(protein, protein_plate)
-        agg()
-
-        from pdstudy.assays.uptake import analyze_uptake, plot_uptake
-
-        frame = set_columns(read_plates(plates, layout, format), target, experiment)
-        prot = _protein(
-            protein, protein_plate, protein_layout, protein_sample, suspension_volume, out
+        if counts not in ("auto", "dpm", "cpm"):
+            raise UsageError(f"{counts!r}: use auto, dpm or cpm", where="option --counts")
+        prot = _protein_values(
+            protein,
+            protein_plate,
+            protein_layout,
+            protein_sample,
+            suspension_volume,
+            protein_format,
+            protein_model,
         )
-        res = analyze_uptake(
-            frame,
-            km_M=km_m,
-            substrate_M=s_m,
-            specific_activity_Ci_per_mmol=sa,
-            incubation_s=t_s,
-            efficiency=eff,
-            rout=rout,
-            weighting=weighting,
-            **prot,
-        )
-        summary = write_curve_outputs(
-            res,
-            out,
-            layout=layout,
-            plot=plot_uptake,
-            prefix="uptake",
-            tables={"wells": res.wells},
-            figsize=(5.5, 4.2),
-        )
-        _print_uptake(res, summary, out)
+        values = {
+            "mode": "inhibition",
+            "target": target,
+            "format": format,
+            "substrate": substrate,
+            "substrate_conc": s_m,
+            "km": km_m,
+            "specific_activity": sa,
+            "incubation": t_s,
+            "efficiency": eff,
+            "counts": counts,
+            "rout": rout,
+            "two_site": two_site,
+            "weighting": weighting,
+            "max_nonspecific_fraction": nsf,
+            "max_cv": cv,
+        }
+        res = _run(values, prot, plates, layout, out, name)
+        if not len(res.curves):
+            raise PdStudyError("no competition wells (role = 'competition') to fit", layout)
+        _print_uptake(res, res.tables["aggregate"], out)
 
 
 def _print_uptake(res: Any, summary: Any, out: Path) -> None:
-    from pdstudy.assays._common import conc_with_ci
+    from pdstudy.units import format_conc_ci as conc_with_ci
 
     t = Table(title=f"uptake inhibition ({res.settings.get('protein', '')})")
     for col in (
@@ -495,7 +556,8 @@ def kinetics(
     layout: Path = typer.Option(
         ..., "--layout", help="Layout: total and nsb wells, conc = substrate concentration."
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for results and figures."),
+    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
+    substrate: str = typer.Option("[3H]norepinephrine", help="Labelled substrate (methods text)."),
     specific_activity: str = typer.Option(..., "--specific-activity", help='e.g. "40 Ci/mmol".'),
     incubation: str = typer.Option(..., "--incubation", help='Uptake time, e.g. "5 min".'),
     protein: str | None = typer.Option(None, "--protein", help=_PROTEIN_HELP),
@@ -505,6 +567,10 @@ def kinetics(
     suspension_volume: str | None = typer.Option(
         None, "--suspension-volume", help='Synaptosome suspension per well, e.g. "100 uL".'
     ),
+    protein_format: str = typer.Option("auto", "--protein-format", help="Protein plate format."),
+    protein_model: str = typer.Option(
+        "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
+    ),
     hot_substrate: str | None = typer.Option(
         None,
         "--hot-substrate",
@@ -512,12 +578,17 @@ def kinetics(
     ),
     nonspecific: str = typer.Option("auto", help="auto, linear or per_conc."),
     efficiency: str | None = typer.Option(None, "--efficiency", help="Counting efficiency."),
-    target: str | None = typer.Option(None, help="Target name where the layout has none."),
-    experiment: str | None = typer.Option(None, help="Experiment name (prefix with several)."),
+    counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
+    target: str = typer.Option("NET", help="Target name where the layout has none."),
     weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    name: str = typer.Option("kinetics", help=_NAME_HELP),
 ) -> None:
-    """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs."""
+    """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
+
+    Runs as a one-section study: the same analysis, tables and file names as an
+    [[uptake]] section (mode = "kinetics") of `pdstudy run`.
+    """
     with errors():
         sa = required(specific_activity, "specific_activity", "--specific-activity")
         t_s = required(incubation, "time", "--incubation")
@@ -529,52 +600,48 @@ def kinetics(
             )
         if weighting not in ("relative", "none"):
             raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
-        _require_protein(protein, protein_plate)
-        agg()
-        import matplotlib.pyplot as plt
-
-        from pdstudy.assays._common import conc_with_ci
-        from pdstudy.assays.uptake import analyze_uptake_kinetics, plot_kinetics
-
-        frame = set_columns(read_plates(plates, layout, format), target, experiment)
-        prot = _protein(
-            protein, protein_plate, protein_layout, protein_sample, suspension_volume, out
+        if counts not in ("auto", "dpm", "cpm"):
+            raise UsageError(f"{counts!r}: use auto, dpm or cpm", where="option --counts")
+        prot = _protein_values(
+            protein,
+            protein_plate,
+            protein_layout,
+            protein_sample,
+            suspension_volume,
+            protein_format,
+            protein_model,
         )
-        res = analyze_uptake_kinetics(
-            frame,
-            specific_activity_Ci_per_mmol=sa,
-            incubation_s=t_s,
-            efficiency=eff,
-            hot_substrate_M=hot,
-            nonspecific=nonspecific,
-            weights="1/y2" if weighting == "relative" else None,
-            **prot,
+        values = {
+            "mode": "kinetics",
+            "target": target,
+            "format": format,
+            "substrate": substrate,
+            "specific_activity": sa,
+            "incubation": t_s,
+            "hot_substrate_conc": hot,
+            "nonspecific": nonspecific,
+            "efficiency": eff,
+            "counts": counts,
+            "weighting": weighting,
+        }
+        res = _run(values, prot, plates, layout, out, name)
+        _print_kinetics(res, out)
+
+
+def _print_kinetics(res: Any, out: Path) -> None:
+    from pdstudy.units import format_conc_ci as conc_with_ci
+
+    t = Table(title="uptake kinetics (specific uptake)")
+    for col in ("experiment", "Km (95 % CI)", "Vmax pmol/mg/min (95 % CI)", "status", "flags"):
+        t.add_column(col)
+    for rk in res.curves.to_dict("records"):
+        t.add_row(
+            str(rk["experiment"]),
+            conc_with_ci(rk["km_M"], rk["km_ci_low_M"], rk["km_ci_high_M"]),
+            f"{rk['vmax_pmol_per_mg_per_min']:.3g} ({rk['vmax_ci_low']:.3g}–"
+            f"{rk['vmax_ci_high']:.3g})",
+            str(rk["status"]),
+            str(rk["flags"]).replace(";", ", "),
         )
-        out.mkdir(parents=True, exist_ok=True)
-        res.curves.to_csv(out / "results.csv", index=False)
-        res.write_json(out / "results.json")
-        res.points.to_csv(out / "points.csv", index=False)
-        figdir = out / "figures"
-        figdir.mkdir(exist_ok=True)
-        for i, r in enumerate(res.curves.to_dict("records")):
-            fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-            for ax, kind in zip(
-                axes, ("michaelis_menten", "eadie_hofstee", "lineweaver_burk"), strict=True
-            ):
-                plot_kinetics(res, curve=i, ax=ax, kind=kind)
-            stem = "_".join(slug(str(r[k])) for k in ("experiment", "target") if str(r[k]))
-            save(fig, figdir / f"kinetics_{stem}")
-        t = Table(title="uptake kinetics (specific uptake)")
-        for col in ("experiment", "Km (95 % CI)", "Vmax pmol/mg/min (95 % CI)", "status", "flags"):
-            t.add_column(col)
-        for rk in res.curves.to_dict("records"):
-            t.add_row(
-                str(rk["experiment"]),
-                conc_with_ci(rk["km_M"], rk["km_ci_low_M"], rk["km_ci_high_M"]),
-                f"{rk['vmax_pmol_per_mg_per_min']:.3g} ({rk['vmax_ci_low']:.3g}–"
-                f"{rk['vmax_ci_high']:.3g})",
-                str(rk["status"]),
-                str(rk["flags"]).replace(";", ", "),
-            )
-        console.print(t)
-        console.print(f"[green]results written to[/green] {out}", highlight=False)
+    console.print(t)
+    console.print(f"[green]results written to[/green] {out}", highlight=False)

@@ -7,15 +7,17 @@
 
 from pdstudy.assays.uptake.inhibition import (
     DPM_PER_CI,
-    MM_TOTAL_NS,
-    KineticsResult,
     UptakeResult,
     analyze_uptake,
-    analyze_uptake_kinetics,
-    plot_kinetics,
     plot_uptake,
     pmol_from_dpm,
     uptake_rates,
+)
+from pdstudy.assays.uptake.kinetics import (
+    MM_TOTAL_NS,
+    KineticsResult,
+    analyze_uptake_kinetics,
+    plot_kinetics,
 )
 
 __all__ = [

@@ -1,0 +1,253 @@
+"""The study-file section of synaptosomal uptake: its keys, checks and the analysis of one.
+
+``[[uptake]]`` with ``mode = "inhibition"`` (IC50, Ki of the test compound:
+:class:`~pdstudy.assays.uptake.UptakeResult`) or ``mode = "kinetics"`` (Km, Vmax
+of the substrate: :class:`~pdstudy.assays.uptake.KineticsResult`):
+:data:`UPTAKE`, :func:`check_uptake`, :func:`analyse_uptake_section`. Every entry
+point (``pdstudy run``, ``pdstudy uptake analyze``, ``pdstudy uptake kinetics``)
+analyses a section through these, with values parsed by
+:func:`pdstudy.assays.schema.parse_table` (molar floats, seconds, ``Path`` objects).
+Plates are read by :func:`pdstudy.assays.plates.read_merged`: each file is one
+independent experiment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pdstudy.assays.plates import (
+    COUNTING_KEYS,
+    NAME_KEY,
+    PLATE_KEYS,
+    TARGET_KEY,
+    check_plates,
+    input_files,
+    read_merged,
+)
+from pdstudy.assays.protein.sections import (
+    PROTEIN_KEYS,
+    check_protein_files,
+    protein_per_well,
+    protein_rule,
+)
+from pdstudy.assays.schema import Key, Problems, Schema
+from pdstudy.assays.uptake.inhibition import UptakeResult, analyze_uptake
+from pdstudy.assays.uptake.kinetics import KineticsResult, analyze_uptake_kinetics
+
+__all__ = ["UPTAKE", "analyse_uptake_section", "check_uptake"]
+
+
+def _mode_rule(values: dict[str, Any], raw: dict[str, Any], path: str, problems: Problems) -> None:
+    mode = raw.get("mode", "inhibition")
+    if mode == "inhibition" and "km" not in raw:
+        problems.append(
+            (
+                f"{path}.km",
+                "missing (required for inhibition): the substrate's Km at the "
+                'transporter, for Ki = IC50 / (1 + [S]/Km), e.g. km = "0.3 µM"',
+            )
+        )
+    if mode == "kinetics" and "km" in raw:
+        problems.append((f"{path}.km", "km is what a kinetics experiment measures; remove it"))
+
+
+UPTAKE = Schema(
+    "uptake",
+    (
+        NAME_KEY,
+        TARGET_KEY,
+        *PLATE_KEYS,
+        Key(
+            "mode",
+            "choice",
+            default="inhibition",
+            choices=("inhibition", "kinetics"),
+            doc="inhibition (IC50, Ki of the test compound) or kinetics (Km, Vmax of the substrate)",
+            example='"inhibition"',
+        ),
+        Key(
+            "substrate",
+            "text",
+            default="[3H]norepinephrine",
+            doc="the labelled substrate (methods text)",
+            example='"[3H]norepinephrine"',
+        ),
+        Key(
+            "substrate_conc",
+            "quantity",
+            "concentration",
+            positive=True,
+            doc="final substrate concentration [S] (inhibition; or a substrate_M layout column)",
+            example='"15 nM"',
+        ),
+        Key(
+            "km",
+            "quantity",
+            "concentration",
+            positive=True,
+            doc="the substrate's Km at the transporter (inhibition: Ki = IC50 / (1 + [S]/Km))",
+            example='"0.3 µM"',
+        ),
+        Key(
+            "specific_activity",
+            "quantity",
+            "specific_activity",
+            required=True,
+            positive=True,
+            doc="specific activity of the labelled substrate",
+            example='"40 Ci/mmol"',
+        ),
+        Key(
+            "incubation",
+            "quantity",
+            "time",
+            required=True,
+            positive=True,
+            doc="uptake time",
+            example='"5 min"',
+        ),
+        Key(
+            "hot_substrate_conc",
+            "quantity",
+            "concentration",
+            positive=True,
+            doc="kinetics: labelled substrate when higher [S] are made with unlabelled substrate",
+            example='"20 nM"',
+        ),
+        Key(
+            "nonspecific",
+            "choice",
+            default="auto",
+            choices=("auto", "per_conc", "linear"),
+            doc="kinetics: nonspecific rate per [S] or a line through them",
+            example='"auto"',
+        ),
+        *COUNTING_KEYS,
+        *PROTEIN_KEYS,
+        Key("rout", "bool", default=True, doc="ROUT outlier removal (inhibition)", example="true"),
+        Key(
+            "weighting",
+            "choice",
+            default="auto",
+            choices=("auto", "counts", "relative", "none"),
+            doc="weighting of the inhibition fit (as for binding)",
+            example='"auto"',
+        ),
+        Key(
+            "two_site",
+            "bool",
+            default=False,
+            doc="also compare a two-site fit (inhibition)",
+            example="false",
+        ),
+        Key(
+            "max_nonspecific_fraction",
+            "fraction",
+            default=0.80,
+            positive=True,
+            doc="QC: nonspecific / control uptake above this is flagged",
+            example="0.8",
+        ),
+        Key(
+            "max_cv",
+            "fraction",
+            default=0.20,
+            positive=True,
+            doc="QC: replicate CV above this is flagged",
+            example="0.2",
+        ),
+    ),
+    doc="Synaptosomal uptake of a labelled substrate: inhibition by the test compound, or "
+    "substrate kinetics.",
+    rules=(protein_rule, _mode_rule),
+)
+
+
+def check_uptake(values: Mapping[str, Any], where: str, problems: Problems) -> None:
+    """The file checks of an ``[[uptake]]`` section (layout roles of its mode, plates, protein plate)."""
+    v = values
+    layout = check_plates(v, where, problems, fmt=v.get("format"))
+    if layout is not None and "role" in layout.columns:
+        have = set(layout["role"].dropna())
+        if v.get("mode") == "kinetics":
+            need = (
+                {"nsb"}
+                if have & {"total", "substrate", "control", "saturation"}
+                else {"nsb", "total"}
+            )
+        else:
+            need = {"nsb", "competition"} | (
+                {"control"} if not have & {"control", "total"} else set()
+            )
+        missing = sorted(need - have)
+        if missing:
+            problems.append(
+                (
+                    f"{where}.layout",
+                    f"layout has no {', '.join(repr(r) for r in missing)} wells (uptake "
+                    f"{v.get('mode', 'inhibition')} needs them)",
+                )
+            )
+    check_protein_files(values, where, problems)
+
+
+def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | KineticsResult:
+    """Analyse one ``[[uptake]]`` section (either mode): read its plates, the protein per
+    well, fit, fingerprint the input files (plates, layout, protein plate and layout).
+
+    The result keeps the protein result used (``result.protein``); its
+    ``settings["protein"]`` says where the protein per well came from.
+    """
+    v = values
+    frame = read_merged(v["plates"], v["layout"], format=v["format"])
+    if "target" not in frame.columns:
+        frame["target"] = v["target"]
+    per_well = protein_per_well(v, str(v.get("name") or "uptake"))
+    protein_kw: dict[str, Any] = {}
+    if per_well is not None and per_well.result is not None:
+        # the analysis reads mg/mL off the protein result (and keeps the result)
+        protein_kw = {
+            "protein": per_well.result,
+            "protein_sample": v.get("protein_sample"),
+            "suspension_volume_L": v["suspension_volume"],
+        }
+    elif per_well is not None:
+        protein_kw = {"protein_mg_per_well": per_well.mg}
+    common: dict[str, Any] = {
+        "specific_activity_Ci_per_mmol": v["specific_activity"],
+        "incubation_s": v["incubation"],
+        "efficiency": v.get("efficiency"),
+        "counts": v["counts"],
+        "target": v["target"],
+        **protein_kw,
+    }
+    result: UptakeResult | KineticsResult
+    if v["mode"] == "kinetics":
+        result = analyze_uptake_kinetics(
+            frame,
+            hot_substrate_M=v.get("hot_substrate_conc"),
+            nonspecific=v["nonspecific"],
+            # kinetics: relative weighting (1/Y²) unless weighting = "none"
+            weights=None if v["weighting"] == "none" else "1/y2",
+            **common,
+        )
+    else:
+        result = analyze_uptake(
+            frame,
+            km_M=v["km"],
+            substrate_M=v.get("substrate_conc"),
+            rout=v["rout"],
+            two_site=v["two_site"],
+            weighting=v["weighting"],
+            max_nonspecific_fraction=v["max_nonspecific_fraction"],
+            max_cv_pct=100 * v["max_cv"],
+            **common,
+        )
+    files = list(input_files(frame))
+    if per_well is not None and per_well.result is not None:
+        files += [
+            ("protein_plate", v["protein_plate"]),
+            ("protein_layout", v["protein_layout"]),
+        ]
+    return result.with_inputs(files)
