@@ -18,16 +18,6 @@ from scipy import stats
 matplotlib.use("Agg")
 
 from pdstudy.assays import binding  # noqa: E402
-from pdstudy.assays._common import (  # noqa: E402
-    conc_with_ci,
-    cv_percent,
-    fit_concentration_response,
-    ki_annotation,
-    pack_curves,
-    percent_of_control,
-    replicate_cv,
-    z_prime,
-)
 from pdstudy.assays.binding import (  # noqa: E402
     CURVE_COLUMNS,
     QCThresholds,
@@ -37,11 +27,19 @@ from pdstudy.assays.binding import (  # noqa: E402
     dpm_to_fmol,
     plot_competition,
 )
+from pdstudy.assays.plates import percent_of_control  # noqa: E402
+from pdstudy.assays.qc import cv_percent, replicate_cv, z_prime  # noqa: E402
 from pdstudy.design import competition_layout, concentration_series  # noqa: E402
 from pdstudy.errors import InputFileError, LayoutError, ModelError  # noqa: E402
+from pdstudy.fitting.concentration_response import (  # noqa: E402
+    fit_concentration_response,
+    pack_curves,
+)
 from pdstudy.io import write_layout, write_plate  # noqa: E402
 from pdstudy.io.jsonsafe import frame_records  # noqa: E402
 from pdstudy.simulate import simulate_competition, without_truth  # noqa: E402
+from pdstudy.units import format_conc_ci as conc_with_ci  # noqa: E402
+from pdstudy.units import format_estimate as ki_annotation  # noqa: E402
 
 KI, KD, LIG = 0.5e-9, 0.8e-9, 1e-9  # norclomipramine at NET, [3H]nisoxetine
 TRUE_PKI = -math.log10(KI)

@@ -27,8 +27,6 @@ from pdstudy.cli._shared import (
     quantity,
     required,
     run_one,
-    save,
-    slug,
 )
 from pdstudy.cli._shared import write_plate_map as _write_plate_map
 from pdstudy.errors import PdStudyError
@@ -37,12 +35,10 @@ from pdstudy.errors import PdStudyError
 __all__ = [
     "UsageError",
     "agg",
-    "analyze_protein_files",
     "app",
     "check_files",
     "console",
     "errors",
-    "write_protein",
 ]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -109,43 +105,6 @@ def _protein_values(
     }
     files = {"option --protein-plate": [protein_plate], "option --protein-layout": [protein_layout]}
     return values, files
-
-
-def analyze_protein_files(
-    plate: Path, layout: Path, model: str = "auto", format: str = "auto"
-) -> Any:
-    """Read a protein plate and its layout, merge them, analyse the standard curve."""
-    from pdstudy.assays.protein import analyze_protein
-    from pdstudy.io import merge_layout, read_layout, read_plate
-
-    data = read_plate(plate, format=format)
-    lay = read_layout(layout)
-    merged = merge_layout(data, lay, plate_path=plate, layout_path=layout)
-    try:
-        return analyze_protein(merged, model=model)
-    except PdStudyError as err:
-        if err.path is None:
-            raise type(err)(err.detail, path=layout, where=err.where) from None
-        raise
-
-
-def write_protein(res: Any, out: Path) -> None:
-    """samples.csv, by_sample.csv, standards.csv, models.csv, results.json, figures."""
-    import matplotlib.pyplot as plt
-
-    from pdstudy.assays.protein import plot_protein
-
-    out.mkdir(parents=True, exist_ok=True)
-    res.samples.to_csv(out / "results.csv", index=False)
-    res.by_sample().to_csv(out / "by_sample.csv", index=False)
-    res.standards.to_csv(out / "standards.csv", index=False)
-    res.models.to_csv(out / "models.csv", index=False)
-    res.write_json(out / "results.json")
-    for plate in res.chosen:
-        fig, ax = plt.subplots(figsize=(5.5, 4.2))
-        plot_protein(res, ax=ax, plate=plate)
-        name = "standard_curve" if len(res.chosen) == 1 else f"standard_curve_{slug(plate)}"
-        save(fig, out / name)
 
 
 # ---------------------------------------------------------------- design
@@ -352,7 +311,7 @@ def simulate(
             files.append(path)
         if protein_plate:
             _simulate_protein(out, prot_mg, rng)
-        from pdstudy.assays._common import json_safe
+        from pdstudy.io.jsonsafe import json_safe
 
         (out / "truth.json").write_text(
             json.dumps(json_safe({"seed": seed, "plates": truths}), indent=2), encoding="utf-8"

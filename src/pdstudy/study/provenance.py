@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from pdstudy._version import versions
-from pdstudy.study.handlers._common import json_safe, relative
+from pdstudy.io.jsonsafe import json_safe
+from pdstudy.report.sections import relative
 from pdstudy.study.model import StudySpec
 
 __all__ = ["build_provenance", "now_iso", "sha256_file", "write_provenance"]

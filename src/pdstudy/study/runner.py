@@ -24,9 +24,10 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+from pdstudy.io.jsonsafe import json_safe
 from pdstudy.report.html import write_report
 from pdstudy.report.model import ReportData
-from pdstudy.study.handlers._common import failed_outcome, json_safe
+from pdstudy.study.handlers._common import failed_outcome
 from pdstudy.study.load import load_study
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySpec
 from pdstudy.study.provenance import build_provenance, now_iso, write_provenance

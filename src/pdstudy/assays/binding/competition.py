@@ -59,26 +59,25 @@ import pandas as pd
 from scipy import stats
 
 from pdstudy import columns as C
-from pdstudy.assays._common import (
-    DPM_PER_CI,
-    USABLE_STATUSES,
-    Flag,
-    ResponseFits,
-    dpm_to_fmol,
-    fit_concentration_response,
-    hill_flags,
-    incomplete_curve_flags,
-    join_flags,
-    ki_annotation,
-    percent_of_control,
-    plot_concentration_response,
-    prepare_plate_frame,
-    replicate_cv,
-)
 from pdstudy.assays.contract import ResultBase, headline_frame
-from pdstudy.assays.plates import input_files, read_merged
+from pdstudy.assays.plates import (
+    DPM_PER_CI,
+    dpm_to_fmol,
+    input_files,
+    percent_of_control,
+    prepare_plate_frame,
+    read_merged,
+)
+from pdstudy.assays.plotting import plot_concentration_response
+from pdstudy.assays.qc import Flag, hill_flags, incomplete_curve_flags, join_flags, replicate_cv
 from pdstudy.errors import LayoutError, ModelError
+from pdstudy.fitting.concentration_response import (
+    USABLE_STATUSES,
+    ResponseFits,
+    fit_concentration_response,
+)
 from pdstudy.io.jsonsafe import frame_records, json_safe
+from pdstudy.units import format_estimate as ki_annotation
 
 __all__ = [
     "CURVE_COLUMNS",

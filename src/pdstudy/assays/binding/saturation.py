@@ -17,19 +17,14 @@ import numpy as np
 import pandas as pd
 
 from pdstudy import columns as C
-from pdstudy.assays._common import (
-    Flag,
-    _count_weights,
-    dpm_to_fmol,
-    frame_records,
-    join_flags,
-    json_safe,
-    pack_curves,
-    prepare_plate_frame,
-)
 from pdstudy.assays.contract import ResultBase
+from pdstudy.assays.plates import dpm_to_fmol, prepare_plate_frame
+from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.errors import LayoutError, ModelError
 from pdstudy.fitting import SATURATION, SATURATION_TOTAL_NSB, BatchFit, fit_curves, profile_ci
+from pdstudy.fitting.concentration_response import count_weights as _count_weights
+from pdstudy.fitting.concentration_response import pack_curves
+from pdstudy.io.jsonsafe import frame_records, json_safe
 
 if TYPE_CHECKING:
     from pdstudy.assays.protein import ProteinResult

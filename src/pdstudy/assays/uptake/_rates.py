@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from pdstudy.assays._common import DPM_PER_CI, prepare_plate_frame
+from pdstudy.assays.plates import DPM_PER_CI, prepare_plate_frame
 from pdstudy.errors import LayoutError
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _protein_per_well(
 
 
 def _base_frame(frame: pd.DataFrame, function: str, target: str | None = None) -> pd.DataFrame:
-    """The checked plate (:func:`~pdstudy.assays._common.prepare_plate_frame`: ``experiment``
+    """The checked plate (:func:`~pdstudy.assays.plates.prepare_plate_frame`: ``experiment``
     defaults to the plate, as in binding), with a positional index."""
     if isinstance(frame, pd.DataFrame) and frame.empty:
         raise LayoutError("the plate has no wells", where=function)

@@ -19,7 +19,7 @@ Inhibition (:func:`analyze_uptake`)
     Per plate, the mean nonspecific rate (``nsb`` wells, or wells marked
     ``temperature_C`` < 20) is subtracted and each well is expressed as % of
     the specific uptake of the ``control`` (vehicle) wells. The curves are
-    fitted by :func:`pdstudy.assays._common.fit_concentration_response`: one
+    fitted by :func:`pdstudy.fitting.concentration_response.fit_concentration_response`: one
     site (Hill -1) vs variable slope by the F test, ROUT outliers, profile-
     likelihood CIs, and log Ki fitted directly with
     ``Ki = IC50 / (1 + [S]/Km)`` (Cheng & Prusoff 1973, for an inhibitor
@@ -52,7 +52,7 @@ QC flags (``flags``, ``;``-separated; ``flag_reasons`` says why; names as in bin
     ``high_cv``: median replicate CV of a curve's rates above ``max_cv_pct``
     (20 %; per plate: control or nonspecific wells); ``incomplete_curve``,
     ``hill_far_from_1``, ``outliers`` (ROUT), ``two_site_preferred``,
-    ``not_converged``: as in binding (:mod:`pdstudy.assays._common`).
+    ``not_converged``: as in binding (:mod:`pdstudy.assays.qc`).
     Kinetics: ``saturation_not_reached`` (highest [S] < 2 Km),
     ``km_below_range`` (lowest [S] > Km / 2).
 """
@@ -70,23 +70,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from pdstudy.assays._common import (
-    DPM_PER_CI,
+from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.plates import DPM_PER_CI, percent_of_control
+from pdstudy.assays.plotting import plot_concentration_response
+from pdstudy.assays.qc import (
     Flag,
-    ResponseFits,
     cv_percent,
-    fit_concentration_response,
-    frame_records,
     hill_flags,
     incomplete_curve_flags,
     join_flags,
-    json_safe,
-    ki_annotation,
-    percent_of_control,
-    plot_concentration_response,
     z_prime,
 )
-from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.uptake._rates import (
     COLD_C as _COLD_C,
 )
@@ -100,7 +94,10 @@ from pdstudy.assays.uptake._rates import (
     pmol_from_dpm,
 )
 from pdstudy.errors import LayoutError
+from pdstudy.fitting.concentration_response import ResponseFits, fit_concentration_response
+from pdstudy.io.jsonsafe import frame_records, json_safe
 from pdstudy.units import format_conc
+from pdstudy.units import format_estimate as ki_annotation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -238,7 +235,7 @@ class UptakeResult(ResultBase):
         wells: control - nonspecific), ``nonspecific_rate_pmol_per_mg_per_min``,
         ``nonspecific_fraction`` (nonspecific / control total), ``z_prime``,
         ``max_cv_pct`` and the fit details of
-        :func:`~pdstudy.assays._common.fit_concentration_response`.
+        :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`.
     wells
         The input wells with ``dpm_used``, ``pmol``, ``protein_mg_per_well``,
         ``rate_pmol_per_mg_per_min``, ``specific_rate_pmol_per_mg_per_min``,
@@ -413,7 +410,7 @@ def analyze_uptake(
         counting time) or, without counting times, relatively; ``"none"``
         is Prism's unweighted fit; ``"relative"``, ``"counts"``.
     rout, q, two_site, alpha, level
-        Passed to :func:`~pdstudy.assays._common.fit_concentration_response`.
+        Passed to :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`.
     max_nonspecific_fraction, min_z_prime, max_cv_pct, hill_range
         QC thresholds (see the module documentation for the choice of the
         defaults).

@@ -28,15 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pdstudy.assays._common import (
-    Flag,
-    conc_with_ci,
-    frame_records,
-    join_flags,
-    json_safe,
-    pack_curves,
-)
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.assays.uptake._rates import (
     COLD_C as _COLD_C,
 )
@@ -51,8 +44,11 @@ from pdstudy.assays.uptake._rates import (
 )
 from pdstudy.errors import LayoutError
 from pdstudy.fitting import MICHAELIS_MENTEN, BatchFit, Model, fit_curves, profile_ci
+from pdstudy.fitting.concentration_response import pack_curves
 from pdstudy.fitting.models import register_builtin_model
+from pdstudy.io.jsonsafe import frame_records, json_safe
 from pdstudy.units import format_conc
+from pdstudy.units import format_conc_ci as conc_with_ci
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
