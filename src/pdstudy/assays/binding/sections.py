@@ -72,19 +72,21 @@ FIT_KEYS = (
     ),
 )
 
+RADIOLIGAND_KEY = Key(
+    "radioligand",
+    "text",
+    default="radioligand",
+    doc="name of the radioligand (methods text)",
+    example='"[3H]nisoxetine"',
+)
+
 BINDING = Schema(
     "binding",
     (
         NAME_KEY,
         TARGET_KEY,
         *PLATE_KEYS,
-        Key(
-            "radioligand",
-            "text",
-            default="radioligand",
-            doc="name of the radioligand (methods text)",
-            example='"[3H]nisoxetine"',
-        ),
+        RADIOLIGAND_KEY,
         Key(
             "radioligand_conc",
             "quantity",
@@ -177,13 +179,7 @@ SATURATION = Schema(
         NAME_KEY,
         TARGET_KEY,
         *PLATE_KEYS,
-        Key(
-            "radioligand",
-            "text",
-            default="radioligand",
-            doc="name of the radioligand (methods text)",
-            example='"[3H]nisoxetine"',
-        ),
+        RADIOLIGAND_KEY,
         Key(
             "specific_activity",
             "quantity",
