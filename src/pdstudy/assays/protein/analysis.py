@@ -57,7 +57,7 @@ import pandas as pd
 from scipy import optimize, stats
 
 from pdstudy.assays.contract import ResultBase
-from pdstudy.errors import LayoutError, UnitError
+from pdstudy.errors import LayoutError, UnitError, UsageError
 from pdstudy.fitting import BatchFit, Model, f_test, fit_curves
 from pdstudy.fitting.models import register_builtin_model
 from pdstudy.io.jsonsafe import frame_records
@@ -281,20 +281,20 @@ class ProteinResult(ResultBase):
         names = list(dict.fromkeys(table["sample"].astype(str)))
         if sample is None:
             if len(names) != 1:
-                raise ValueError(
+                raise UsageError(
                     f"the protein plate has {len(names)} samples ({', '.join(names)}); name one"
                 )
             sample = names[0]
         row = table[table["sample"].astype(str) == str(sample)]
         if row.empty:
-            raise ValueError(
+            raise UsageError(
                 f"no sample {sample!r} on the protein plate (samples: {', '.join(names)})"
             )
         if len(row) > 1:
-            raise ValueError(f"sample {sample!r} is on several plates; pass plate=")
+            raise UsageError(f"sample {sample!r} is on several plates; pass plate=")
         value = float(row["protein_mg_per_mL"].iloc[0])
         if not math.isfinite(value):
-            raise ValueError(
+            raise UsageError(
                 f"sample {sample!r}: no protein concentration could be read off the standard curve"
             )
         return value
@@ -447,13 +447,13 @@ def analyze_protein(
     """
     function = "analyze_protein"
     if model != "auto" and model not in STANDARD_MODELS:
-        raise ValueError(f"model={model!r}: use 'auto' or one of {', '.join(STANDARD_MODELS)}")
+        raise UsageError(f"model={model!r}: use 'auto' or one of {', '.join(STANDARD_MODELS)}")
     if weights not in (None, "1/y2"):
-        raise ValueError(f"weights={weights!r}: use None or '1/y2'")
+        raise UsageError(f"weights={weights!r}: use None or '1/y2'")
     if not (0 < level < 1 and 0 < alpha < 1):
-        raise ValueError("level and alpha must lie between 0 and 1")
+        raise UsageError("level and alpha must lie between 0 and 1")
     if not (search_factor >= 1):
-        raise ValueError(f"search_factor={search_factor!r} must be >= 1")
+        raise UsageError(f"search_factor={search_factor!r} must be >= 1")
     df = _check_frame(frame, function)
     role = df["role"].to_numpy()
     std_mask = role == "standard"
@@ -851,13 +851,13 @@ def plot_protein(
     plates = list(result.chosen)
     if plate is None:
         if len(plates) > 1:
-            raise ValueError(
+            raise UsageError(
                 f"the result has {len(plates)} plates ({', '.join(plates)}); pass plate="
             )
         plate = plates[0]
     plate = str(plate)
     if plate not in result.chosen:
-        raise ValueError(f"no plate {plate!r} in the result (plates: {', '.join(plates)})")
+        raise UsageError(f"no plate {plate!r} in the result (plates: {', '.join(plates)})")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.0))
     k = plates.index(plate)

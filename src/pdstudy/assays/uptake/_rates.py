@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from pdstudy.assays.plates import DPM_PER_CI, prepare_plate_frame
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
 
 if TYPE_CHECKING:
     from pdstudy.assays.protein import ProteinResult
@@ -31,7 +31,7 @@ def pmol_from_dpm(dpm: Any, specific_activity_Ci_per_mmol: Any) -> np.ndarray:
     d = np.asarray(dpm, dtype=float)
     sa = np.asarray(specific_activity_Ci_per_mmol, dtype=float)
     if np.any(~np.isfinite(sa)) or np.any(sa <= 0):
-        raise ValueError("the specific activity must be a positive number of Ci/mmol")
+        raise UsageError("the specific activity must be a positive number of Ci/mmol")
     return np.asarray(d / (DPM_PER_CI * sa) * 1e9)
 
 
@@ -51,11 +51,11 @@ def _counts(
 ) -> tuple[np.ndarray, str]:
     """DPM per well and a note saying where they came from."""
     if counts not in ("auto", "dpm", "cpm"):
-        raise ValueError(f"counts={counts!r}: use 'auto', 'dpm' or 'cpm'")
+        raise UsageError(f"counts={counts!r}: use 'auto', 'dpm' or 'cpm'")
     if efficiency is not None and not (
         isinstance(efficiency, (int, float)) and 0 < efficiency <= 1
     ):
-        raise ValueError(f"efficiency={efficiency!r} must be a fraction in (0, 1] (e.g. 0.45)")
+        raise UsageError(f"efficiency={efficiency!r} must be a fraction in (0, 1] (e.g. 0.45)")
     has_dpm = "dpm" in frame.columns and bool(
         np.isfinite(pd.to_numeric(frame["dpm"], errors="coerce")).all()
     )
@@ -71,7 +71,7 @@ def _counts(
         if col not in frame.columns:
             raise LayoutError("the plate has no 'cpm', 'dpm' or 'signal' column", where=function)
         if efficiency is None:
-            raise ValueError(
+            raise UsageError(
                 "the plate has CPM but no DPM: give the counting efficiency (e.g. efficiency=0.45 "
                 "for tritium on filters) to convert CPM to DPM"
             )
@@ -96,10 +96,10 @@ def _protein_per_well(
 ) -> tuple[np.ndarray, str]:
     given = [protein_mg_per_well is not None, protein is not None]
     if all(given):
-        raise ValueError("give protein_mg_per_well or a protein result, not both")
+        raise UsageError("give protein_mg_per_well or a protein result, not both")
     if protein_mg_per_well is not None:
         if not (math.isfinite(protein_mg_per_well) and protein_mg_per_well > 0):
-            raise ValueError(f"protein_mg_per_well={protein_mg_per_well!r} must be positive")
+            raise UsageError(f"protein_mg_per_well={protein_mg_per_well!r} must be positive")
         return (
             np.full(len(frame), float(protein_mg_per_well)),
             f"{1e3 * protein_mg_per_well:.4g} µg protein per well (given)",
@@ -108,7 +108,7 @@ def _protein_per_well(
         if suspension_volume_L is None or not (
             math.isfinite(suspension_volume_L) and suspension_volume_L > 0
         ):
-            raise ValueError(
+            raise UsageError(
                 "with a protein result, give suspension_volume_L: the volume of synaptosome "
                 "suspension added per well (e.g. 100e-6 for 100 µL)"
             )
@@ -130,7 +130,7 @@ def _protein_per_well(
                     where=_where(frame, i),
                 )
         return vals, "protein per well from the layout's protein_mg_per_well column"
-    raise ValueError(
+    raise UsageError(
         "no protein per well: give protein_mg_per_well, a protein result (with "
         "suspension_volume_L), or a protein_mg_per_well column in the layout"
     )
@@ -151,6 +151,6 @@ def _base_frame(frame: pd.DataFrame, function: str, target: str | None = None) -
 def _check_positive(**values: Any) -> None:
     for name, v in values.items():
         if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)):
-            raise ValueError(f"{name}={v!r} must be a positive number")
+            raise UsageError(f"{name}={v!r} must be a positive number")
         if not (math.isfinite(float(v)) and v > 0):
-            raise ValueError(f"{name}={v!r} must be a positive, finite number")
+            raise UsageError(f"{name}={v!r} must be a positive, finite number")

@@ -93,7 +93,7 @@ from pdstudy.assays.uptake._rates import (
     _where,
     pmol_from_dpm,
 )
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
 from pdstudy.fitting.concentration_response import ResponseFits, fit_concentration_response
 from pdstudy.io.jsonsafe import frame_records, json_safe
 from pdstudy.units import format_conc
@@ -210,7 +210,7 @@ def _scalar_or_column(
     missing = mask & ~(np.isfinite(out) & (out > 0))
     if missing.any():
         i = int(np.flatnonzero(missing)[0])
-        raise ValueError(
+        raise UsageError(
             f"{_where(work, i)}: no {what}; give {column}= (e.g. on the command line) "
             f"or a {column} column in the layout"
         )
@@ -433,7 +433,7 @@ def analyze_uptake(
         specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol, incubation_s=incubation_s
     )
     if not 0 < max_nonspecific_fraction <= 1:
-        raise ValueError(f"max_nonspecific_fraction={max_nonspecific_fraction!r} must be in (0, 1]")
+        raise UsageError(f"max_nonspecific_fraction={max_nonspecific_fraction!r} must be in (0, 1]")
     roles = []
     for i, r in enumerate(work["role"]):
         if r not in _INHIBITION_ROLES:
@@ -501,14 +501,14 @@ def analyze_uptake(
     work["_sig_scale"] = (sig_ctl - sig_nsb) / 100.0
     mode = weighting.lower()
     if mode not in ("auto", "none", "relative", "counts"):
-        raise ValueError(f"weighting={weighting!r}: use 'auto', 'none', 'relative' or 'counts'")
+        raise UsageError(f"weighting={weighting!r}: use 'auto', 'none', 'relative' or 'counts'")
     has_time = "count_time_s" in work.columns and bool(
         (pd.to_numeric(work["count_time_s"], errors="coerce") > 0).all()
     )
     if mode == "auto":
         mode = "counts" if has_time and "cpm" in work.columns else "relative"
     if mode == "counts" and not has_time:
-        raise ValueError(
+        raise UsageError(
             "weighting='counts' needs a count_time_s column (counting time of every well)"
         )
 
@@ -799,18 +799,18 @@ def _curve_row(
 def _curve_index(fits: ResponseFits, curves: pd.DataFrame, curve: Any) -> int:
     if isinstance(curve, (int, np.integer)) and not isinstance(curve, bool):
         if not 0 <= int(curve) < len(curves):
-            raise ValueError(f"curve={curve!r}: the result has {len(curves)} curve(s)")
+            raise UsageError(f"curve={curve!r}: the result has {len(curves)} curve(s)")
         return int(curve)
     if isinstance(curve, str):
         hits = [i for i, c in enumerate(curves["compound"].astype(str)) if c == curve]
         if len(hits) == 1:
             return hits[0]
         if not hits:
-            raise ValueError(
+            raise UsageError(
                 f"no curve of compound {curve!r} (compounds: "
                 f"{', '.join(dict.fromkeys(curves['compound'].astype(str)))})"
             )
-        raise ValueError(f"compound {curve!r} has {len(hits)} curves; pass the curve index")
+        raise UsageError(f"compound {curve!r} has {len(hits)} curves; pass the curve index")
     return fits.index_of(curve)
 
 
@@ -824,7 +824,7 @@ def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None)
     import matplotlib.pyplot as plt
 
     if result.fits is None or result.curves.empty:
-        raise ValueError("the result has no inhibition curve to plot")
+        raise UsageError("the result has no inhibition curve to plot")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.0))
     idx = (

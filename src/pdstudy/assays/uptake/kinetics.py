@@ -42,7 +42,7 @@ from pdstudy.assays.uptake._rates import (
     _where,
     pmol_from_dpm,
 )
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
 from pdstudy.fitting import MICHAELIS_MENTEN, BatchFit, Model, fit_curves, profile_ci
 from pdstudy.fitting.concentration_response import pack_curves
 from pdstudy.fitting.models import register_builtin_model
@@ -336,7 +336,7 @@ def analyze_uptake_kinetics(
         specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol, incubation_s=incubation_s
     )
     if nonspecific not in ("auto", "per_conc", "linear"):
-        raise ValueError(f"nonspecific={nonspecific!r}: use 'auto', 'per_conc' or 'linear'")
+        raise UsageError(f"nonspecific={nonspecific!r}: use 'auto', 'per_conc' or 'linear'")
     role = work["role"].to_numpy().astype(object)
     for i, r in enumerate(role):
         if r not in (*_KINETIC_TOTAL, "nsb", "blank"):
@@ -580,18 +580,18 @@ def plot_kinetics(
     import matplotlib.pyplot as plt
 
     if kind not in ("michaelis_menten", "eadie_hofstee", "lineweaver_burk"):
-        raise ValueError(
+        raise UsageError(
             f"kind={kind!r}: use 'michaelis_menten', 'eadie_hofstee' or 'lineweaver_burk'"
         )
     n = len(result.curves)
     if n == 0:
-        raise ValueError("the result has no curve")
+        raise UsageError("the result has no curve")
     if curve is None:
         if n > 1:
-            raise ValueError(f"the result has {n} curves; pass curve= (0..{n - 1})")
+            raise UsageError(f"the result has {n} curves; pass curve= (0..{n - 1})")
         curve = 0
     if not 0 <= curve < n:
-        raise ValueError(f"curve={curve!r}: the result has {n} curve(s)")
+        raise UsageError(f"curve={curve!r}: the result has {n} curve(s)")
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.0))
     rec = result.curves.iloc[curve]
