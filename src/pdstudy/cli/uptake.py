@@ -64,6 +64,8 @@ def _protein_values(
     suspension_volume: str | None,
     protein_format: str,
     protein_model: str,
+    protein_weights: str = "none",
+    protein_max_cv: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Path]]]:
     """The protein keys of the section (study-file names) and the protein files to check.
 
@@ -84,6 +86,8 @@ def _protein_values(
             f"{protein_model!r}: use auto, linear, quadratic or four_pl",
             where="option --protein-model",
         )
+    if protein_weights not in ("none", "1/y2"):
+        raise UsageError(f"{protein_weights!r}: use none or 1/y2", where="option --protein-weights")
     if protein is not None:
         return {"protein": required(protein, "mass", "--protein")}, {}
     assert protein_plate is not None
@@ -102,7 +106,10 @@ def _protein_values(
         "suspension_volume": required(suspension_volume, "volume", "--suspension-volume"),
         "protein_format": protein_format,
         "protein_model": protein_model,
+        "protein_weights": protein_weights,
     }
+    if protein_max_cv is not None:
+        values["protein_max_cv"] = fraction(protein_max_cv, "--protein-max-cv")
     files = {"option --protein-plate": [protein_plate], "option --protein-layout": [protein_layout]}
     return values, files
 
@@ -395,6 +402,12 @@ def analyze(
     protein_model: str = typer.Option(
         "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
     ),
+    protein_weights: str = typer.Option(
+        "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
+    ),
+    protein_max_cv: str | None = typer.Option(
+        None, "--protein-max-cv", help="Protein samples: replicate CV flagged above (0.15)."
+    ),
     efficiency: str | None = typer.Option(
         None, "--efficiency", help='Counting efficiency for CPM-only files, e.g. "0.45".'
     ),
@@ -439,6 +452,8 @@ def analyze(
             suspension_volume,
             protein_format,
             protein_model,
+            protein_weights,
+            protein_max_cv,
         )
         values = {
             "mode": "inhibition",
@@ -530,6 +545,12 @@ def kinetics(
     protein_model: str = typer.Option(
         "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
     ),
+    protein_weights: str = typer.Option(
+        "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
+    ),
+    protein_max_cv: str | None = typer.Option(
+        None, "--protein-max-cv", help="Protein samples: replicate CV flagged above (0.15)."
+    ),
     hot_substrate: str | None = typer.Option(
         None,
         "--hot-substrate",
@@ -569,6 +590,8 @@ def kinetics(
             suspension_volume,
             protein_format,
             protein_model,
+            protein_weights,
+            protein_max_cv,
         )
         values = {
             "mode": "kinetics",
