@@ -297,7 +297,9 @@ def test_compute_profile_selectivity_and_pki():
         "target", "ki_M", "pki", "selectivity", "occupancy", "status", "source",
         "species", "assay", "conc_free_M", "reference_target", "compound",
     ]  # fmt: skip
-    summary = result.summary()
+    text = result.summary()
+    assert isinstance(text, str) and text.splitlines()[1].lstrip().startswith("SERT:")
+    summary = result.digest()
     json.dumps(summary)
     assert summary["compound"] == "clomipramine"
     assert next(iter(summary["occupancy"])) == "SERT"  # most occupied first

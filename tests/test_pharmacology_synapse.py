@@ -168,7 +168,7 @@ def test_pk_matches_bateman_cmax_tmax(pk):
     ka, ke = pk.ka_per_s, pk.ke_per_s
     tmax = math.log(ka / ke) / (ka - ke)
     cmax = pk.dose_g_per_kg / pk.v_L_per_kg * (ka / ke) ** (-ke / (ka - ke))  # g/L
-    s = res.summary()
+    s = res.digest()
     assert abs(s["tmax_plasma_s"] - tmax) <= 1.0  # 1-s grid
     assert s["cmax_plasma_total_M"] * pk.mw_g_per_mol == pytest.approx(cmax, rel=1e-6)
     np.testing.assert_allclose(
@@ -186,7 +186,7 @@ def test_microdialysis_prediction_defaults():
     assert pre.any() and res.time_s[0] == -3600.0
     np.testing.assert_allclose(res.ne_pct_baseline[pre], 100.0)
     np.testing.assert_allclose(res.occupancy[pre], 0.0)
-    s = res.summary()
+    s = res.digest()
     json.dumps(s)
     # NE tracks the occupancy (NE kinetics are seconds, PK hours): at the peak it sits
     # close to the steady state of the occupancy reached
@@ -208,7 +208,7 @@ def test_microdialysis_prediction_defaults():
 def test_microdialysis_monotone_in_dose_and_zero_dose_flat():
     t = np.arange(0.0, 4 * 3600.0, 120.0)
     peaks = [
-        simulate_microdialysis(SynapseParams(), PKParams(dose_g_per_kg=d), NET_KI, t).summary()[
+        simulate_microdialysis(SynapseParams(), PKParams(dose_g_per_kg=d), NET_KI, t).digest()[
             "ne_peak_pct_baseline"
         ]
         for d in (0.0, 0.3e-3, 1e-3, 3e-3)
@@ -216,7 +216,7 @@ def test_microdialysis_monotone_in_dose_and_zero_dose_flat():
     assert peaks[0] == pytest.approx(100.0, rel=1e-9)
     assert np.all(np.diff(peaks) > 0)
     # weaker inhibitor, smaller rise
-    weak = simulate_microdialysis(SynapseParams(), PKParams(), 38e-9, t).summary()
+    weak = simulate_microdialysis(SynapseParams(), PKParams(), 38e-9, t).digest()
     assert weak["ne_peak_pct_baseline"] < peaks[2]
 
 

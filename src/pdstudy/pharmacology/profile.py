@@ -205,7 +205,19 @@ class ProfileResult:
             }
         )
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        """A few lines: the free concentration and the most-occupied targets."""
+        d = self.digest()
+        top = list(d["occupancy"].items())[:5]
+        lines = [
+            f"{self.compound}: {len(self.targets)} target(s) at Cu = {format_conc(self.conc_free_M)}"
+        ]
+        lines += [f"  {t}: {100 * o:.1f} % occupied" for t, o in top]
+        if d["unverified_targets"]:
+            lines.append(f"  unverified Ki: {', '.join(d['unverified_targets'])}")
+        return "\n".join(lines)
+
+    def digest(self) -> dict[str, Any]:
         """JSON-safe digest: concentration, most-occupied targets, counts by status."""
         order = np.argsort(self.occupancy)[::-1]
         statuses = {s: self.status.count(s) for s in sorted(set(self.status))}

@@ -41,6 +41,7 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
 from pdstudy.errors import ModelError, UsageError
+from pdstudy.units import format_conc
 
 __all__ = [
     "MicrodialysisPrediction",
@@ -369,7 +370,16 @@ class MicrodialysisPrediction:
             }
         )
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> str:
+        """One line: plasma Cmax, peak NET occupancy, peak NE (% baseline) and when."""
+        d = self.digest()
+        return (
+            f"plasma Cmax {format_conc(d['cmax_plasma_total_M'])} at "
+            f"{d['tmax_plasma_s'] / 60:.0f} min; peak NET occupancy {100 * d['occupancy_max']:.0f} %; "
+            f"NE peak {d['ne_peak_pct_baseline']:.0f} % of baseline at {d['t_ne_peak_s'] / 60:.0f} min"
+        )
+
+    def digest(self) -> dict[str, Any]:
         """JSON-safe digest: plasma Cmax/Tmax, peak occupancy, peak NE and when."""
         i_cp = int(np.argmax(self.plasma_total_M))
         i_ne = int(np.argmax(self.ne_pct_baseline))
@@ -559,7 +569,7 @@ def plot_prediction(result: MicrodialysisPrediction, ax: Axes | None = None) -> 
     right.set_ylabel("NET occupancy (%)")
     right.set_ylim(0, 105)
     ax.legend(handles=[ne_line, occ_line], loc="lower right", fontsize="small")
-    s = result.summary()
+    s = result.digest()
     ax.set_title(
         f"peak NE {s['ne_peak_pct_baseline']:.0f} % of baseline at {s['t_ne_peak_s'] / 60:.0f} min "
         f"(basal {result.baseline_M * 1e9:.2g} nM)",

@@ -186,7 +186,7 @@ def synapse_section(
             relative_to,
         )
     )
-    s = prediction.summary()
+    s = prediction.digest()
     pk = prediction.pk
     facts = [
         ("NET Ki used", f"{format_conc(prediction.ki_M)} ({ki_note})"),

@@ -366,7 +366,7 @@ def analyse_pharmacology(
             },
         )
         sections.append(_with_files(section, files))
-        s = prediction.summary()
+        s = prediction.digest()
         methods.append(
             "Extracellular NE was predicted with a model of the noradrenergic synapse: release "
             "with alpha2-autoreceptor feedback, Michaelis-Menten uptake by NET competitively "
