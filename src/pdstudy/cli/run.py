@@ -20,7 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from pdstudy.errors import PdStudyError, StudyFileError
+from pdstudy.errors import PdStudyError, StudyFileError, UsageError
 
 if TYPE_CHECKING:
     from pdstudy.study import SectionOutcome
@@ -41,7 +41,12 @@ def print_problems(err: StudyFileError, console: Console) -> None:
 
 
 def run_with_progress(
-    study: Path, out: Path, workers: int | None, console: Console, command: str | None = None
+    study: Path,
+    out: Path,
+    workers: int | None,
+    console: Console,
+    command: str | None = None,
+    scheduler: str | None = None,
 ) -> int:
     """Validate and run ``study`` with a progress bar; print a summary; return the exit code.
 
@@ -83,7 +88,11 @@ def run_with_progress(
                 on_start=on_start,
                 on_done=on_done,
                 command=command or " ".join(["pdstudy", *sys.argv[1:]]),
+                scheduler=scheduler,
             )
+        except UsageError as err:  # e.g. an unreachable --scheduler
+            console.print(f"[red]error:[/red] {escape(str(err))}")
+            return 2
         except PdStudyError as err:
             console.print(f"[red]error:[/red] {escape(str(err))}")
             return 1
@@ -134,11 +143,18 @@ def register(app: typer.Typer) -> None:
             min=1,
             help="Worker processes for the assay sections (default: min(2, CPUs); 1 = inline).",
         ),
+        scheduler: str | None = typer.Option(
+            None,
+            "--scheduler",
+            envvar="PDSTUDY_SCHEDULER",
+            help="A dask.distributed scheduler (tcp://host:8786): run the sections on that "
+            "cluster (needs pdstudy[cluster]; see docs/cluster.md).",
+        ),
     ) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed (reported); 2: invalid study file.
         """
         console = Console()
-        code = run_with_progress(study, out, workers, console)
+        code = run_with_progress(study, out, workers, console, scheduler=scheduler)
         raise typer.Exit(code)

@@ -66,6 +66,7 @@ def build_provenance(
     sections: Sequence[Mapping[str, Any]],
     pharmacology: Mapping[str, Any],
     command: str | None = None,
+    execution: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The provenance document of a run.
 
@@ -84,6 +85,9 @@ def build_provenance(
         Parameters of the profile and synapse model actually used.
     command
         The command line, when run from the CLI.
+    execution
+        Where the sections ran: ``mode`` (``local`` or ``dask.distributed``),
+        and for a cluster the scheduler's address and the workers.
     """
     study = {k: v for k, v in spec.study.items() if k != "profile_path"}
     return json_safe(
@@ -96,6 +100,7 @@ def build_provenance(
             "finished": finished,
             "seed": spec.study.get("seed"),
             "workers": workers,
+            "execution": dict(execution or {"mode": "local", "workers": workers}),
             "host": platform.node(),
             "versions": versions(),
             "inputs": _inputs(spec),

@@ -183,6 +183,7 @@ def run_study(
     on_start: OnStart | None = None,
     on_done: OnDone | None = None,
     command: str | None = None,
+    scheduler: Any = None,
 ) -> StudyRun:
     """Run every section of a study and write results, figures, report and provenance.
 
@@ -202,6 +203,11 @@ def run_study(
         queued, then each outcome as it finishes.
     command
         The command line, recorded in the provenance.
+    scheduler
+        A dask.distributed scheduler address (``tcp://host:8786``), a
+        ``distributed`` cluster or ``Client``: the sections run there as tasks
+        (:mod:`pdstudy.study.cluster`). ``None``: the ``PDSTUDY_SCHEDULER``
+        environment variable, or local worker processes when it is unset.
 
     Returns
     -------
@@ -223,14 +229,33 @@ def run_study(
     from pdstudy.study.pharmacology import analyse_pharmacology, analyse_profile
 
     # the target profile needs no assay result: it is made while the workers run
-    outcomes, profile_part = _run_sections(
-        spec.sections, ctx, n_workers, on_start, on_done, lambda: analyse_profile(spec, ctx)
-    )
+    profile = lambda: analyse_profile(spec, ctx)  # noqa: E731
+    scheduler = scheduler if scheduler is not None else os.environ.get("PDSTUDY_SCHEDULER") or None
+    execution: dict[str, Any] = {"mode": "local", "workers": n_workers}
+    if scheduler is not None:
+        from pdstudy.study.cluster import connect, run_sections_on_cluster
+
+        own = not hasattr(scheduler, "submit")
+        client, info = connect(scheduler) if own else (scheduler, _client_info(scheduler))
+        try:
+            outcomes, profile_part = run_sections_on_cluster(
+                client, spec.sections, ctx, on_start, on_done, profile
+            )
+        finally:
+            if own:
+                client.close()
+        execution = {"mode": "dask.distributed", **info.as_dict()}
+        n_workers = len(info.workers)
+    else:
+        outcomes, profile_part = _run_sections(
+            spec.sections, ctx, n_workers, on_start, on_done, profile
+        )
     pharm = analyse_pharmacology(spec, outcomes, ctx, profile_part)
     methods = [o.section.methods for o in outcomes if o.section.methods] + list(pharm.methods)
     methods.append(
         f"Analyses were run with pdstudy (versions and SHA-256 hashes of every input file in "
-        f"provenance.json); {len(outcomes)} assay section(s) on {n_workers} worker process(es)."
+        f"provenance.json); {len(outcomes)} assay section(s) on {n_workers} worker process(es)"
+        + (f" of the dask cluster at {execution['scheduler']}." if scheduler is not None else ".")
     )
     finished = now_iso()
     sections_prov = [
@@ -254,6 +279,7 @@ def run_study(
         sections=sections_prov,
         pharmacology=pharm.parameters,
         command=command,
+        execution=execution,
     )
     provenance_path = write_provenance(provenance, out / "provenance.json")
     description = str(spec.study.get("description") or "")
@@ -281,6 +307,14 @@ def run_study(
         exit_code=1 if failed else 0,
         elapsed_s=time.perf_counter() - t0,
     )
+
+
+def _client_info(client: Any) -> Any:
+    """The :class:`~pdstudy.study.cluster.ClusterInfo` of a ``Client`` the caller made."""
+    from pdstudy.study.cluster import ClusterInfo
+
+    workers = tuple(sorted(client.scheduler_info().get("workers", {})))
+    return ClusterInfo(scheduler=str(client.scheduler.address), workers=workers)
 
 
 def _write_summary(
