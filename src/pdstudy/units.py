@@ -303,6 +303,26 @@ def _unit_for(v: float) -> tuple[str, float]:
     return "fM", 1e-15
 
 
+def conc_unit(values_M: object) -> tuple[str, float]:
+    """One unit for a set of molar concentrations (a table column): (symbol, factor).
+
+    The unit suits the median magnitude of the finite, non-zero values, so a
+    column reads ``90``, ``100``, ``2,000`` nM rather than ``90 nM``, ``0.1 µM``.
+    """
+    import numpy as np
+
+    v = np.abs(np.asarray(values_M, dtype=float))
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return "M", 1.0
+    median = float(np.median(v))
+    # the unit in which the median is >= 1; below nM only when it is under 0.01 nM
+    for unit, fac in (("M", 1.0), ("mM", 1e-3), ("µM", 1e-6), ("nM", 1e-9)):
+        if median >= fac * 0.9999:
+            return unit, fac
+    return ("nM", 1e-9) if median >= 1e-11 else _unit_for(median)
+
+
 def format_conc_ci(value_M: float, low_M: float, high_M: float) -> str:
     """``"0.52 nM (0.41–0.66)"``: a concentration and its CI in one unit that suits the value.
 

@@ -40,6 +40,17 @@ def errors() -> Iterator[None]:
         raise typer.Exit(1) from err
 
 
+def plate_format_help(default: str = "auto") -> str:
+    """Help of a ``--format`` option of plate files: what it does and every name it takes."""
+    from pdstudy.io.plates import PLATE_FORMATS
+
+    names = ", ".join(PLATE_FORMATS.names())
+    if default == "auto":
+        return f"Plate file format: auto (detect from the content; default) or one of {names}."
+    writers = ", ".join(PLATE_FORMATS.write_names())
+    return f"Plate file format to write (default {default}): one of {writers}."
+
+
 def quantity(text: str | None, dimension: str, option: str, positive: bool = True) -> float | None:
     """Parse an option's quantity (``None`` stays ``None``); errors name the option."""
     if text is None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["column_unit", "header_with_unit", "sheet_names", "write_workbook"]
+__all__ = ["column_unit", "header_with_unit", "sheet_names", "split_unit", "write_workbook"]
 
 #: unit tokens of column-name suffixes and how they are written
 _UNITS = {
@@ -54,6 +54,12 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 def column_unit(name: str) -> str | None:
     """The unit a column name's suffix states (``"ki_M"`` -> ``"M"``), or None."""
+    return split_unit(name)[1]
+
+
+def split_unit(name: str) -> tuple[str, str | None]:
+    """A column name's stem and the unit its suffix states: ``"ki_ci_low_M"`` ->
+    ``("ki_ci_low", "M")``; ``("hill", None)`` when it states none."""
     tokens = name.split("_")
     for start in range(1, len(tokens)):
         tail = tokens[start:]
@@ -65,8 +71,8 @@ def column_unit(name: str) -> str | None:
             and all(p == "per" for p in pers)
             and len(units) == len(pers) + 1
         ):
-            return "/".join(_UNITS[u] for u in units)
-    return None
+            return "_".join(tokens[:start]), "/".join(_UNITS[u] for u in units)
+    return name, None
 
 
 def header_with_unit(name: str) -> str:

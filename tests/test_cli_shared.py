@@ -1,0 +1,44 @@
+"""The root command and the messages every assay command shares."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from pdstudy._version import __version__
+from pdstudy.cli import app
+from pdstudy.cli._shared import plate_format_help
+from pdstudy.io.plates import PLATE_FORMATS
+
+
+def test_version():
+    res = CliRunner().invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.output.strip() == f"pdstudy {__version__}"
+
+
+def test_unknown_plate_format_names_the_option_and_its_values(tmp_path):
+    from pdstudy.design.plates import protein_layout
+    from pdstudy.io import write_layout
+
+    plate = tmp_path / "mystery.txt"
+    plate.write_text("some instrument\nwith its own format\n1;2;3\n", encoding="utf-8")
+    layout = write_layout(protein_layout(), tmp_path / "lay.toml")
+    res = CliRunner().invoke(
+        app,
+        ["protein", "analyze", str(plate), "--layout", str(layout), "--out", str(tmp_path / "o")],
+    )
+    assert res.exit_code == 1
+    text = " ".join(res.output.split())  # however the terminal wrapped it
+    assert "not a plate file pdstudy recognises" in text
+    assert "--format" in text
+    for name in ("envision", "softmax", "gen5", "grid"):
+        assert name in text
+    assert "list_plate_formats()" not in text
+
+
+def test_format_help_lists_every_name():
+    text = plate_format_help()
+    assert all(name in text for name in PLATE_FORMATS.names())
+    assert "auto" in text
+    written = plate_format_help("microbeta")
+    assert all(name in written for name in PLATE_FORMATS.write_names())
