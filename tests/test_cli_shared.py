@@ -42,3 +42,26 @@ def test_format_help_lists_every_name():
     assert "auto" in text
     written = plate_format_help("microbeta")
     assert all(name in written for name in PLATE_FORMATS.write_names())
+
+
+def test_profile_template_reads_back_and_is_usable(tmp_path):
+    from pdstudy.io.profiles import read_profile
+
+    path = tmp_path / "PD-123.toml"
+    res = CliRunner().invoke(app, ["profile", "PD-123", "--template", str(path)])
+    assert res.exit_code == 0, res.output
+    frame = read_profile(path)
+    assert list(frame["target"]) == ["NET", "SERT", "DAT"]
+    assert 'compound = "PD-123"' in path.read_text(encoding="utf-8")
+    used = CliRunner().invoke(app, ["profile", str(path), "--free", "1 nM"])
+    assert used.exit_code == 0, used.output
+    again = CliRunner().invoke(app, ["profile", "PD-123", "--template", str(path)])
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_unknown_compound_points_to_the_template():
+    res = CliRunner().invoke(app, ["profile", "PD-123", "--free", "1 nM"])
+    assert res.exit_code == 2
+    text = " ".join(res.output.split())
+    assert "no shipped profile named 'PD-123'" in text
+    assert "pdstudy profile PD-123 --template PD-123.toml" in text

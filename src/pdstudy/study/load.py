@@ -190,6 +190,12 @@ def _profile(
             frame = load_profile(name)
     except InputFileError as exc:
         hint = "" if "profile" in raw else " (set study.profile to a shipped name or a file)"
+        if not looks_like_file:
+            hint += (
+                f"; for a new compound write its profile with `pdstudy profile {name} "
+                f"--template {name}.toml`, fill in each target's Ki and source, and set "
+                f'profile = "{name}.toml" (the format is in docs/profile-and-synapse.md)'
+            )
         problems.append((key, f"{exc.detail}{hint}"))
         return None
     ref = study.get("reference_target")
