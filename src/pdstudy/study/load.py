@@ -230,7 +230,7 @@ def _profile(
 def _compound_in_layouts(
     study: Mapping[str, Any], sections: list[SectionSpec], problems: Problems
 ) -> None:
-    """The study's compound must be a compound of at least one layout that names compounds.
+    """The study's compound must be the compound of the competition wells of at least one layout.
 
     Layouts are matched case-insensitively, as the pooled Ki is; a layout that
     cannot be read is reported by its section's own check.
@@ -251,9 +251,10 @@ def _compound_in_layouts(
             frame = read_layout(layout)
         except Exception:  # noqa: BLE001 - reported by the section's check
             continue
-        if "compound" not in frame.columns:
+        if "compound" not in frame.columns or "role" not in frame.columns:
             continue
-        names = {str(c) for c in frame["compound"].dropna() if str(c).strip()}
+        tested = frame.loc[frame["role"] == "competition", "compound"].dropna()
+        names = {str(c) for c in tested if str(c).strip()}
         if names:
             named[f"{section.key}.layout ({layout.name})"] = names
     if not named:
