@@ -176,7 +176,10 @@ def column_style(column: str, values: Any) -> tuple[str | None, Any]:
     )
     if not is_float or fixed:
         return (None if stated == "%" else stated), lambda v: format_value(column, v)
-    d = _decimals(numeric.to_numpy(dtype=float))
+    arr = numeric.to_numpy(dtype=float)
+    finite = arr[np.isfinite(arr)]
+    # whole numbers stored as floats (n, counts) stay whole
+    d = 0 if finite.size and np.all(finite == np.round(finite)) else _decimals(arr)
     large = float(np.nanmax(np.abs(numeric))) if numeric.notna().any() else 0.0
 
     def number(v: Any) -> str:
@@ -204,7 +207,8 @@ def table_html(table: Table) -> Markup:
     out.append(
         "<thead><tr>"
         + "".join(
-            f"<th>{html.escape(_header(c, table.labels, unit))}</th>"
+            # units may break after a slash, so that wide tables fit the page
+            "<th>" + html.escape(_header(c, table.labels, unit)).replace("/", "/<wbr>") + "</th>"
             for c, (unit, _) in zip(cols, styles, strict=True)
         )
         + "</tr></thead><tbody>"
