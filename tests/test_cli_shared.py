@@ -65,3 +65,27 @@ def test_unknown_compound_points_to_the_template():
     text = " ".join(res.output.split())
     assert "no shipped profile named 'PD-123'" in text
     assert "pdstudy profile PD-123 --template PD-123.toml" in text
+
+
+def test_implausible_option_values_are_warned_about(tmp_path):
+    import numpy as np
+
+    from pdstudy.design import competition_layout, concentration_series
+    from pdstudy.io import write_layout, write_plate
+    from pdstudy.simulate import simulate_competition, without_truth
+
+    concs = concentration_series(0.5e-9, radioligand_M=1e-9, kd_M=0.8e-9, n=8)
+    layout = competition_layout(concs, compound="x", replicates=2, target="NET", radioligand_M=1e-9)
+    write_layout(layout, tmp_path / "lay.toml")
+    sim = simulate_competition(
+        layout, ki_M=0.5e-9, kd_M=0.8e-9, radioligand_M=1e-9, rng=np.random.default_rng(3)
+    )
+    write_plate(without_truth(sim), tmp_path / "p.txt", "microbeta")
+    res = CliRunner().invoke(
+        app,
+        ["binding", "analyze", str(tmp_path / "p.txt"), "--layout", str(tmp_path / "lay.toml"),
+         "--radioligand-conc", "1 nM", "--kd", "5 µM", "--target", "NET",
+         "--out", str(tmp_path / "o")],
+    )  # fmt: skip
+    text = " ".join(res.output.split())
+    assert "warning: binding.kd = 5 µM is unusual" in text

@@ -140,12 +140,23 @@ def run_one(
     """Run an assay command as a one-section study: the same handler, writer and names as
     ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first).
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
+    import warnings
+
     from pdstudy.study import run_section, section_spec
+    from pdstudy.units import PlausibilityWarning
 
     for option, paths in files.items():
         check_files(paths, option)
     agg()
-    outcome = run_section(section_spec(kind, values, name=name), out)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PlausibilityWarning)
+        spec = section_spec(kind, values, name=name)
+    for w in caught:
+        if issubclass(w.category, PlausibilityWarning):
+            err_console.print(f"warning: {w.message}", highlight=False, markup=False)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    outcome = run_section(spec, out)
     if not outcome.ok:
         raise PdStudyError(str(outcome.section.error))
     return outcome
