@@ -208,3 +208,31 @@ def test_study_exports_one_workbook_and_project(analysed, tmp_path):
         "binding2_b_wells",
     ]
     assert [t.split(":")[0] for t in read_pzfx(written[1])] == ["binding1_a", "binding2_b"]
+
+
+def test_study_exports_from_a_real_run(analysed, tmp_path):
+    """What ``pdstudy run`` writes at the end (see write_study_exports): every section's tables."""
+    from pdstudy.study import load_study, run_study
+    from pdstudy.study.model import slugify
+
+    d = analysed.parent
+    (d / "study.toml").write_text(
+        '[study]\nname = "Export study"\ncompound = "norclomipramine"\n\n'
+        '[study.exposure]\nfree_conc = "0.3 nM"\n\n'
+        '[[binding]]\nname = "NET a"\ntarget = "NET"\nplates = ["exp1.txt"]\n'
+        'layout = "layout.toml"\nradioligand_conc = "1 nM"\nkd = "0.8 nM"\n',
+        encoding="utf-8",
+    )
+    spec = load_study(d / "study.toml")
+    run = run_study(spec, tmp_path / "out", workers=1)
+    slugs = {s.key: s.slug for s in spec.sections}
+    written = write_study_exports(
+        run.out_dir,
+        slugify(spec.name),
+        [(slugs[o.key], o.result) for o in run.outcomes if o.ok and o.result is not None],
+    )
+    assert [p.name for p in written] == ["export-study.xlsx", "export-study.pzfx"]
+    wb = openpyxl.load_workbook(written[0])
+    assert "binding1_net-a_curves" in wb.sheetnames
+    (xy,) = read_pzfx(written[1]).values()
+    assert xy["replicate"].max() == 3
