@@ -301,3 +301,21 @@ def test_cycle_refused_for_endpoint_format() -> None:
 def test_annotated_sheet_refused_as_plain_grid() -> None:
     with pytest.raises(InputFileError, match="labelled by well .*'A4'"):
         read_plate(PLATES / "tecan_magellan_kinetic_annotated.xlsx", format="grid")
+
+
+def test_bmg_table_all_cycles_as_csv(tmp_path):
+    """The same export saved as CSV (MARS writes both) reads the same."""
+    import csv
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(PLATES / "bmg_mars_lumistar_omega_bret_table_all_cycles.xlsx")
+    path = tmp_path / "cycles.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            w.writerow(["" if v is None else v for v in row])
+    frame = read_plate(path, cycle=1)
+    assert frame.attrs["format"] == "bmg_cycles"
+    got = frame.set_index(["plate", "well"])["signal"]
+    assert got[("Raw Data (535 A)", "A1")] == 132456  # row 16, the first cycle

@@ -539,15 +539,14 @@ def read_skanit_kinetic(
 
 def sniff_bmg_cycles(path: Path, head: str) -> bool:
     lines = head.splitlines()
-    return (
-        bool(lines)
-        and lines[0].startswith("User:")
-        and any(
-            ln.startswith("Well\t") and parse_well((ln.split("\t") + ["", "", ""])[2] or "-")
-            for ln in lines
-        )
-        and any(ln.startswith("Content\tTime") for ln in lines)
+    if not lines or not lines[0].startswith("User:"):
+        return False
+    wells = any(
+        (m := re.match(r"^Well([\t,;])", ln)) is not None
+        and parse_well((ln.split(m.group(1)) + ["", "", ""])[2].strip() or "-") is not None
+        for ln in lines
     )
+    return wells and any(re.match(r"^Content[\t,;]Time", ln) for ln in lines)
 
 
 def read_bmg_cycles(
@@ -566,7 +565,11 @@ def read_bmg_cycles(
         label = table.text(r, 0).strip()
         if label in ("Content", "Group", ""):
             continue
-        if not isinstance(table.cell(r, 1), float):
+        try:
+            has_time = to_number(table.cell(r, 1)) is not None
+        except ValueError:
+            has_time = False
+        if not has_time:
             raise InputFileError(
                 f"row {label!r} has no time in the second column", path, table.where(r, 1)
             )
