@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import matplotlib
 from hypothesis import settings
+
+# rich lays tables out for the terminal width it reads from COLUMNS when a console is
+# made (at import); the tests read the tables, so they get a fixed width whatever the
+# terminal that runs them. Error messages are never wrapped (cli._shared.err_console).
+os.environ["COLUMNS"] = "200"
 
 # figures are drawn without a screen
 matplotlib.use("Agg")

@@ -365,9 +365,8 @@ def test_plate_map_html_multi_plate_384():
 
 
 def test_layouts_round_trip_through_io_write_layout(tmp_path):
-    io = pytest.importorskip("pdstudy.io", reason="pdstudy.io not available")
-    if not hasattr(io, "write_layout") or not hasattr(io, "read_layout"):
-        pytest.skip("pdstudy.io has no write_layout/read_layout yet")
+    from pdstudy import io
+
     concs = concentration_series(0.5e-9, radioligand_M=1e-9, kd_M=0.8e-9)
     layouts = {
         "competition": competition_layout(concs, compound=["a", "b"], n_blank=2, target="NET"),

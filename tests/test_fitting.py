@@ -281,8 +281,18 @@ def test_rout_finds_a_planted_outlier_and_says_so():
     assert fit.excluded[:, 7].all()
     assert fit.excluded.sum() <= 20 + 5  # few false positives at Q = 1 %
     assert "ROUT" in fit.reason[0] and "outlier" in fit.reason[0]
-    clean = fit_curves(FOUR_PL, X36, np.delete(y, 7, axis=1) if False else y, exclude=fit.excluded)
+    clean = fit_curves(FOUR_PL, X36, y, exclude=fit.excluded)
     np.testing.assert_allclose(clean.params, fit.params)
+    # excluding the outlier is the same as leaving the point out of the data
+    keep = np.ones(X36.size, dtype=bool)
+    keep[7] = False
+    dropped = fit_curves(
+        FOUR_PL,
+        X36[keep],
+        y[:, keep],
+        exclude=fit.excluded[:, keep] if fit.excluded.any() else None,
+    )
+    np.testing.assert_allclose(dropped.params, fit.params, rtol=1e-6, atol=1e-8)
 
 
 BAD = [

@@ -265,17 +265,21 @@ def layouts(draw) -> pd.DataFrame:
             return draw(st.lists(opts, min_size=n, max_size=n))
 
         role_values = st.sampled_from(["total", "nsb", "competition"])
+        roles = column(role_values, missing=False)
+        concs = column(st.sampled_from([1e-9, 1e-8, 3.3e-7]))
+        # a competition well always has a concentration (read_layout requires one)
+        concs = [
+            1e-9 if (c is None and r == "competition") else c
+            for r, c in zip(roles, concs, strict=True)
+        ]
         parts.append(
             pd.DataFrame(
                 {
                     "plate": str(k + 1),
                     "well": wells,
-                    "role": column(role_values, missing=False),
+                    "role": roles,
                     "compound": column(st.sampled_from(["a", "b"])),
-                    "conc_M": [
-                        np.nan if v is None else v
-                        for v in column(st.sampled_from([1e-9, 1e-8, 3.3e-7]))
-                    ],
+                    "conc_M": [np.nan if v is None else v for v in concs],
                     "dose": [
                         np.nan if v is None else v for v in column(st.sampled_from([0.5, 2.0]))
                     ],
@@ -411,3 +415,19 @@ def test_merge_duplicates_and_clashes(binding_files):
         merge_layout(pd.concat([data, data.iloc[[0]]], ignore_index=True), layout)
     with pytest.raises(LayoutError, match=r"layout field\(s\) 'cpm' have the name of a column"):
         merge_layout(data, layout.assign(cpm=1.0))
+
+
+def test_competition_well_without_concentration_is_an_error_naming_it(tmp_path):
+    from pdstudy.errors import LayoutError
+    from pdstudy.io import read_layout
+
+    path = tmp_path / "lay.toml"
+    path.write_text(
+        '[well.A1-A3]\nrole = "total"\n\n[well.A4-A9]\nrole = "competition"\n'
+        'compound = "x"\n\n[well.A4-A6]\nconc = "1 nM"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        LayoutError, match=r"well A7: 3 competition well\(s\) have no concentration: A7, A8, A9"
+    ):
+        read_layout(path)

@@ -129,12 +129,21 @@ def test_gen5_real_layout(name, checks):
         assert wells.loc[well, "signal"] == value
 
 
-def test_gen5_overflow_flag_is_an_error_naming_the_well():
+def test_gen5_overflow_flag_is_an_excluded_well_with_its_reason():
     path = shared("gen5_synergyH1_abs450_OVRFLW_MISSED_simulated.txt")
+    frame = read_plate(path)
+    a8 = frame[frame["well"] == "A8"].iloc[0]
+    assert bool(a8["excluded"]) and "OVRFLW" in a8["exclude_reason"]
+    assert frame.loc[frame["well"] == "A9", "signal"].iloc[0] == 2.32  # line 31
+
+
+def test_unknown_text_in_a_grid_is_still_an_error_naming_the_well(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text(",1,2,3,4,5,6,7,8,9,10,11,12\nA,1,2,3,4,5,6,7,8,9,10,11,zz\n")
     with pytest.raises(
-        InputFileError, match=r"line 31, column 9 \(well A8\): 'OVRFLW' is not a number"
+        InputFileError, match=r"line 2, column 13 \(well A12\): 'zz' is not a number"
     ):
-        read_plate(path)
+        read_plate(p)
 
 
 def test_gen5_kinetic_export_is_refused():

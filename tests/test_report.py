@@ -134,7 +134,9 @@ def test_report_is_self_contained_and_escaped() -> None:
     assert 'id="errors"' in html and "not a plate file pdstudy recognises" in html
     assert "Microdialysis" in html and "not analysed yet" in html
     assert "ab" * 32 in html
-    assert "0.5 nM" in html and "96.0 %" in html
+    # one unit per molar column, in the header
+    assert "<th>Ki (nM)</th>" in html and '<td class="num">0.5</td>' in html
+    assert '<td class="num">30</td>' in html and "96.0 %" in html
 
 
 def test_inline_svg_ids_are_unique() -> None:
@@ -240,3 +242,90 @@ def test_report_renders_in_chromium(tmp_path: Path) -> None:
     assert 'id="headline"' in dom and "Headline" in dom
     assert "Competition binding" in dom and dom.count("<svg") == 2
     assert console_errors(log) == []
+
+
+def test_one_number_style_per_column() -> None:
+    from pdstudy.report.format import column_style
+
+    unit, f = column_style("ki_M", [9e-8, 1e-7, 2.5e-6])
+    assert unit == "nM" and [f(v) for v in (9e-8, 1e-7, 2.5e-6)] == ["90", "100", "2,500"]
+    unit, f = column_style("hill_four_pl", [1.626, 0.9921])
+    assert unit is None and [f(1.626), f(0.9921)] == ["1.63", "0.99"]
+    unit, f = column_style("ns_slope_pmol_per_mg_per_min_per_M", [1.2e9, 3.4e9])
+    assert unit == "pmol/mg/min/M"
+    unit, f = column_style("n_points", [35, 36])
+    assert f(35) == "35"
+
+
+def test_header_keeps_every_unit() -> None:
+    frame = pd.DataFrame({"ns_slope_pmol_per_mg_per_min_per_M": [1.5e9], "km_M": [3e-7]})
+    html = render_report_table(frame).replace("<wbr>", "")
+    assert "ns slope (pmol/mg/min/M)" in html and "Km (nM)" in html
+
+
+def render_report_table(frame: pd.DataFrame) -> str:
+    from pdstudy.report.format import table_html
+    from pdstudy.report.model import Table
+
+    return str(table_html(Table("t", frame)))
+
+
+def test_traceback_goes_to_a_log_beside_the_report(tmp_path: Path) -> None:
+    path = write_report(_data(), tmp_path / "report.html")
+    html = path.read_text(encoding="utf-8")
+    log = tmp_path / "report.log"
+    assert "Traceback ..." not in html
+    assert '<a href="report.log">report.log</a>' in html
+    text = log.read_text(encoding="utf-8")
+    assert "Synaptosomal uptake 1 (uptake[1])" in text and "Traceback ..." in text
+    assert "not a plate file pdstudy recognises" in text
+
+
+def test_results_files_are_links(tmp_path: Path) -> None:
+    import dataclasses
+
+    data = _data()
+    ok = dataclasses.replace(data.sections[0], files=("results/a.csv", "results/a.xlsx"))
+    data = dataclasses.replace(data, sections=(ok, data.sections[1]))
+    html = render_report(data)
+    assert '<a href="results/a.xlsx">results/a.xlsx</a>' in html
+
+
+_MEASURE = """<script>
+window.addEventListener("load", () => {
+  const wide = [...document.querySelectorAll("table, figure, pre, dl, ul")]
+    .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map((e) => e.tagName + ":" + (e.closest("section") || {}).id);
+  document.body.setAttribute("data-scroll-width", document.documentElement.scrollWidth);
+  document.body.setAttribute("data-client-width", document.documentElement.clientWidth);
+  document.body.setAttribute("data-too-wide", wide.join(" "));
+});
+</script>"""
+
+
+@pytest.mark.slow
+def test_demo_report_has_no_horizontal_scroll_at_1280(tmp_path: Path) -> None:
+    import re
+
+    from pdstudy.examples import write_example_study
+    from pdstudy.study import run_study
+
+    study = write_example_study(tmp_path / "study", seed=20261128)
+    run = run_study(study, tmp_path / "out", workers=1)
+    html = run.report_path.read_text(encoding="utf-8")
+    probe = run.report_path.with_name("probe.html")
+    probe.write_text(html.replace("</body>", _MEASURE + "</body>"), encoding="utf-8")
+    dom, log = chromium_render(probe, tmp_path, tmp_path / "report.png", height=1400)
+    width = int(re.search(r'data-scroll-width="(\d+)"', dom).group(1))
+    client = int(re.search(r'data-client-width="(\d+)"', dom).group(1))
+    too_wide = re.search(r'data-too-wide="([^"]*)"', dom).group(1)
+    assert width <= client, f"page scrolls sideways: {width} > {client} px ({too_wide})"
+    assert too_wide == ""
+    assert console_errors(log) == []
+
+
+def test_whole_numbers_in_a_float_column_stay_whole() -> None:
+    from pdstudy.report.format import column_style
+
+    _, f = column_style("n", [3.0, 2.0, float("nan")])
+    assert [f(3.0), f(2.0), f(float("nan"))] == ["3", "2", "–"]

@@ -437,3 +437,37 @@ def test_a_new_assay_kind_plugs_in(example: Path, request: pytest.FixtureRequest
     problems = dict(validate_study(write_study(example, bad, "dummy_bad.toml"))[1])
     assert "did you mean 'files'" in problems["dummy[1].file"]
     assert problems["dummy[1].files"].startswith("missing (required): video files")
+
+
+def test_compound_matching_no_layout_compound_is_a_problem_naming_both(example: Path) -> None:
+    text = SMALL.format(extra="").replace(
+        'compound = "norclomipramine"', 'compound = "clomipramine"'
+    )
+    spec, problems = validate_study(write_study(example, text, "wrong_compound.toml"))
+    assert spec is None
+    found = dict(problems)
+    assert "'clomipramine' is not a compound of any layout" in found["study.compound"]
+    assert "norclomipramine" in found["study.compound"]
+    assert "binding[1].layout (net_layout.toml)" in found["study.compound"]
+
+
+def test_compound_matches_layouts_case_insensitively(example: Path) -> None:
+    text = SMALL.format(extra="").replace(
+        'compound = "norclomipramine"', 'compound = "Norclomipramine"'
+    )
+    spec, problems = validate_study(write_study(example, text, "case_compound.toml"))
+    assert not [p for p in problems if "not a compound of any layout" in p[1]]
+
+
+def test_implausible_radioligand_values_warn_but_validate(example: Path) -> None:
+    from pdstudy.units import PlausibilityWarning
+
+    text = SMALL.format(extra='volume = "2 mL"').replace(
+        'radioligand_conc = "1 nM"', 'radioligand_conc = "10 mM"'
+    )
+    with pytest.warns(PlausibilityWarning) as record:
+        spec, problems = validate_study(write_study(example, text, "odd_values.toml"))
+    assert spec is not None and not problems
+    messages = [str(w.message) for w in record]
+    assert any("binding[1].radioligand_conc = 10 mM is unusual" in m for m in messages)
+    assert any("binding[1].volume = 2 mL" in m for m in messages)

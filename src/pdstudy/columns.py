@@ -15,6 +15,8 @@ SIGNAL = "signal"  # the measured value of a well (CPM for counters, absorbance,
 CPM = "cpm"  # counts per minute
 DPM = "dpm"  # disintegrations per minute
 COUNT_TIME = "count_time_s"  # counting time of the well, seconds
+EXCLUDED = "excluded"  # bool: the well is not analysed (masked, overflowed, not measured...)
+EXCLUDE_REASON = "exclude_reason"  # why (str, "" for wells that are analysed)
 
 # layouts
 ROLE = "role"  # total | nsb | competition | blank | standard | sample | control | substrate

@@ -28,6 +28,27 @@ app = typer.Typer(
 console = Console()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from pdstudy._version import __version__
+
+        typer.echo(f"pdstudy {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version of pdstudy and exit.",
+    ),
+) -> None:
+    """Design and analyse pharmacodynamic studies of monoamine reuptake inhibitors."""
+
+
 # sub-command groups: module name -> (command name, help)
 GROUPS = {
     "binding": (

@@ -12,7 +12,54 @@ from rich.table import Table
 
 from pdstudy.errors import PdStudyError
 
-__all__ = ["profile_at", "register"]
+__all__ = ["PROFILE_TEMPLATE", "profile_at", "register", "write_template"]
+
+#: a profile file to fill in (``pdstudy profile NAME --template FILE``); it reads as it is
+PROFILE_TEMPLATE = """\
+# Target-affinity profile of {compound}: one [[target]] table per target.
+# Fill in every value; Ki with its unit, the source of every number, and its status:
+# verified (primary source checked), approximate, or vendor-reported.
+# Format: docs/profile-and-synapse.md. Use it with:
+#   pdstudy profile {file} --free "0.3 nM"    or    profile = "{file}" in [study]
+compound = "{compound}"
+mw_g_per_mol = 300.0          # molecular weight of the free base (g/mol)
+
+[[target]]
+target = "NET"
+ki = "1 nM"                   # e.g. "0.32 nM", "1.2 µM"
+species = "human"
+assay = "radioligand binding"
+source = "FILL IN: reference (author year, journal) or internal experiment id"
+status = "approximate"
+
+[[target]]
+target = "SERT"
+ki = "100 nM"
+species = "human"
+assay = "radioligand binding"
+source = "FILL IN"
+status = "approximate"
+
+[[target]]
+target = "DAT"
+ki = "1 µM"
+species = "human"
+assay = "radioligand binding"
+source = "FILL IN"
+status = "approximate"
+"""
+
+
+def write_template(path: Path, compound: str) -> Path:
+    """Write :data:`PROFILE_TEMPLATE` for ``compound`` to ``path`` (refuses to overwrite)."""
+    from pdstudy.errors import UsageError
+
+    if path.exists():
+        raise UsageError(f"{path} exists; give another file name for the template")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(PROFILE_TEMPLATE.format(compound=compound, file=path.name), encoding="utf-8")
+    return path
+
 
 _PROFILE_SUFFIXES = (".csv", ".toml")
 
@@ -108,6 +155,11 @@ def register(app: typer.Typer) -> None:
         out: Path | None = typer.Option(
             None, "--out", help="Folder for profile.csv, liabilities.csv and the occupancy figure."
         ),
+        template: Path | None = typer.Option(
+            None,
+            "--template",
+            help="Write a profile file for COMPOUND to fill in (TOML) to this path, and exit.",
+        ),
     ) -> None:
         """Print the Ki table, selectivity, occupancy per target and the liability table."""
         from pdstudy.pharmacology import compute_profile, liability_table, plot_occupancy
@@ -115,11 +167,29 @@ def register(app: typer.Typer) -> None:
         from pdstudy.units import format_conc
 
         console = Console()
+        if template is not None:
+            try:
+                written = write_template(template, compound)
+            except PdStudyError as err:
+                console.print(f"[red]error:[/red] {escape(str(err))}", soft_wrap=True)
+                raise typer.Exit(2) from err
+            console.print(
+                f"profile template written: {escape(str(written))}; fill in each target's Ki, "
+                "species, assay, source and status",
+                soft_wrap=True,
+            )
+            raise typer.Exit(0)
         try:
             frame, cu, how = profile_at(compound, conc=conc, fu=fu, free=free, mw=mw)
             result = compute_profile(frame, cu, reference_target=reference)
         except (PdStudyError, ValueError) as err:
-            console.print(f"[red]error:[/red] {escape(str(err))}")
+            hint = ""
+            if "no shipped profile named" in str(err):
+                hint = (
+                    f"; for a new compound: pdstudy profile {compound} --template "
+                    f"{compound}.toml, fill it in, then pdstudy profile {compound}.toml ..."
+                )
+            console.print(f"[red]error:[/red] {escape(str(err) + hint)}", soft_wrap=True)
             raise typer.Exit(2) from err
         liab = liability_table(result, threshold)
         name = result.compound or compound

@@ -35,6 +35,8 @@ class WellValue:
     well: str  # as written in the file
     where: str  # location in the file, for messages
     values: dict[str, float] = field(default_factory=dict)
+    #: why the well is excluded (a masked or overflowed well): its values are then NaN
+    excluded: str | None = None
 
 
 def plate_id(value: object) -> str:
@@ -64,6 +66,12 @@ def build_frame(
         raise InputFileError("no well values found", path)
     present = [k for k in VALUE_COLUMNS if any(k in r.values for r in readings)]
     if C.SIGNAL not in present:
+        if any(r.excluded for r in readings):
+            first = next(r for r in readings if r.excluded)
+            raise InputFileError(
+                f"no well has a value (every well is flagged, e.g. {first.well}: {first.excluded})",
+                path,
+            )
         raise InputFileError("no signal values found", path)
     seen: dict[tuple[str, str], str] = {}
     plates: dict[str, int] = {}
@@ -83,6 +91,20 @@ def build_frame(
                 f"duplicate well {well} in plate {r.plate} (also at {seen[key]})", path, r.where
             )
         seen[key] = r.where
+        plates.setdefault(r.plate, len(plates))
+        if r.excluded:
+            records.append(
+                (
+                    plates[r.plate],
+                    ij[0],
+                    ij[1],
+                    r.plate,
+                    well,
+                    [math.nan] * len(present),
+                    r.excluded,
+                )
+            )
+            continue
         for col in present:
             if col not in r.values:
                 other = next(x for x in readings if col in x.values)
@@ -97,9 +119,8 @@ def build_frame(
             if v < 0 and (col in COUNT_COLUMNS or counts):
                 what = "counting time" if col == C.COUNT_TIME else "count"
                 raise InputFileError(f"negative {what} {v:g} in well {well}", path, r.where)
-        plates.setdefault(r.plate, len(plates))
         records.append(
-            (plates[r.plate], ij[0], ij[1], r.plate, well, [r.values[c] for c in present])
+            (plates[r.plate], ij[0], ij[1], r.plate, well, [r.values[c] for c in present], "")
         )
     records.sort(key=lambda t: (t[0], t[1], t[2]))
     frame = pd.DataFrame(
@@ -112,6 +133,9 @@ def build_frame(
     )
     for k, col in enumerate(present):
         frame[col] = np.array([t[5][k] for t in records], dtype=np.float64)
+    if any(t[6] for t in records):
+        frame[C.EXCLUDED] = np.array([bool(t[6]) for t in records], dtype=bool)
+        frame[C.EXCLUDE_REASON] = pd.Series([t[6] for t in records], dtype="str")
     frame.attrs["path"] = str(path)
     frame.attrs["format"] = fmt
     return frame

@@ -31,7 +31,7 @@ from ._plate_frame import (
 )
 from ._plate_table import Table, cell_text, load_table, to_number
 from .registry import Format
-from .wells import PLATE_SHAPES, SIZE_BY_COLUMNS, row_index, row_label, well_name
+from .wells import PLATE_SHAPES, SIZE_BY_COLUMNS, parse_well, row_index, row_label, well_name
 
 _HEADER_RE = re.compile(r"(^|[\t,;])[ ]*1[ ]*[\t,;][ ]*2[ ]*[\t,;][ ]*3[ ]*[\t,;]", re.MULTILINE)
 _PLATE_TITLE = re.compile(r"^plate\b\s*[:#]?\s*(\S.*?)\s*$", re.IGNORECASE)
@@ -60,7 +60,7 @@ class GridBlock:
 
 def _header_at(table: Table, i: int) -> tuple[int, int] | None:
     """(column of "1", N) when row ``i`` is a ``1..N`` header with N in 12, 24, 48."""
-    texts = [cell_text(c) for c in table.rows[i]]
+    texts = [_unpad(cell_text(c)) for c in table.rows[i]]
     try:
         j = texts.index("1")
     except ValueError:
@@ -74,6 +74,11 @@ def _header_at(table: Table, i: int) -> tuple[int, int] | None:
     if any(texts[j + n :]) or n not in SIZE_BY_COLUMNS:
         return None
     return j, n
+
+
+def _unpad(text: str) -> str:
+    """ "01" -> "1" (EnVision pads its column numbers), other text unchanged."""
+    return text.lstrip("0") if text.isdigit() and text.strip("0") else text
 
 
 def _is_number(text: str) -> bool:
@@ -182,10 +187,17 @@ def _check_ragged(table: Table, k: int, label: str, first: int, n: int, spare: i
         )
 
 
-def grid_values(table: Table, block: GridBlock) -> list[tuple[int, int, float, str]]:
-    """(row, column, value, location) of each non-empty cell of a block."""
+def grid_cells(
+    table: Table, block: GridBlock
+) -> list[tuple[int, int, float | None, str, str | None]]:
+    """(row, column, value, location, flag reason) of each non-empty cell of a block.
+
+    A cell holding a flag the reader software writes instead of a value
+    (``OVRFLW``, ``MISSED``, ``*0.356*``...) has value None and the reason;
+    any other text is an error naming the cell and the well.
+    """
     decimal_comma = table.delimiter in (";", "\t")
-    out = []
+    out: list[tuple[int, int, float | None, str, str | None]] = []
     for k, ri in block.rows:
         for cj in range(block.n_cols):
             c = block.first_col + cj
@@ -195,26 +207,51 @@ def grid_values(table: Table, block: GridBlock) -> list[tuple[int, int, float, s
                 value = to_number(cell, decimal_comma)
             except ValueError:
                 text = cell_text(cell)
-                raise InputFileError(
-                    f"{text!r} is not a number{flag_hint(text)}", table.path, where
-                ) from None
+                reason = flag_reason(text)
+                if reason is None:
+                    raise InputFileError(f"{text!r} is not a number", table.path, where) from None
+                out.append((ri, cj, None, where, reason))
+                continue
             if value is not None:
-                out.append((ri, cj, value, where))
+                out.append((ri, cj, value, where, None))
     return out
 
 
+def grid_values(table: Table, block: GridBlock) -> list[tuple[int, int, float, str]]:
+    """(row, column, value, location) of each non-empty cell; a flag is an error (counters)."""
+    out = []
+    for ri, cj, value, where, reason in grid_cells(table, block):
+        if value is None:
+            raise InputFileError(f"not a number: {reason}", table.path, where)
+        out.append((ri, cj, value, where))
+    return out
+
+
+_OVERFLOW = {"OVRFLW", "OVER", "OVERFLOW", "SAT", "OVRF", "OVFL", "OVERRANGE", "RANGE?"}
+_MISSED = {"MISSED", "MISSING", "N/A", "NA", "-", "--", "NAN", "NOT READ"}
+
+
+def flag_reason(text: str) -> str | None:
+    """Why a well holds a flag instead of a value, or None when ``text`` is no known flag."""
+    t = text.strip()
+    u = t.upper()
+    if u in _OVERFLOW:
+        return f"overflow: the well saturated the detector ({t})"
+    if u in _MISSED:
+        return f"not measured by the reader ({t})"
+    if len(t) > 2 and t.startswith("*") and t.endswith("*"):
+        return f"masked in the reader software ({t})"
+    if u.startswith((">", "<")) and _is_number(u[1:]):
+        return f"out of the reader's range ({t})"
+    if len(t) >= 3 and set(t) == {"?"}:
+        return f"the reader software could not compute a value ({t})"
+    return None
+
+
 def flag_hint(text: str) -> str:
-    """A short explanation of the flags plate-reader software writes instead of a value."""
-    t = text.strip().upper()
-    if t in ("OVRFLW", "OVER", "OVERFLOW", "SAT", "OVRF"):
-        return " (the reader's overflow flag: the well saturated the detector)"
-    if t in ("MISSED", "MISSING", "N/A", "NA"):
-        return " (the reader did not measure this well)"
-    if t.startswith("*") and t.endswith("*"):
-        return " (a value the software flagged with *, e.g. a masked well)"
-    if set(t) == {"?"}:
-        return " (the software could not compute this value)"
-    return ""
+    """A short explanation of a flag, for messages (empty when ``text`` is no known flag)."""
+    reason = flag_reason(text)
+    return f" ({reason})" if reason else ""
 
 
 def plate_title(title: str | None) -> str | None:
@@ -242,11 +279,32 @@ def read_grid(path: Path, sheet: str | int | None = None) -> pd.DataFrame:
             "no plate grid found (a header row 1..12, 1..24 or 1..48 followed by rows A, B, ...)",
             path,
         )
+    _refuse_well_table(table, blocks)
     titles = [plate_title(b.title) for b in blocks]
     named = [t for t in titles if t]
     unique = len(set(named)) == len(named)
     ids = [t if (t and unique) else str(n) for n, t in enumerate(titles, start=1)]
     return blocks_frame(table, blocks, ids, fmt="grid")
+
+
+def _refuse_well_table(table: Table, blocks: list[GridBlock]) -> None:
+    """Refuse a sheet that also holds values labelled by well name outside its grids.
+
+    Such a sheet is some other export (e.g. a kinetic well list) with a grid
+    a user added; reading the grid would give the wrong wells.
+    """
+    inside = {k for b in blocks for k in [b.header, *(r for r, _ in b.rows)]}
+    for k, row in enumerate(table.rows):
+        if k in inside:
+            continue
+        for j, cell in enumerate(row):
+            if isinstance(cell, str) and parse_well(cell) and _is_number(table.text(k, j + 1)):
+                raise InputFileError(
+                    f"besides a grid, the sheet holds values labelled by well ({cell!r} then "
+                    f"{table.text(k, j + 1)}); it is not a plain grid file (name its --format)",
+                    table.path,
+                    table.where(k, j),
+                )
 
 
 def blocks_frame(
@@ -255,8 +313,9 @@ def blocks_frame(
     """Tidy table of absorbance-like grids (negative values allowed), one plate per block."""
     readings: list[WellValue] = []
     for block, plate in zip(blocks, plate_ids, strict=True):
-        for ri, cj, value, where in grid_values(table, block):
-            readings.append(WellValue(plate, well_name(ri, cj), where, {C.SIGNAL: value}))
+        for ri, cj, value, where, reason in grid_cells(table, block):
+            values = {} if value is None else {C.SIGNAL: value}
+            readings.append(WellValue(plate, well_name(ri, cj), where, values, excluded=reason))
     return build_frame(readings, table.path, counts=False, fmt=fmt)
 
 

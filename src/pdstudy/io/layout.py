@@ -116,10 +116,40 @@ def read_layout(path: str | PathLike[str]) -> pd.DataFrame:
     for message in alerts:
         warnings.warn(f"{p}: {message}", UserWarning, stacklevel=2)
     frame = _normalise(raw, p)
+    _check_concentrations(frame, p)
     frame.attrs["path"] = str(p)
     if "path" in raw.columns:
         frame.attrs["data_paths"] = [str(x) for x in dict.fromkeys(raw["path"])]
     return frame
+
+
+#: roles whose wells are points of a curve and so need a concentration
+_CONC_ROLES = ("competition", "saturation")
+
+
+def _check_concentrations(frame: pd.DataFrame, path: Path) -> None:
+    """A competition or saturation well without a concentration is an error naming the wells
+    (it would otherwise drop out of the fit without a word)."""
+    if C.ROLE not in frame.columns:
+        return
+    need = frame[C.ROLE].isin(_CONC_ROLES)
+    conc = frame[C.CONC_M] if C.CONC_M in frame.columns else pd.Series(np.nan, index=frame.index)
+    missing = frame[need & conc.isna()]
+    if missing.empty:
+        return
+    several = frame[C.PLATE].nunique() > 1 if C.PLATE in frame.columns else False
+    names = [
+        f"{w} (plate {pl})" if several else str(w)
+        for pl, w in zip(missing.get(C.PLATE, ["1"] * len(missing)), missing[C.WELL], strict=True)
+    ]
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    role = missing[C.ROLE].iloc[0]
+    raise LayoutError(
+        f"{len(names)} {role} well(s) have no concentration: {shown} "
+        '(give conc = "10 nM" or conc_M, or another role)',
+        path,
+        f"well {missing[C.WELL].iloc[0]}",
+    )
 
 
 def _all_plate_fields(path: Path, loaded: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,11 @@ skips the sniffing. :func:`list_plate_formats` lists them:
 - counters: ``hidex`` (Hidex 300 SL MikroWin CSV), ``microbeta`` (PerkinElmer
   MicroBeta2 Workstation .txt), ``topcount`` (PerkinElmer TopCount), ``counter``
   (any export with preamble lines and a table with one row per well);
-- plate readers: ``gen5`` (BioTek Gen5 text), ``bmg_mars`` (BMG MARS CSV);
+- plate readers: ``gen5`` (BioTek Gen5 text), ``bmg_mars`` (BMG MARS CSV),
+  ``bmg_cycles`` (BMG MARS Table All Cycles), ``envision`` (PerkinElmer
+  EnVision CSV), ``softmax`` (SoftMax Pro text), ``magellan_list`` and
+  ``magellan_kinetic`` (Tecan Magellan), ``skanit_text`` and ``skanit_kinetic``
+  (Thermo SkanIt / Multiskan); kinetic files take ``cycle=`` (default: the last);
 - generic: ``long`` (CSV/XLSX, one row per well), ``grid`` (CSV/XLSX plate
   grids, several plates per file).
 
@@ -25,11 +29,15 @@ signal          float64  the measured value: CPM for counters, absorbance...
 cpm             float64  counts per minute, when the file has them
 dpm             float64  disintegrations per minute, when the file has them
 count_time_s    float64  counting time of the well (s), when the file has it
+excluded        bool     the well holds a flag (masked ``*0.356*``, ``OVRFLW``,
+                         ``MISSED``...) instead of a value: it is not analysed
+exclude_reason  str      why ("" for the wells that are analysed)
 ==============  =======  =====================================================
 
 Rows are ordered by plate (as in the file), row and column. Optional columns
 are present only when the file has them, and then have a value for every
-well (never NaN). Wells that a grid leaves empty were not read and are left
+well that is not excluded; an excluded well's values are NaN, so that the
+rest of the plate can be analysed and the well reported with its reason. Wells that a grid leaves empty were not read and are left
 out. ``frame.attrs`` records the ``path`` and ``format`` read.
 
 :func:`write_plate` writes a tidy table in any of the formats, so simulated
@@ -45,7 +53,7 @@ import pandas as pd
 
 from pdstudy.errors import UsageError
 
-from . import _plate_counters, _plate_grid, _plate_long, _plate_readers
+from . import _plate_counters, _plate_grid, _plate_long, _plate_readers, _plate_vendors
 from ._plate_frame import check_plate_size, frame_to_write
 from ._plate_table import check_file, head_text
 from .registry import FormatRegistry
@@ -54,8 +62,14 @@ from .wells import PLATE_SHAPES
 __all__ = ["read_plate", "write_plate", "list_plate_formats", "PLATE_FORMATS"]
 
 #: the registry of plate file formats (the sniffing order is their priority)
-PLATE_FORMATS = FormatRegistry("plate", hint="pass format= to force one; see list_plate_formats()")
-for _module in (_plate_counters, _plate_readers, _plate_long, _plate_grid):
+PLATE_FORMATS = FormatRegistry(
+    "plate",
+    hint=(
+        'name the format with --format on the command line, format = "..." in the study '
+        "file, or format= in Python"
+    ),
+)
+for _module in (_plate_counters, _plate_vendors, _plate_readers, _plate_long, _plate_grid):
     for _fmt in _module.FORMATS:
         PLATE_FORMATS.register(_fmt)
 
@@ -74,6 +88,7 @@ def read_plate(
     format: str = "auto",
     sheet: str | int | None = None,
     plate_size: int | None = None,
+    cycle: int | None = None,
 ) -> pd.DataFrame:
     """Read a plate file of a counter or plate reader into a tidy table.
 
@@ -91,12 +106,16 @@ def read_plate(
     plate_size
         96, 384 or 1536 to check that every well lies on a plate of that size;
         by default the size is not checked beyond the 1536-well limit.
+    cycle
+        For kinetic files: the read to use (1-based), by default the last.
+        Formats that hold one read per well refuse it.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``plate, well, row, col, signal`` and, when the file has them,
-        ``cpm, dpm, count_time_s`` (see the module documentation).
+        ``cpm, dpm, count_time_s`` and ``excluded, exclude_reason`` (see the
+        module documentation).
 
     Raises
     ------
@@ -113,7 +132,12 @@ def read_plate(
         fmt = PLATE_FORMATS.sniff(p, head_text(p, sheet))
     else:
         fmt = PLATE_FORMATS.get(format)
-    frame = fmt.read(p, sheet=sheet)
+    if cycle is not None and "cycle" not in fmt.options:
+        raise UsageError(
+            f"cycle={cycle!r} was given, but {p.name} is read as {fmt.name!r}, "
+            "a format with one read per well"
+        )
+    frame = fmt.read(p, sheet=sheet, cycle=cycle) if cycle is not None else fmt.read(p, sheet=sheet)
     if plate_size is not None:
         check_plate_size(frame, plate_size, p)
     return frame

@@ -60,6 +60,8 @@ class Format:
     priority: int = 100
     #: write-format name -> writer
     writers: Mapping[str, Writer] = field(default_factory=dict)
+    #: reader options beyond ``sheet`` that the format takes (e.g. ``("cycle",)``)
+    options: tuple[str, ...] = ()
 
     @property
     def write(self) -> Writer | None:

@@ -1,6 +1,11 @@
 """Formatting numbers for people: the only place where numbers become text.
 
-Columns are formatted by their name, following pdstudy's column conventions:
+In a table every column has one number style (:func:`column_style`): molar
+columns one unit for the whole column, named in the header ("Ki (nM)"),
+other numbers the same number of decimals in every row, and units stated by
+a column's name (``rate_pmol_per_mg_per_min``) in its header.
+
+Single values are formatted by their column's name, following pdstudy's column conventions:
 ``*_M`` molar concentrations with a prefix ("0.52 nM"), ``pki``/``log_*``
 with two decimals, occupancies and fractions as percentages, ``p_value`` with
 three significant digits, booleans as yes/no, missing values as a dash.
@@ -17,10 +22,11 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from pdstudy.io.excel import split_unit
 from pdstudy.report.model import Table
-from pdstudy.units import format_conc
+from pdstudy.units import conc_unit, format_conc
 
-__all__ = ["LABELS", "format_value", "table_html"]
+__all__ = ["LABELS", "column_style", "format_value", "table_html"]
 
 MISSING = "–"
 
@@ -107,34 +113,110 @@ _WORDS = {
 }
 
 
-def _header(column: str, labels: Mapping[str, str]) -> str:
+def _header(column: str, labels: Mapping[str, str], unit: str | None = None) -> str:
+    """Header text; ``unit`` (the column's one unit) is added in brackets."""
     if column in labels:
-        return labels[column]
-    if column in LABELS:
-        return LABELS[column]
-    words = str(column).split("_")
-    if len(words) > 1 and words[-1] == "M":
-        words = words[:-1]  # molar: the values carry their unit
-    return " ".join(_WORDS.get(w.lower(), w) for w in words)
+        base = labels[column]
+    elif column in LABELS:
+        base = LABELS[column]
+    else:
+        stem, _ = split_unit(str(column))
+        base = " ".join(_WORDS.get(w.lower(), w) for w in stem.split("_"))
+    return f"{base} ({unit})" if unit and f"({unit})" not in base else base
+
+
+def _is_molar(name: str) -> bool:
+    return name.endswith("_M") and split_unit(name)[1] == "M"
+
+
+def _decimals(values: np.ndarray) -> int:
+    """Decimals giving ~3 significant figures at the column's median magnitude (0-4)."""
+    v = np.abs(values[np.isfinite(values) & (values != 0)])
+    if v.size == 0:
+        return 2
+    return int(min(4, max(0, 2 - math.floor(math.log10(float(np.median(v)))))))
+
+
+def column_style(column: str, values: Any) -> tuple[str | None, Any]:
+    """(unit for the header or None, value -> text) of one table column.
+
+    - molar columns (``*_M``): one unit for the column (:func:`pdstudy.units.conc_unit`),
+      three significant figures per value;
+    - columns :func:`format_value` gives a fixed style (pKi, %, Hill, p values,
+      counts) keep it;
+    - other numbers: one number of decimals for the whole column;
+    - a unit stated by the column name (``_pmol_per_mg_per_min``) goes to the header.
+    """
+    series = pd.Series(values)
+    numeric = pd.to_numeric(series, errors="coerce")
+    is_float = series.map(lambda v: isinstance(v, (float, np.floating))).any()
+    if _is_molar(column) and is_float:
+        unit, factor = conc_unit(numeric.to_numpy(dtype=float))
+
+        def molar(v: Any) -> str:
+            if _is_missing(v) or not isinstance(v, (int, float, np.integer, np.floating)):
+                return format_value(column, v)
+            x = float(v) / factor
+            if math.isinf(x):
+                return "∞" if x > 0 else "-∞"
+            return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+        return unit, molar
+    _, stated = split_unit(column)
+    name = column.lower()
+    fixed = (
+        name.endswith("_pct")
+        or "pct_" in name
+        or any(w in name for w in _PCT_WORDS)
+        or "pki" in name
+        or name.startswith(("log", "pic"))
+        or "p_value" in name
+        or name in ("p", "pvalue", "hill", "hill_slope", "r_squared", "r2", "z_prime")
+        or name.endswith(("_p", "_cv"))
+    )
+    if not is_float or fixed:
+        return (None if stated == "%" else stated), lambda v: format_value(column, v)
+    arr = numeric.to_numpy(dtype=float)
+    finite = arr[np.isfinite(arr)]
+    # whole numbers stored as floats (n, counts) stay whole
+    d = 0 if finite.size and np.all(finite == np.round(finite)) else _decimals(arr)
+    large = float(np.nanmax(np.abs(numeric))) if numeric.notna().any() else 0.0
+
+    def number(v: Any) -> str:
+        if _is_missing(v) or not isinstance(v, (float, np.floating)):
+            return format_value(column, v)
+        x = float(v)
+        if math.isinf(x):
+            return "∞" if x > 0 else "-∞"
+        if large >= 1e7 or (0 < large < 1e-3):
+            return f"{x:.3g}"
+        return f"{x:,.{d}f}"
+
+    return stated, number
 
 
 def table_html(table: Table) -> Markup:
     """The table as an HTML ``<table>`` (escaped; numbers right-aligned)."""
     frame = table.frame
     cols = [str(c) for c in frame.columns]
+    shown = frame.head(table.max_rows)
+    styles = [column_style(c, shown.iloc[:, j]) for j, c in enumerate(cols)]
     out = ['<div class="table-wrap"><table>']
     if table.title:
         out.append(f"<caption>{html.escape(table.title)}</caption>")
     out.append(
         "<thead><tr>"
-        + "".join(f"<th>{html.escape(_header(c, table.labels))}</th>" for c in cols)
+        + "".join(
+            # units may break after a slash, so that wide tables fit the page
+            "<th>" + html.escape(_header(c, table.labels, unit)).replace("/", "/<wbr>") + "</th>"
+            for c, (unit, _) in zip(cols, styles, strict=True)
+        )
         + "</tr></thead><tbody>"
     )
-    shown = frame.head(table.max_rows)
     for row in shown.itertuples(index=False, name=None):
         cells = []
-        for c, v in zip(cols, row, strict=True):
-            text = format_value(c, v)
+        for (_, style), v in zip(styles, row, strict=True):
+            text = style(v)
             numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
                 v, (bool, np.bool_)
             )

@@ -1,7 +1,12 @@
 """Render a :class:`~pdstudy.report.model.ReportData` as one self-contained HTML file.
 
 Inline CSS, inline SVG figures, no scripts and no external resources: the file
-opens offline, in any browser, and can be mailed or archived as it is.
+opens offline, in any browser, and can be mailed or archived as it is. The
+results files a section lists are links (relative to the report's folder).
+
+A failed section shows its message and where it happened; the Python
+traceback is not in the HTML but in a log file beside the report
+(``report.log`` for ``report.html``), named in the section.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pdstudy._version import __version__
 from pdstudy.report.format import table_html
 from pdstudy.report.model import ReportData, Table
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["log_path", "render_report", "write_log", "write_report"]
 
 
 def _environment() -> Environment:
@@ -76,8 +81,8 @@ def _provenance_parts(prov: Any) -> tuple[list[tuple[str, str]], list[Table], st
     return facts, tables, text
 
 
-def render_report(data: ReportData) -> str:
-    """The report as an HTML string."""
+def render_report(data: ReportData, log_name: str = "report.log") -> str:
+    """The report as an HTML string; tracebacks are referred to ``log_name``."""
     template = _environment().get_template("report.html.j2")
     facts, tables, prov_json = _provenance_parts(data.provenance)
     return template.render(
@@ -87,12 +92,36 @@ def render_report(data: ReportData) -> str:
         prov_facts=facts,
         prov_tables=tables,
         prov_json=prov_json,
+        log_name=log_name,
     )
 
 
+def log_path(report: str | PathLike[str]) -> Path:
+    """The log file beside a report: ``report.html`` -> ``report.log``."""
+    return Path(report).with_suffix(".log")
+
+
+def write_log(data: ReportData, path: str | PathLike[str]) -> Path | None:
+    """Write the tracebacks of the failed sections to ``path``; None (and no file) if none."""
+    p = Path(path)
+    parts = [
+        f"== {s.title} ({s.key or s.anchor})\n{s.error}\n\n{s.details.rstrip()}\n"
+        for s in (*data.sections, *data.pharmacology)
+        if s.details
+    ]
+    if not parts:
+        if p.is_file():
+            p.unlink()  # a log of an earlier run would mislead
+        return None
+    p.write_text(f"{data.title}: tracebacks of the failed analyses\n\n" + "\n".join(parts), "utf-8")
+    return p
+
+
 def write_report(data: ReportData, path: str | PathLike[str]) -> Path:
-    """Write the report to ``path`` (UTF-8) and return the path."""
+    """Write the report to ``path`` (UTF-8) and the tracebacks, if any, beside it; return the path."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_report(data), encoding="utf-8")
+    log = log_path(p)
+    write_log(data, log)
+    p.write_text(render_report(data, log.name), encoding="utf-8")
     return p

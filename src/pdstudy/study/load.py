@@ -105,6 +105,9 @@ def validate_study(path: str | PathLike[str]) -> tuple[StudySpec | None, Problem
     _unique_names(sections, problems)
     study = dict(parsed["study"])
     profile = _profile(study, raw.get("study", {}), base, problems)
+    _compound_in_layouts(study, sections, problems)
+    for section in sections:
+        warn_implausible(section.kind, section.values, section.key)
     for section in sections:
         check = HANDLERS[section.kind].check_files
         if check is not None:
@@ -187,6 +190,12 @@ def _profile(
             frame = load_profile(name)
     except InputFileError as exc:
         hint = "" if "profile" in raw else " (set study.profile to a shipped name or a file)"
+        if not looks_like_file:
+            hint += (
+                f"; for a new compound write its profile with `pdstudy profile {name} "
+                f"--template {name}.toml`, fill in each target's Ki and source, and set "
+                f'profile = "{name}.toml" (the format is in docs/profile-and-synapse.md)'
+            )
         problems.append((key, f"{exc.detail}{hint}"))
         return None
     ref = study.get("reference_target")
@@ -218,6 +227,50 @@ def _profile(
     return frame
 
 
+def _compound_in_layouts(
+    study: Mapping[str, Any], sections: list[SectionSpec], problems: Problems
+) -> None:
+    """The study's compound must be the compound of the competition wells of at least one layout.
+
+    Layouts are matched case-insensitively, as the pooled Ki is; a layout that
+    cannot be read is reported by its section's own check.
+    """
+    from pdstudy.io import read_layout
+
+    compound = study.get("compound")
+    if not isinstance(compound, str) or not compound:
+        return
+    if any(key == "study.compound" for key, _ in problems):
+        return  # one problem per key: the compound's profile is already reported
+    named: dict[str, set[str]] = {}
+    for section in sections:
+        layout = section.values.get("layout")
+        if not isinstance(layout, Path) or not layout.is_file():
+            continue
+        try:
+            frame = read_layout(layout)
+        except Exception:  # noqa: BLE001 - reported by the section's check
+            continue
+        if "compound" not in frame.columns or "role" not in frame.columns:
+            continue
+        tested = frame.loc[frame["role"] == "competition", "compound"].dropna()
+        names = {str(c) for c in tested if str(c).strip()}
+        if names:
+            named[f"{section.key}.layout ({layout.name})"] = names
+    if not named:
+        return
+    if any(compound.casefold() == n.casefold() for names in named.values() for n in names):
+        return
+    listed = "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in named.items())
+    problems.append(
+        (
+            "study.compound",
+            f"compound {compound!r} is not a compound of any layout ({listed}); "
+            "name it as the layouts do, or fix the layouts",
+        )
+    )
+
+
 def section_spec(
     kind: str, values: Mapping[str, Any], *, name: str | None = None, index: int = 1
 ) -> SectionSpec:
@@ -239,4 +292,23 @@ def section_spec(
     parsed = {k.name: values.get(k.name, k.default) for k in schema.keys}
     section_name = name or str(values.get("name") or f"{kind} {index}")
     parsed["name"] = section_name
+    warn_implausible(kind, parsed, f"{kind}")
     return SectionSpec(kind=kind, index=index, name=section_name, values=parsed, raw=dict(values))
+
+
+def warn_implausible(kind: str, values: Mapping[str, Any], where: str) -> None:
+    """Warn (:class:`pdstudy.units.PlausibilityWarning`) of values a lab almost never means.
+
+    Applies to the sections of radioligand assays (those with a ``radioligand`` key).
+    """
+    import warnings
+
+    from pdstudy.units import PlausibilityWarning, implausible
+
+    if "radioligand" not in HANDLERS[kind].schema.names:
+        return
+    for key, value in values.items():
+        if isinstance(value, float):
+            why = implausible(key, value)
+            if why:
+                warnings.warn(PlausibilityWarning(f"{where}.{why}"), stacklevel=3)

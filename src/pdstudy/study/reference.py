@@ -7,6 +7,7 @@ the reference cannot drift from the code.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pdstudy.assays.schema import Key, Schema
@@ -42,7 +43,9 @@ def _default(key: Key) -> str:
     if key.required:
         return "**required**"
     if value is None:
-        return "–"
+        # keys whose default lives in the model (PKParams, SynapseParams) state it in their doc
+        m = re.search(r"\(default:? ([^,;()]+)", key.doc)
+        return m.group(1).strip() if m else "–"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):

@@ -166,8 +166,8 @@ SYNAPSE = Schema(
             "quantity",
             "rate",
             low=0.0,
-            doc="clearance not by NET (default 0.001 /s, illustrative)",
-            example='"0.001 /s"',
+            doc="clearance not by NET (default 3.6 /h = 0.001 /s, illustrative)",
+            example='"3.6 /h"',
         ),
         Key(
             "basal",

@@ -478,7 +478,7 @@ def analyze_competition(
     df["_scale"] = (df["_total_mean"] - df["_nsb_mean"]) / 100.0
     df["specific"] = df[C.SIGNAL] - df["_nsb_mean"]
     df["pct_specific"] = percent_of_control(df[C.SIGNAL], df["_total_mean"], df["_nsb_mean"])
-    df["excluded"] = False
+    df["excluded"] = df["excluded"].fillna(False).astype(bool) if "excluded" in df else False
 
     mode = weighting.lower()
     has_time = C.COUNT_TIME in df.columns and bool(
