@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import pytest
 from hypothesis import settings
 
 # figures are drawn without a screen
@@ -12,3 +13,9 @@ matplotlib.use("Agg")
 # fail on hypothesis' default 200 ms deadline; derandomised so CI runs are repeatable
 settings.register_profile("pdstudy", deadline=None, derandomize=True)
 settings.load_profile("pdstudy")
+
+
+@pytest.fixture(autouse=True)
+def _store_in_tmp_path(tmp_path, monkeypatch):
+    """`pdstudy run` records into ./pdstudy.db by default: tests record under tmp_path."""
+    monkeypatch.setenv("PDSTUDY_DB", str(tmp_path / "pdstudy.db"))

@@ -41,12 +41,18 @@ def print_problems(err: StudyFileError, console: Console) -> None:
 
 
 def run_with_progress(
-    study: Path, out: Path, workers: int | None, console: Console, command: str | None = None
+    study: Path,
+    out: Path,
+    workers: int | None,
+    console: Console,
+    command: str | None = None,
+    store: str | Path | bool = True,
 ) -> int:
     """Validate and run ``study`` with a progress bar; print a summary; return the exit code.
 
     0: every section analysed; 1: some section failed (the others are in the
     report); 2: the study file is invalid (every problem printed, nothing run).
+    ``store``: where the results are recorded (:func:`pdstudy.study.run_study`).
     """
     from pdstudy.study import load_study, run_study
 
@@ -83,6 +89,7 @@ def run_with_progress(
                 on_start=on_start,
                 on_done=on_done,
                 command=command or " ".join(["pdstudy", *sys.argv[1:]]),
+                store=store,
             )
         except PdStudyError as err:
             console.print(f"[red]error:[/red] {escape(str(err))}")
@@ -116,8 +123,20 @@ def run_with_progress(
         f"results: {escape(str(result.out_dir / 'results'))}  "
         f"provenance: {escape(str(result.provenance_path))}"
     )
+    if result.recorded is not None:
+        console.print(
+            f"store: {escape(result.recorded.describe())} in {escape(_safe_url(result.recorded.url))}"
+        )
+    if result.store_error:
+        console.print(f"[red]store:[/red] {escape(result.store_error)}")
     console.print(f"done in {result.elapsed_s:.1f} s")
     return result.exit_code
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -134,11 +153,21 @@ def register(app: typer.Typer) -> None:
             min=1,
             help="Worker processes for the assay sections (default: min(2, CPUs); 1 = inline).",
         ),
+        db: str | None = typer.Option(
+            None,
+            "--db",
+            envvar="PDSTUDY_DB",
+            help="Results store: a SQLite path or a database URL (default ./pdstudy.db).",
+        ),
+        no_store: bool = typer.Option(
+            False, "--no-store", help="Do not record the results in the store."
+        ),
     ) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed (reported); 2: invalid study file.
         """
         console = Console()
-        code = run_with_progress(study, out, workers, console)
+        store: str | bool = False if no_store else (db or True)
+        code = run_with_progress(study, out, workers, console, store=store)
         raise typer.Exit(code)

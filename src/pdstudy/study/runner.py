@@ -68,6 +68,11 @@ class StudyRun:
         0 every section analysed, 1 some section (or the pharmacology) failed.
     elapsed_s
         Wall time of the run.
+    recorded
+        What the results store recorded (:class:`pdstudy.store.RecordSummary`), or
+        ``None`` when the run was not recorded.
+    store_error
+        Why recording failed (the outputs are written all the same; exit code 1).
     """
 
     spec: StudySpec
@@ -77,6 +82,8 @@ class StudyRun:
     provenance_path: Path
     exit_code: int
     elapsed_s: float
+    recorded: Any = None
+    store_error: str | None = None
 
     @property
     def failed(self) -> tuple[SectionOutcome, ...]:
@@ -183,6 +190,7 @@ def run_study(
     on_start: OnStart | None = None,
     on_done: OnDone | None = None,
     command: str | None = None,
+    store: str | PathLike[str] | bool | None = None,
 ) -> StudyRun:
     """Run every section of a study and write results, figures, report and provenance.
 
@@ -202,6 +210,11 @@ def run_study(
         queued, then each outcome as it finishes.
     command
         The command line, recorded in the provenance.
+    store
+        Where to record the results (:mod:`pdstudy.store`), after everything is
+        written: a database URL or SQLite path; ``True`` the default store
+        (``$PDSTUDY_DB``, else ``./pdstudy.db``); ``None`` ``$PDSTUDY_DB`` when it
+        is set, else nothing; ``False`` nothing.
 
     Returns
     -------
@@ -271,7 +284,8 @@ def run_study(
     )
     report_path = write_report(data, out / "report.html")
     _write_summary(out, spec, outcomes, pharm)
-    failed = any(not o.ok for o in outcomes) or not pharm.ok
+    recorded, store_error = _record(spec, outcomes, out, store, command)
+    failed = any(not o.ok for o in outcomes) or not pharm.ok or store_error is not None
     return StudyRun(
         spec=spec,
         out_dir=out,
@@ -280,7 +294,40 @@ def run_study(
         provenance_path=provenance_path,
         exit_code=1 if failed else 0,
         elapsed_s=time.perf_counter() - t0,
+        recorded=recorded,
+        store_error=store_error,
     )
+
+
+def _record(
+    spec: StudySpec,
+    outcomes: Sequence[SectionOutcome],
+    out: Path,
+    store: str | PathLike[str] | bool | None,
+    command: str | None,
+) -> tuple[Any, str | None]:
+    """Record each section's result in the store (one transaction); (summary, error)."""
+    if store is False or (store is None and not os.environ.get("PDSTUDY_DB")):
+        return None, None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pdstudy.errors import PdStudyError
+    from pdstudy.store import open_store, record_results
+
+    target = None if store is None or store is True else store
+    try:
+        with open_store(target) as db:
+            summary = record_results(
+                db,
+                spec.name,
+                [(o.key, o.name, o.result, o.parameters) for o in outcomes if o.ok],
+                compound=str(spec.study.get("compound", "")),
+                command=command or "",
+                out_dir=out,
+            )
+    except (PdStudyError, SQLAlchemyError, OSError) as exc:
+        return None, f"the results were not recorded in the store: {exc}"
+    return summary, None
 
 
 def _write_summary(
