@@ -15,7 +15,11 @@ settings.register_profile("pdstudy", deadline=None, derandomize=True)
 settings.load_profile("pdstudy")
 
 
-@pytest.fixture(autouse=True)
-def _store_in_tmp_path(tmp_path, monkeypatch):
-    """`pdstudy run` records into ./pdstudy.db by default: tests record under tmp_path."""
-    monkeypatch.setenv("PDSTUDY_DB", str(tmp_path / "pdstudy.db"))
+
+@pytest.fixture(autouse=True, scope="session")
+def _store_in_tmp_path(tmp_path_factory):
+    """`pdstudy run` records into ./pdstudy.db by default: the tests' runs record under tmp."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PDSTUDY_DB", str(tmp_path_factory.mktemp("store") / "pdstudy.db"))
+    yield
+    mp.undo()

@@ -208,7 +208,9 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
         if actual != recorded.get("content_sha256"):
             problems.append(
                 Problem(
-                    "results", None, f"the results of analysis {a.id} do not match its audit row"
+                    "analyses",
+                    a.id,
+                    "its result rows do not match the content hash of its audit row",
                 )
             )
         for name in ("analysis_sha256", "parameters_sha256", "pdstudy_version"):
