@@ -8,14 +8,8 @@ where a missing server is a failure.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import pickle
-import signal
-import subprocess
-import sys
-import textwrap
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
