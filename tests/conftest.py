@@ -15,7 +15,6 @@ settings.register_profile("pdstudy", deadline=None, derandomize=True)
 settings.load_profile("pdstudy")
 
 
-
 @pytest.fixture(autouse=True, scope="session")
 def _store_in_tmp_path(tmp_path_factory):
     """`pdstudy run` records into ./pdstudy.db by default: the tests' runs record under tmp."""

@@ -172,7 +172,7 @@ def _refuse_changes(session: Session, flush_context: Any, instances: Any) -> Non
             what = "delete" if obj in session.deleted else "change"
             raise StoreError(
                 f"the store's {obj.__tablename__} rows are never changed or deleted "
-                f"(refused to {what} row {obj.id}); a re-analysis is a new analysis"
+                f"(refused to {what} row {getattr(obj, 'id', '?')}); a re-analysis is a new analysis"
             )
 
 
