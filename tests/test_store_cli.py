@@ -16,16 +16,19 @@ from pdstudy.store import open_store, pooled_ki, results
 RUNNER = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1"})
 
 
-@pytest.fixture(scope="module")
-def binding_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example study's NET and SERT competition sections only."""
-    folder = tmp_path_factory.mktemp("study")
-    path = write_example_study(folder, seed=11)
+def _binding_only(folder: Path, seed: int) -> Path:
+    path = write_example_study(folder, seed=seed)
     text = path.read_text(encoding="utf-8")
     head = text.split("[[saturation]]", 1)[0]
     out = folder / "binding.toml"
     out.write_text(head, encoding="utf-8")
     return out
+
+
+@pytest.fixture(scope="module")
+def binding_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example study's NET and SERT competition sections only."""
+    return _binding_only(tmp_path_factory.mktemp("study"), 11)
 
 
 def _run(study: Path, out: Path, *extra: str) -> str:
@@ -80,6 +83,20 @@ def test_run_records_once_and_db_reads_it_back(binding_study: Path, tmp_path: Pa
     assert res.exit_code == 0 and "Norclomipramine at the noradrenaline" in res.output
     res = RUNNER.invoke(app, ["db", "history", str(int(csv["result_id"].iloc[0])), "--db", str(db)])
     assert res.exit_code == 0 and "analysis" in res.output and "experiment" in res.output
+
+    # the report of a later study (other raw files) summarises the earlier experiments
+    from pdstudy.report.sections.store import TITLE
+
+    assert TITLE not in (tmp_path / "out1" / "report.html").read_text(encoding="utf-8")
+    assert TITLE not in (tmp_path / "out2" / "report.html").read_text(encoding="utf-8")
+    later = _binding_only(tmp_path / "later", 12)
+    _run(later, tmp_path / "out3", "--db", str(db))
+    html = (tmp_path / "out3" / "report.html").read_text(encoding="utf-8")
+    assert TITLE in html
+    assert "norclomipramine: Ki over earlier experiments (results store)" in html
+    assert "this run&#39;s own experiments are not among them" in html or (
+        "this run's own experiments are not among them" in html
+    )
 
 
 @pytest.mark.slow

@@ -25,7 +25,15 @@ from pdstudy.store.engine import (
     upgrade,
 )
 from pdstudy.store.models import StoreError
-from pdstudy.store.queries import KiSummary, history, pooled_ki, results, studies, verify
+from pdstudy.store.queries import (
+    KiSummary,
+    earlier_ki,
+    history,
+    pooled_ki,
+    results,
+    studies,
+    verify,
+)
 from pdstudy.store.record import Recorded, RecordSummary, exclude_experiment, record_results
 
 __all__ = [
@@ -36,6 +44,7 @@ __all__ = [
     "Recorded",
     "Store",
     "StoreError",
+    "earlier_ki",
     "exclude_experiment",
     "head_revision",
     "history",

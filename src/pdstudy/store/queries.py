@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,12 @@ from pdstudy.errors import UsageError
 from pdstudy.store.audit import verify_chain
 from pdstudy.store.engine import Store
 from pdstudy.store.models import Analysis, AuditEntry, Exclusion, Experiment, Result, Study
+from pdstudy.store.record import inputs_sha256
 
 __all__ = [
     "RESULT_COLUMNS",
     "KiSummary",
+    "earlier_ki",
     "history",
     "pooled_ki",
     "results",
@@ -185,17 +188,26 @@ class KiSummary:
 
 
 def pooled_ki(
-    store: Store, compound: str, target: str | None = None, assay: str = "binding"
+    store: Store,
+    compound: str,
+    target: str | None = None,
+    assay: str = "binding",
+    *,
+    skip_experiments: Iterable[int] = (),
 ) -> KiSummary:
     """Mean pKi +/- SEM, n and geometric-mean Ki with 95 % CI over independent experiments.
 
     Every curve of the current analysis of each non-excluded experiment of
     ``assay`` counts as one independent experiment (as in a study's own
-    aggregate). Excluded experiments are listed with their reason, not pooled.
+    aggregate). Excluded experiments are listed with their reason, not pooled;
+    ``skip_experiments`` (ids) are left out altogether.
     """
     if not compound:
         raise UsageError("name a compound", where="--compound")
     rows = results(store, compound=compound, target=target, assay=assay)
+    skip = set(skip_experiments)
+    if skip and not rows.empty:
+        rows = rows[~rows["experiment_id"].isin(skip)]
     if rows.empty or "pki" not in rows.columns:
         empty = pd.DataFrame(
             columns=[
@@ -259,6 +271,25 @@ def pooled_ki(
         if c in rows.columns
     ]
     return KiSummary(compound, pooled.reset_index(drop=True), rows[keep].reset_index(drop=True))
+
+
+def earlier_ki(store: Store, compound: str, run_results: Iterable[Any]) -> KiSummary:
+    """:func:`pooled_ki` of ``compound`` over the experiments in the store other than
+    those of ``run_results`` (this run's results: the same kind, section and raw files)."""
+    ids = []
+    with store.session() as s:
+        for r in run_results:
+            if r is None:
+                continue
+            ids += list(
+                s.execute(
+                    select(Experiment.id).where(
+                        Experiment.kind == str(r.kind),
+                        Experiment.inputs_sha256 == inputs_sha256(r),
+                    )
+                ).scalars()
+            )
+    return pooled_ki(store, compound, skip_experiments=ids)
 
 
 def history(store: Store, result_id: int) -> tuple[dict[str, Any], pd.DataFrame]:

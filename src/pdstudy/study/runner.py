@@ -273,12 +273,13 @@ def run_study(
     subtitle = " · ".join(
         x for x in (description, f"compound {spec.study.get('compound')}", f"run {finished}") if x
     )
+    earlier = _earlier_section(spec, outcomes, store)
     data = ReportData(
         title=spec.name,
         subtitle=subtitle,
         headline=pharm.headline,
         sections=tuple(o.section for o in outcomes),
-        pharmacology=pharm.sections,
+        pharmacology=tuple(pharm.sections) + earlier,
         methods=tuple(methods),
         provenance=provenance,
     )
@@ -299,6 +300,38 @@ def run_study(
     )
 
 
+def _store_target(store: str | PathLike[str] | bool | None) -> Any:
+    """The store to use (``None``: the default), or ``False``: none."""
+    if store is False or (store is None and not os.environ.get("PDSTUDY_DB")):
+        return False
+    return None if store is None or store is True else store
+
+
+def _earlier_section(
+    spec: StudySpec, outcomes: Sequence[SectionOutcome], store: str | PathLike[str] | bool | None
+) -> tuple[Any, ...]:
+    """The report's summary of the compound's earlier experiments in the store (if any)."""
+    target = _store_target(store)
+    compound = str(spec.study.get("compound", ""))
+    if target is False or not compound:
+        return ()
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pdstudy.errors import PdStudyError
+    from pdstudy.report.sections.store import build_earlier
+    from pdstudy.store import earlier_ki, open_store
+
+    try:
+        with open_store(target) as db:
+            ki = earlier_ki(db, compound, [o.result for o in outcomes if o.ok])
+            where = make_url(db.url).render_as_string(hide_password=True)
+    except (PdStudyError, SQLAlchemyError, OSError):
+        return ()  # recording (below) reports what is wrong with the store
+    section = build_earlier(compound, ki.pooled, ki.experiments, where)
+    return () if section is None else (section,)
+
+
 def _record(
     spec: StudySpec,
     outcomes: Sequence[SectionOutcome],
@@ -307,14 +340,14 @@ def _record(
     command: str | None,
 ) -> tuple[Any, str | None]:
     """Record each section's result in the store (one transaction); (summary, error)."""
-    if store is False or (store is None and not os.environ.get("PDSTUDY_DB")):
+    target = _store_target(store)
+    if target is False:
         return None, None
     from sqlalchemy.exc import SQLAlchemyError
 
     from pdstudy.errors import PdStudyError
     from pdstudy.store import open_store, record_results
 
-    target = None if store is None or store is True else store
     try:
         with open_store(target) as db:
             summary = record_results(
