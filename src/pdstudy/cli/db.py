@@ -113,7 +113,7 @@ def results_cmd(
         return
     base = ["result_id", "experiment_id", "study", "section", "compound", "target", "experiment"]
     base += ["status", "excluded"] + (["current"] if all_ else [])
-    cols = base + [c for c in SHOWN if c in frame.columns]
+    cols = base + [c for c in SHOWN if c in frame.columns and frame[c].notna().any()]
     _print_frame(frame, [c for c in cols if c in frame.columns], f"{len(frame)} result(s)")
 
 
@@ -147,8 +147,16 @@ def ki_cmd(
             )
             + (" (geometric mean)" if n > 1 else " (one experiment: its own fitted CI)")
         )
-    if summary.pooled.empty:
-        console.print("no usable, non-excluded experiment to pool")
+    pooled_targets = set(summary.pooled["target"].astype(str))
+    for tgt, sub in summary.experiments.groupby("target", sort=False):
+        if str(tgt) in pooled_targets:
+            continue
+        reasons = sorted(set(sub.loc[sub["excluded"].astype(bool), "exclusion_reason"]))
+        why = f" (excluded: {'; '.join(reasons)})" if reasons else ""
+        console.print(
+            f"[bold]{escape(compound)} at {escape(str(tgt))}[/bold]: "
+            f"no usable, non-excluded experiment to pool{escape(why)}"
+        )
     cols = [
         c
         for c in (
