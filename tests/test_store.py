@@ -306,6 +306,7 @@ def test_audit_rows_cannot_be_changed_through_the_api(db_url: str, tmp_path: Pat
         ("DELETE FROM audit_log WHERE id = 4", "audit_head"),
         ("DELETE FROM audit_log WHERE id = 2", "audit_log row 3"),
         ("UPDATE exclusions SET reason = 'nothing'", "exclusions row 1"),
+        ("UPDATE raw_files SET sha256 = REPLACE(sha256, sha256, 'ff')", "raw_files row 1"),
     ],
 )
 def test_db_verify_names_the_first_row_changed_behind_its_back(

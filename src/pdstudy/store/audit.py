@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pdstudy.store.models import GENESIS_HASH, Analysis, AuditEntry, AuditHead, Exclusion, Result
+from pdstudy.store.models import (
+    GENESIS_HASH,
+    Analysis,
+    AuditEntry,
+    AuditHead,
+    Exclusion,
+    RawFile,
+    Result,
+)
 
 __all__ = [
     "Problem",
@@ -143,8 +151,9 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
 
     Checks, in order: every audit row's hash and its link to the previous row
     (ids consecutive from 1), the head against the last row, each analysis'
-    result rows against the content hash its audit row recorded, and each
-    exclusion's reason against its audit row. Returns the number of audit rows
+    result rows against the content hash its audit row recorded, each raw
+    file against its experiment's audit row, and each exclusion's reason
+    against its audit row. Returns the number of audit rows
     and the problems (the first audit-log problem is the first row that does
     not match).
     """
@@ -154,6 +163,7 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
     n = 0
     analysis_audit: dict[int, dict[str, Any]] = {}
     exclusion_audit: dict[int, dict[str, Any]] = {}
+    experiment_audit: dict[int, dict[str, Any]] = {}
     for e in session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars():
         n += 1
         if e.id != expected_id:
@@ -180,6 +190,8 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
             detail = json.loads(e.detail_json)
         except ValueError:
             detail = {}
+        if e.action == "experiment" and e.experiment_id is not None:
+            experiment_audit[e.experiment_id] = detail
         if e.action == "analysis" and e.analysis_id is not None:
             analysis_audit[e.analysis_id] = detail
         if e.action == "exclude" and isinstance(detail.get("exclusion_id"), int):
@@ -216,6 +228,21 @@ def verify_chain(session: Session) -> tuple[int, list[Problem]]:
         for name in ("analysis_sha256", "parameters_sha256", "pdstudy_version"):
             if getattr(a, name) != recorded.get(name):
                 problems.append(Problem("analyses", a.id, f"{name} does not match its audit row"))
+    files: dict[int, list[RawFile]] = {}
+    for f in session.execute(select(RawFile).order_by(RawFile.id)).scalars():
+        files.setdefault(f.experiment_id, []).append(f)
+    for exp_id, rows in files.items():
+        recorded_files = experiment_audit.get(exp_id, {}).get("files", [])
+        for i, f in enumerate(rows):
+            rec = recorded_files[i] if i < len(recorded_files) else {}
+            if (rec.get("key"), rec.get("sha256"), rec.get("size_bytes")) != (
+                f.key,
+                f.sha256,
+                f.size_bytes,
+            ):
+                problems.append(
+                    Problem("raw_files", f.id, "does not match its experiment's audit row")
+                )
     for x in session.execute(select(Exclusion).order_by(Exclusion.id)).scalars():
         rec = exclusion_audit.get(x.id)
         if rec is None:
