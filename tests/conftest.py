@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import matplotlib
+import pytest
 from hypothesis import settings
 
 # rich lays tables out for the terminal width it reads from COLUMNS when a console is
@@ -19,3 +20,12 @@ matplotlib.use("Agg")
 # fail on hypothesis' default 200 ms deadline; derandomised so CI runs are repeatable
 settings.register_profile("pdstudy", deadline=None, derandomize=True)
 settings.load_profile("pdstudy")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _store_in_tmp_path(tmp_path_factory):
+    """`pdstudy run` records into ./pdstudy.db by default: the tests' runs record under tmp."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PDSTUDY_DB", str(tmp_path_factory.mktemp("store") / "pdstudy.db"))
+    yield
+    mp.undo()

@@ -57,6 +57,7 @@ GROUPS = {
     ),
     "uptake": ("uptake", "Synaptosomal uptake: design plates, analyse inhibition and kinetics."),
     "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
+    "db": ("db", "The results store: studies, results, pooled Ki, audit trail, exclusions."),
 }
 
 
@@ -93,15 +94,22 @@ def demo(
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(1) from err
     console.print(f"example study written to {study}")
-    code = run_with_progress(study, out, workers, console, command=f"pdstudy demo --out {out}")
+    code = run_with_progress(
+        study,
+        out,
+        workers,
+        console,
+        command=f"pdstudy demo --out {out}",
+        store=out / "pdstudy.db",
+    )
     console.print(f"[green]open[/green] {(out / 'report.html').resolve()}")
     raise typer.Exit(code)
 
 
 # the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import binding, profile, protein, run, uptake  # noqa: E402
+from pdstudy.cli import binding, db, profile, protein, run, uptake  # noqa: E402
 
-for _name, _module in (("binding", binding), ("uptake", uptake), ("protein", protein)):
+for _name, _module in (("binding", binding), ("uptake", uptake), ("protein", protein), ("db", db)):
     app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
 profile.register(app)
 run.register(app)

@@ -47,11 +47,13 @@ def run_with_progress(
     console: Console,
     command: str | None = None,
     scheduler: str | None = None,
+    store: str | Path | bool = True,
 ) -> int:
     """Validate and run ``study`` with a progress bar; print a summary; return the exit code.
 
     0: every section analysed; 1: some section failed (the others are in the
     report); 2: the study file is invalid (every problem printed, nothing run).
+    ``store``: where the results are recorded (:func:`pdstudy.study.run_study`).
     """
     from pdstudy.study import load_study, run_study
 
@@ -89,6 +91,7 @@ def run_with_progress(
                 on_done=on_done,
                 command=command or " ".join(["pdstudy", *sys.argv[1:]]),
                 scheduler=scheduler,
+                store=store,
             )
         except UsageError as err:  # e.g. an unreachable --scheduler
             console.print(f"[red]error:[/red] {escape(str(err))}")
@@ -125,8 +128,20 @@ def run_with_progress(
         f"results: {escape(str(result.out_dir / 'results'))}  "
         f"provenance: {escape(str(result.provenance_path))}"
     )
+    if result.recorded is not None:
+        console.print(
+            f"store: {escape(result.recorded.describe())} in {escape(_safe_url(result.recorded.url))}"
+        )
+    if result.store_error:
+        console.print(f"[red]store:[/red] {escape(result.store_error)}")
     console.print(f"done in {result.elapsed_s:.1f} s")
     return result.exit_code
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -150,11 +165,21 @@ def register(app: typer.Typer) -> None:
             help="A dask.distributed scheduler (tcp://host:8786): run the sections on that "
             "cluster (needs pdstudy[cluster]; see docs/cluster.md).",
         ),
+        db: str | None = typer.Option(
+            None,
+            "--db",
+            envvar="PDSTUDY_DB",
+            help="Results store: a SQLite path or a database URL (default ./pdstudy.db).",
+        ),
+        no_store: bool = typer.Option(
+            False, "--no-store", help="Do not record the results in the store."
+        ),
     ) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed (reported); 2: invalid study file.
         """
         console = Console()
-        code = run_with_progress(study, out, workers, console, scheduler=scheduler)
+        store: str | bool = False if no_store else (db or True)
+        code = run_with_progress(study, out, workers, console, store=store, scheduler=scheduler)
         raise typer.Exit(code)

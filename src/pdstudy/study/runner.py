@@ -29,9 +29,10 @@ from pdstudy.report.html import write_report
 from pdstudy.report.model import ReportData
 from pdstudy.study.handlers._common import failed_outcome
 from pdstudy.study.load import load_study
-from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySpec
+from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySpec, slugify
 from pdstudy.study.provenance import build_provenance, now_iso, write_provenance
 from pdstudy.study.registry import get_handler
+from pdstudy.study.writer import write_study_exports
 
 __all__ = ["StudyRun", "default_workers", "run_section", "run_study"]
 
@@ -68,6 +69,11 @@ class StudyRun:
         0 every section analysed, 1 some section (or the pharmacology) failed.
     elapsed_s
         Wall time of the run.
+    recorded
+        What the results store recorded (:class:`pdstudy.store.RecordSummary`), or
+        ``None`` when the run was not recorded.
+    store_error
+        Why recording failed (the outputs are written all the same; exit code 1).
     """
 
     spec: StudySpec
@@ -77,6 +83,8 @@ class StudyRun:
     provenance_path: Path
     exit_code: int
     elapsed_s: float
+    recorded: Any = None
+    store_error: str | None = None
 
     @property
     def failed(self) -> tuple[SectionOutcome, ...]:
@@ -184,6 +192,7 @@ def run_study(
     on_done: OnDone | None = None,
     command: str | None = None,
     scheduler: Any = None,
+    store: str | PathLike[str] | bool | None = None,
 ) -> StudyRun:
     """Run every section of a study and write results, figures, report and provenance.
 
@@ -208,6 +217,11 @@ def run_study(
         ``distributed`` cluster or ``Client``: the sections run there as tasks
         (:mod:`pdstudy.study.cluster`). ``None``: the ``PDSTUDY_SCHEDULER``
         environment variable, or local worker processes when it is unset.
+    store
+        Where to record the results (:mod:`pdstudy.store`), after everything is
+        written: a database URL or SQLite path; ``True`` the default store
+        (``$PDSTUDY_DB``, else ``./pdstudy.db``); ``None`` ``$PDSTUDY_DB`` when it
+        is set, else nothing; ``False`` nothing.
 
     Returns
     -------
@@ -286,18 +300,27 @@ def run_study(
     subtitle = " · ".join(
         x for x in (description, f"compound {spec.study.get('compound')}", f"run {finished}") if x
     )
+    earlier = _earlier_section(spec, outcomes, store)
     data = ReportData(
         title=spec.name,
         subtitle=subtitle,
         headline=pharm.headline,
         sections=tuple(o.section for o in outcomes),
-        pharmacology=pharm.sections,
+        pharmacology=tuple(pharm.sections) + earlier,
         methods=tuple(methods),
         provenance=provenance,
     )
     report_path = write_report(data, out / "report.html")
     _write_summary(out, spec, outcomes, pharm)
-    failed = any(not o.ok for o in outcomes) or not pharm.ok
+    # the whole study as one Excel workbook and one Prism project, beside the per-section files
+    slugs = {s.key: s.slug for s in spec.sections}
+    write_study_exports(
+        out,
+        f"study_{slugify(spec.name)}",
+        [(slugs[o.key], o.result) for o in outcomes if o.ok and o.result is not None],
+    )
+    recorded, store_error = _record(spec, outcomes, out, store, command)
+    failed = any(not o.ok for o in outcomes) or not pharm.ok or store_error is not None
     return StudyRun(
         spec=spec,
         out_dir=out,
@@ -306,6 +329,8 @@ def run_study(
         provenance_path=provenance_path,
         exit_code=1 if failed else 0,
         elapsed_s=time.perf_counter() - t0,
+        recorded=recorded,
+        store_error=store_error,
     )
 
 
@@ -315,6 +340,69 @@ def _client_info(client: Any) -> Any:
 
     workers = tuple(sorted(client.scheduler_info().get("workers", {})))
     return ClusterInfo(scheduler=str(client.scheduler.address), workers=workers)
+
+
+def _store_target(store: str | PathLike[str] | bool | None) -> Any:
+    """The store to use (``None``: the default), or ``False``: none."""
+    if store is False or (store is None and not os.environ.get("PDSTUDY_DB")):
+        return False
+    return None if store is None or store is True else store
+
+
+def _earlier_section(
+    spec: StudySpec, outcomes: Sequence[SectionOutcome], store: str | PathLike[str] | bool | None
+) -> tuple[Any, ...]:
+    """The report's summary of the compound's earlier experiments in the store (if any)."""
+    target = _store_target(store)
+    compound = str(spec.study.get("compound", ""))
+    if target is False or not compound:
+        return ()
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pdstudy.errors import PdStudyError
+    from pdstudy.report.sections.store import build_earlier
+    from pdstudy.store import earlier_ki, open_store
+
+    try:
+        with open_store(target) as db:
+            ki = earlier_ki(db, compound, [o.result for o in outcomes if o.ok])
+            where = make_url(db.url).render_as_string(hide_password=True)
+    except (PdStudyError, SQLAlchemyError, OSError):
+        return ()  # recording (below) reports what is wrong with the store
+    section = build_earlier(compound, ki.pooled, ki.experiments, where)
+    return () if section is None else (section,)
+
+
+def _record(
+    spec: StudySpec,
+    outcomes: Sequence[SectionOutcome],
+    out: Path,
+    store: str | PathLike[str] | bool | None,
+    command: str | None,
+) -> tuple[Any, str | None]:
+    """Record each section's result in the store (one transaction); (summary, error)."""
+    target = _store_target(store)
+    if target is False:
+        return None, None
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pdstudy.errors import PdStudyError
+    from pdstudy.store import open_store, record_results
+
+    try:
+        with open_store(target) as db:
+            summary = record_results(
+                db,
+                spec.name,
+                [(o.key, o.name, o.result, o.parameters) for o in outcomes if o.ok],
+                compound=str(spec.study.get("compound", "")),
+                command=command or "",
+                out_dir=out,
+            )
+    except (PdStudyError, SQLAlchemyError, OSError) as exc:
+        return None, f"the results were not recorded in the store: {exc}"
+    return summary, None
 
 
 def _write_summary(
