@@ -193,10 +193,15 @@ def write_two_column(
     """Write ``time_<unit>,signal_<unit>`` CSV (time in minutes by default)."""
     factor = {"min": 60.0, "s": 1.0}[time_unit]
     t = np.asarray(time_s, dtype=float) / factor
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write(f"time_{time_unit},signal_{signal_unit}\n")
-        for a, b in zip(t, np.asarray(signal, dtype=float), strict=True):
-            fh.write(f"{a:.6f},{b:.6g}\n")
+    data = np.column_stack([t, np.asarray(signal, dtype=float)])
+    np.savetxt(
+        path,
+        data,
+        fmt=("%.6f", "%.7g"),
+        delimiter=",",
+        header=f"time_{time_unit},signal_{signal_unit}",
+        comments="",
+    )
 
 
 # --- Shimadzu LabSolutions ASCII ----------------------------------------------------------

@@ -8,6 +8,10 @@ content (:data:`CHROMATOGRAM_FORMATS`, :func:`list_chromatogram_formats`):
 - ``chromeleon_text``: Chromeleon text export (tab or semicolon, decimal comma);
 - ``two_column``: CSV/TSV of time and signal, header optional.
 
+:func:`read_sequence` reads the sequence table of a batch (one row per
+injection) and :func:`read_method` the HPLC method file (TOML: analyte windows,
+sampling, processing settings).
+
 :func:`write_chromatogram` writes ``andi`` or ``two_column``, so simulated
 runs are written as an instrument would write them and read back.
 """
@@ -25,12 +29,18 @@ from pdstudy.errors import InputFileError
 
 from . import _chrom_andi, _chrom_text
 from ._chrom_model import Chromatogram
+from ._chrom_sequence import PROCESSING_KEYS, HplcMethod, Sequence, read_method, read_sequence
 from ._plate_table import check_file
 from .registry import FormatRegistry
 
 __all__ = [
     "CHROMATOGRAM_FORMATS",
+    "PROCESSING_KEYS",
     "Chromatogram",
+    "HplcMethod",
+    "Sequence",
+    "read_method",
+    "read_sequence",
     "list_chromatogram_formats",
     "read_chromatogram",
     "write_chromatogram",
