@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -143,9 +144,9 @@ def simulate_dialysis_experiment(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     out = Path(out_dir)
     (out / "chromatograms").mkdir(parents=True, exist_ok=True)
-    injections: list[dict[str, object]] = []
-    for level in d.standards_nM:
-        injections.append({"kind": "standard", "conc": {a: level for a in ANALYTES}})
+    injections: list[dict[str, Any]] = []
+    for std_nM in d.standards_nM:
+        injections.append({"kind": "standard", "conc": {a: std_nM for a in ANALYTES}})
     times = [
         (-d.pre_samples + i + 1) * d.interval_min - d.interval_min for i in range(d.pre_samples)
     ]
@@ -158,12 +159,12 @@ def simulate_dialysis_experiment(
                 for a, v in ANALYTES.items()
             }
             for s, t_min in enumerate(times, start=1):
-                conc = {}
+                level: dict[str, float] = {}
                 for a, v in ANALYTES.items():
                     rise = 1 + scale.get(group, 0.0) * v[3] / 100 * float(
                         effect_fraction(np.array([t_min]))[0]
                     )
-                    conc[a] = basal[a] * rise * float(np.exp(rng.normal(0, d.sample_cv)))
+                    level[a] = basal[a] * rise * float(np.exp(rng.normal(0, d.sample_cv)))
                 injections.append(
                     {
                         "kind": "sample",
@@ -171,18 +172,17 @@ def simulate_dialysis_experiment(
                         "group": group,
                         "sample": s,
                         "time_min": t_min,
-                        "conc": conc,
+                        "conc": level,
                     }
                 )
-    for level in (d.standards_nM[1], d.standards_nM[-2]):
-        injections.append({"kind": "standard", "conc": {a: level for a in ANALYTES}})
+    for std_nM in (d.standards_nM[1], d.standards_nM[-2]):
+        injections.append({"kind": "standard", "conc": {a: std_nM for a in ANALYTES}})
     n = len(injections)
     rows = []
     truth = []
     for i, inj in enumerate(injections):
         stretch = 1 + d.retention_drift * i / max(n - 1, 1)
-        conc = inj["conc"]
-        assert isinstance(conc, dict)
+        conc: dict[str, float] = inj["conc"]
         peaks = [
             SimPeak(ANALYTES[a][2] * c, ANALYTES[a][0] * stretch, 2.5, 1.5, a)
             for a, c in conc.items()

@@ -214,11 +214,14 @@ def analyze_dialysis(
         if all_peaks
         else pd.DataFrame(columns=["file", "kind", "analyte"])
     )
-    # one row per injection x analyte
-    rows = []
+    # one row per injection x analyte (records; flags as lists of words)
+    assigned = {k: assign_peaks(t, windows) for k, t in peak_tables.items()}
+    recs: list[dict[str, Any]] = []
     for k, rec in enumerate(seq.to_dict("records")):
         for a in method.analytes:
-            row = {c: rec.get(c) for c in ("kind", "animal", "group", "sample", "time_s")}
+            row: dict[str, Any] = {
+                c: rec.get(c) for c in ("kind", "animal", "group", "sample", "time_s")
+            }
             row.update(
                 {
                     "file": rec["file_name"],
@@ -227,16 +230,16 @@ def analyze_dialysis(
                     "height": np.nan,
                     "rt_s": np.nan,
                     "std_M": rec.get(f"std_{a}_M", np.nan),
-                    "flags": "",
+                    "flags": [],
                     "reason": "",
                     "order": k,
                 }
             )
             if k in errors:
-                row["flags"], row["reason"] = "unreadable", errors[k]
+                row["flags"].append("unreadable")
+                row["reason"] = errors[k]
             else:
-                hit = peak_tables[k].pipe(assign_peaks, windows)
-                hit = hit[hit["analyte"] == a]
+                hit = assigned[k][assigned[k]["analyte"] == a]
                 if len(hit):
                     row.update(
                         {
@@ -246,15 +249,13 @@ def analyze_dialysis(
                         }
                     )
                 else:
-                    row["flags"] = "not_detected"
-            rows.append(row)
-    samples = pd.DataFrame(rows)
-    cal_rows = []
+                    row["flags"].append("not_detected")
+            recs.append(row)
+    cal_rows: list[dict[str, Any]] = []
     cal_by: dict[str, Any] = {}
     for a in method.analytes:
-        factor = sequence.units.get(a)
-        std = samples[(samples["analyte"] == a) & (samples["kind"] == "standard")]
-        if factor is None:
+        std = [r for r in recs if r["analyte"] == a and r["kind"] == "standard"]
+        if a not in sequence.units:
             cal_rows.append(
                 {
                     "analyte": a,
@@ -263,20 +264,21 @@ def analyze_dialysis(
                 }
             )
             continue
-        missing = std[std["std_M"].isna()]
-        for i in missing.index:
-            samples.loc[i, "flags"] = _flag(samples.loc[i, "flags"], "standard_without_level")
-        use = std[std["std_M"].notna() & std["area"].notna()]
+        for r in std:
+            if not math.isfinite(r["std_M"]):
+                r["flags"].append("standard_without_level")
+        use = [r for r in std if math.isfinite(r["std_M"]) and math.isfinite(r["area"])]
         try:
             cal = fit_calibration(
-                use["std_M"].to_numpy() * 1e9,
-                use["area"].to_numpy(),
+                [r["std_M"] * 1e9 for r in use],
+                [r["area"] for r in use],
                 weighting=str(proc["weighting"]),
             )
         except UsageError as exc:
             cal_rows.append({"analyte": a, "status": "failed", "reason": str(exc)})
             continue
         cal_by[a] = cal
+        acc = cal.standards["accuracy_pct"].to_numpy(dtype=float)
         cal_rows.append(
             {
                 "analyte": a,
@@ -290,94 +292,92 @@ def analyze_dialysis(
                 "lod_nM": cal.lod,
                 "loq_nM": cal.loq,
                 "rt_s": windows[a].rt_s,
-                "worst_accuracy_pct": float(
-                    np.nanmax(np.abs(cal.standards["accuracy_pct"] - 100)) + 100
-                ),
+                "worst_accuracy_pct": float(100 + np.nanmax(np.abs(acc - 100))),
             }
         )
-        # bracketing standards: the same level injected more than once
-        std_ok = use.copy()
-        std_ok["back"] = cal.concentration(std_ok["area"].to_numpy())
-        for level, part in std_ok.groupby("std_M"):
-            if len(part) < 2:
-                continue
-            first = part.sort_values("order").iloc[0]
-            for i, r in part.sort_values("order").iloc[1:].iterrows():
-                if abs(r["area"] / first["area"] - 1) > float(proc["drift_tolerance"]):
-                    samples.loc[i, "flags"] = _flag(samples.loc[i, "flags"], "drift")
+        # bracketing standards: a level injected again later must give the same area
+        first_of: dict[float, float] = {}
+        for r in sorted(use, key=lambda r: r["order"]):
+            level = float(r["std_M"])
+            if level not in first_of:
+                first_of[level] = r["area"]
+            elif abs(r["area"] / first_of[level] - 1) > float(proc["drift_tolerance"]):
+                r["flags"].append("drift")
     calibration = pd.DataFrame(cal_rows)
-    # concentrations
-    vol_uL = np.nan
     flow = flow_L_per_s if flow_L_per_s is not None else method.flow_L_per_s
     interval = interval_s if interval_s is not None else method.interval_s
-    if flow is not None and interval is not None:
-        vol_uL = flow * interval * 1e6
-    conc = np.full(len(samples), np.nan)
-    for a, cal in cal_by.items():
-        m = (samples["analyte"] == a).to_numpy() & samples["area"].notna().to_numpy()
-        conc[m] = cal.concentration(samples.loc[m, "area"].to_numpy())
-        low = m & (conc < cal.loq)
-        for i in np.flatnonzero(low):
-            samples.iloc[i, samples.columns.get_loc("flags")] = _flag(
-                samples.iloc[i]["flags"], "below_loq"
-            )
-    if recovery is not None:
-        conc = conc / recovery
-    samples["conc_nM"] = conc
-    samples["amount_fmol"] = conc * vol_uL
-    # % baseline
-    pct_rows = []
-    auc_rows = []
-    dosed = samples[
-        (samples["kind"] == "sample") & (samples["animal"] != "") & samples["time_s"].notna()
-    ]
-    for (animal, a), part in dosed.groupby(["animal", "analyte"], sort=True):
-        part = part.sort_values("time_s")
-        group = str(part["group"].iloc[0])
-        pre = part[(part["time_s"] < 0) & part["conc_nM"].notna()].tail(baseline_samples)
-        flag = ""
-        if len(pre) < baseline_samples:
-            flag = "short_baseline"
-        base = float(pre["conc_nM"].mean()) if len(pre) else np.nan
-        if len(pre) and np.any(np.abs(pre["conc_nM"] / base - 1) > baseline_tolerance):
-            flag = _flag(flag, "unstable_baseline")
-        for i, r in part.iterrows():
-            pct = 100 * r["conc_nM"] / base if base and math.isfinite(base) else np.nan
-            if flag:
-                samples.loc[i, "flags"] = _flag(samples.loc[i, "flags"], flag)
-            pct_rows.append(
-                {
-                    "animal": animal,
-                    "group": group,
-                    "time_s": r["time_s"],
-                    "analyte": a,
-                    "conc_nM": r["conc_nM"],
-                    "pct_baseline": pct,
-                    "flags": _flag(str(samples.loc[i, "flags"])),
-                }
-            )
-        post = pd.DataFrame([p for p in pct_rows if p["animal"] == animal and p["analyte"] == a])
-        lo, hi = auc_window_s if auc_window_s is not None else (0.0, float(post["time_s"].max()))
-        win = post[(post["time_s"] >= lo) & (post["time_s"] <= hi) & post["pct_baseline"].notna()]
-        after = post[(post["time_s"] > 0) & post["pct_baseline"].notna()]
+    vol_uL = flow * interval * 1e6 if flow is not None and interval is not None else math.nan
+    for r in recs:
+        found = cal_by.get(r["analyte"])
+        value = math.nan
+        if found is not None and math.isfinite(r["area"]):
+            value = float(found.concentration(r["area"]))
+            if value < found.loq:
+                r["flags"].append("below_loq")
+        if recovery is not None and r["kind"] == "sample":
+            value /= recovery
+        r["conc_nM"] = value
+        r["amount_fmol"] = value * vol_uL
+    # % baseline, per animal and analyte
+    pct_rows: list[dict[str, Any]] = []
+    auc_rows: list[dict[str, Any]] = []
+    dosed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in recs:
+        if r["kind"] == "sample" and r["animal"] and math.isfinite(r["time_s"]):
+            dosed.setdefault((r["animal"], r["analyte"]), []).append(r)
+    for (animal, a), series in sorted(dosed.items()):
+        series.sort(key=lambda r: r["time_s"])
+        group = str(series[0]["group"])
+        pre = [r["conc_nM"] for r in series if r["time_s"] < 0 and math.isfinite(r["conc_nM"])][
+            -baseline_samples:
+        ]
+        flag = [] if len(pre) == baseline_samples else ["short_baseline"]
+        basal = float(np.mean(pre)) if pre else math.nan
+        if pre and any(abs(c / basal - 1) > baseline_tolerance for c in pre):
+            flag.append("unstable_baseline")
+        mine = []
+        for r in series:
+            r["flags"].extend(flag)
+            pct = 100 * r["conc_nM"] / basal if basal > 0 else math.nan
+            row = {
+                "animal": animal,
+                "group": group,
+                "time_s": r["time_s"],
+                "analyte": a,
+                "conc_nM": r["conc_nM"],
+                "pct_baseline": pct,
+                "flags": _flag(*r["flags"]),
+            }
+            mine.append(row)
+        pct_rows += mine
+        lo, hi = auc_window_s if auc_window_s is not None else (0.0, max(m["time_s"] for m in mine))
+        win = [m for m in mine if lo <= m["time_s"] <= hi and math.isfinite(m["pct_baseline"])]
+        after = [m for m in mine if m["time_s"] > 0 and math.isfinite(m["pct_baseline"])]
         auc = (
-            float(np.trapezoid(win["pct_baseline"] - 100, win["time_s"] / 60))
+            float(
+                np.trapezoid(
+                    [m["pct_baseline"] - 100 for m in win], [m["time_s"] / 60 for m in win]
+                )
+            )
             if len(win) > 1
-            else np.nan
+            else math.nan
         )
-        imax = after["pct_baseline"].idxmax() if len(after) else None
+        top = max(after, key=lambda m: m["pct_baseline"]) if after else None
         auc_rows.append(
             {
                 "animal": animal,
                 "group": group,
                 "analyte": a,
-                "baseline_nM": base,
+                "baseline_nM": basal,
                 "auc_pct_min": auc,
-                "emax_pct": after.loc[imax, "pct_baseline"] if imax is not None else np.nan,
-                "tmax_s": after.loc[imax, "time_s"] if imax is not None else np.nan,
-                "flags": flag,
+                "emax_pct": top["pct_baseline"] if top else math.nan,
+                "tmax_s": top["time_s"] if top else math.nan,
+                "flags": _flag(*flag),
             }
         )
+    for r in recs:
+        r["flags"] = _flag(*dict.fromkeys(r["flags"]))
+    samples = pd.DataFrame(recs)
     pct_frame = pd.DataFrame(pct_rows, columns=PCT_COLUMNS)
     auc_frame = pd.DataFrame(
         auc_rows,
