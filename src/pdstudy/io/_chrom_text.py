@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -86,6 +87,10 @@ def _parse_block(
     comma: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Numeric rows from ``lines[start:]`` up to the first blank line or the end."""
+    if not comma:
+        fast = _fast_block(lines, start, delimiter, time_col, signal_col)
+        if fast is not None:
+            return fast
     times: list[float] = []
     values: list[float] = []
     for i in range(start, len(lines)):
@@ -109,6 +114,39 @@ def _parse_block(
     if not times:
         raise InputFileError("no numeric data block", path, where)
     return np.asarray(times), np.asarray(values)
+
+
+def _fast_block(
+    lines: list[str], start: int, delimiter: str, time_col: int, signal_col: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The block read by :func:`numpy.loadtxt`, or None (then the careful reader names the line)."""
+    def load(block: list[str]) -> np.ndarray:
+        return np.loadtxt(
+            io.StringIO("\n".join(block)),
+            delimiter=delimiter,
+            usecols=(time_col, signal_col),
+            ndmin=2,
+            dtype=float,
+        )
+
+    try:  # the usual file: the block runs to the end
+        data = load(lines[start:])
+    except ValueError:
+        i = start
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        end = i
+        while end < len(lines) and lines[end].strip() and not lines[end].lstrip().startswith("["):
+            end += 1
+        if end == i:
+            return None
+        try:
+            data = load(lines[i:end])
+        except ValueError:
+            return None
+    if data.shape[0] == 0:
+        return None
+    return data[:, 0], data[:, 1]
 
 
 # --- two-column CSV/TSV -------------------------------------------------------------------
