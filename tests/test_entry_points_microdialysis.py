@@ -95,7 +95,15 @@ def test_concentrations_table_has_the_documented_columns(through_cli):
         "conc_nM", "amount_fmol", "flags",
     ]  # fmt: skip
     pct = pd.read_csv(through_cli / "results" / "microdialysis1_pfc_percent_baseline.csv")
-    assert list(pct.columns) == ["animal", "group", "time_s", "analyte", "conc_nM", "pct_baseline", "flags"]
+    assert list(pct.columns) == [
+        "animal",
+        "group",
+        "time_s",
+        "analyte",
+        "conc_nM",
+        "pct_baseline",
+        "flags",
+    ]
 
 
 def test_bad_option_is_a_usage_error(files, tmp_path):

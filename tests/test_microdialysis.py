@@ -14,7 +14,11 @@ import pytest
 from pdstudy.assays.microdialysis import analyze_dialysis
 from pdstudy.errors import InputFileError
 from pdstudy.io.chromatograms import read_method, read_sequence
-from pdstudy.simulate.chromatograms import DialysisDesign, effect_fraction, simulate_dialysis_experiment
+from pdstudy.simulate.chromatograms import (
+    DialysisDesign,
+    effect_fraction,
+    simulate_dialysis_experiment,
+)
 
 CHROM = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "chromatography"
 
@@ -133,7 +137,9 @@ def test_unstable_baseline_flags_the_animal_everywhere(experiment, tmp_path):
     auc = result.auc[result.auc["analyte"] == "NE"].set_index("animal")
     assert "unstable_baseline" in auc.loc["veh1", "flags"]
     assert not pct[pct["animal"] != "veh1"]["flags"].str.contains("unstable").any()
-    samples = result.samples[(result.samples["animal"] == "veh1") & (result.samples["analyte"] == "NE")]
+    samples = result.samples[
+        (result.samples["animal"] == "veh1") & (result.samples["analyte"] == "NE")
+    ]
     assert samples["flags"].str.contains("unstable_baseline").all()
 
 
@@ -143,7 +149,9 @@ def test_standard_missing_an_analyte_is_flagged(experiment, tmp_path):
     seq.loc[0, "DA_nM"] = ""
     seq.to_csv(d / "sequence.csv", index=False)
     result = analyze_dialysis(read_sequence(d / "sequence.csv"), read_method(d / "method.toml"))
-    row = result.samples[(result.samples["file"] == seq.loc[0, "file"]) & (result.samples["analyte"] == "DA")]
+    row = result.samples[
+        (result.samples["file"] == seq.loc[0, "file"]) & (result.samples["analyte"] == "DA")
+    ]
     assert row["flags"].iloc[0] == "standard_without_level"
     assert result.calibration.set_index("analyte").loc["DA", "n"] == 6  # the other standards
 

@@ -23,9 +23,7 @@ def test_welch_matches_r_t_test_on_the_sleep_data():
     #   95 percent confidence interval: -3.3654832  0.2054832
     g1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
     g2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
-    frame = pd.DataFrame(
-        {"value": g1 + g2, "group": ["1"] * 10 + ["2"] * 10, "time_s": 0.0}
-    )
+    frame = pd.DataFrame({"value": g1 + g2, "group": ["1"] * 10 + ["2"] * 10, "time_s": 0.0})
     out = compare_to_control_by_time(frame, value="value", control="2").iloc[0]
     assert out["estimate"] == pytest.approx(-1.58)
     assert out["statistic"] == pytest.approx(-1.8608, abs=1e-4)
@@ -41,9 +39,7 @@ def test_dunnett_matches_dunnett_1955():
     control = [7.40, 8.50, 7.20, 8.24, 9.84, 8.32]
     a = [9.76, 8.80, 7.68, 9.36]
     b = [12.80, 9.68, 12.16, 9.20, 10.55]
-    frame = pd.DataFrame(
-        {"auc": control + a + b, "group": ["control"] * 6 + ["a"] * 4 + ["b"] * 5}
-    )
+    frame = pd.DataFrame({"auc": control + a + b, "group": ["control"] * 6 + ["a"] * 4 + ["b"] * 5})
     out = dunnett_vs_control(frame, value="auc", control="control").set_index("group")
     assert out.loc["a", "p_adj"] == pytest.approx(0.62004941, abs=2e-3)
     assert out.loc["b", "p_adj"] == pytest.approx(0.0059035, abs=5e-4)

@@ -120,6 +120,7 @@ def _fast_block(
     lines: list[str], start: int, delimiter: str, time_col: int, signal_col: int
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The block read by :func:`numpy.loadtxt`, or None (then the careful reader names the line)."""
+
     def load(block: list[str]) -> np.ndarray:
         return np.loadtxt(
             io.StringIO("\n".join(block)),
