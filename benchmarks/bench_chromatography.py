@@ -85,7 +85,7 @@ def main() -> None:
         for k in pick:
             c = traces[int(k)]
             df = pd.DataFrame({"time": c.time_s / 60, "signal": c.signal})
-            chrom = Chromatogram(df, time_window=[1.0, 15.0])
+            chrom = Chromatogram(df, time_window=[2.5, 11.0])
             chrom.fit_peaks(verbose=False, prominence=0.05, approx_peak_width=0.3)
         t_hplc = (time.perf_counter() - t0) / len(pick)
         print(

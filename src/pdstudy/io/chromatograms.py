@@ -88,11 +88,8 @@ def read_chromatogram(
     else:
         fmt = CHROMATOGRAM_FORMATS.get(format)
     options: dict[str, Any] = {}
-    if time_unit is not None:
-        if fmt.name != "two_column":
-            pass  # the other formats state their time unit
-        else:
-            options["time_unit"] = time_unit
+    if time_unit is not None and fmt.name == "two_column":  # the other formats state their unit
+        options["time_unit"] = time_unit
     result = fmt.read(p, **options)
     if not isinstance(result, Chromatogram):  # pragma: no cover - registry misuse
         raise InputFileError("reader returned no chromatogram", p)

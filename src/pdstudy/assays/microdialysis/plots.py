@@ -53,7 +53,10 @@ def plot_time_course(
     ax.axhline(100, color="0.8", lw=0.8)
     ax.set_xlabel("time after dose (min)")
     ax.set_ylabel(f"{analyte} (% of baseline)")
-    ax.legend(fontsize=8, frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8, frameon=False)
+    else:  # a plain quantification: no animals, no time course
+        ax.text(0.5, 0.5, "no dosed animals in this batch", ha="center", transform=ax.transAxes)
     return ax
 
 
