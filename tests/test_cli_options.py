@@ -18,6 +18,7 @@ COMMANDS = {
     ("binding", "analyze"): ("binding", {}),
     ("binding", "saturation"): ("saturation", {}),
     ("protein", "analyze"): ("protein", {}),
+    ("dialysis", "analyze"): ("microdialysis", {}),
     ("uptake", "analyze"): (
         "uptake",
         {

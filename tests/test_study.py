@@ -203,7 +203,7 @@ protein = "100 µg"
 [[bindng]]
 name = "typo"
 
-[[microdialysis]]
+[[fst]]
 name = "later"
 """
 
@@ -225,7 +225,7 @@ def test_broken_study_reports_every_problem_at_once(example: Path) -> None:
         "uptake[1].incubation": r"5 has no unit",
         "uptake[1].km": r"missing \(required for inhibition\)",
         "bindng": r"unknown section 'bindng' \(did you mean 'binding'\?\)",
-        "microdialysis": r"cannot analyse in vivo microdialysis",
+        "fst": r"cannot analyse forced swim test",
     }
     for key, pattern in expected.items():
         assert key in problems, f"no problem reported at {key}; got {sorted(problems)}"
@@ -370,7 +370,7 @@ def test_provenance_hashes_match_hashlib(run_with_failure) -> None:
 def test_headline_uses_measured_ki(run_with_failure) -> None:
     html = run_with_failure.report_path.read_text(encoding="utf-8")
     assert "measured in this study" in html
-    assert "Microdialysis (in vivo NE)" in html  # clearly marked placeholder
+    assert "Forced swim test / tail suspension test" in html  # clearly marked placeholder
     summary = json.loads((run_with_failure.out_dir / "results" / "summary.json").read_text())
     assert [s["status"] for s in summary["sections"]][1] == "failed"
 

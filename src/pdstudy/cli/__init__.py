@@ -58,6 +58,7 @@ GROUPS = {
     "uptake": ("uptake", "Synaptosomal uptake: design plates, analyse inhibition and kinetics."),
     "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
     "db": ("db", "The results store: studies, results, pooled Ki, audit trail, exclusions."),
+    "dialysis": ("dialysis", "In vivo microdialysis: HPLC-ED chromatograms to % baseline."),
 }
 
 
@@ -107,9 +108,15 @@ def demo(
 
 
 # the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import binding, db, profile, protein, run, uptake  # noqa: E402
+from pdstudy.cli import binding, db, dialysis, profile, protein, run, uptake  # noqa: E402
 
-for _name, _module in (("binding", binding), ("uptake", uptake), ("protein", protein), ("db", db)):
+for _name, _module in (
+    ("binding", binding),
+    ("uptake", uptake),
+    ("protein", protein),
+    ("dialysis", dialysis),
+    ("db", db),
+):
     app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
 profile.register(app)
 run.register(app)

@@ -14,6 +14,10 @@ real instrument formats, simulated from known parameters
   synaptosomes (Ki 0.5 nM, [S] 15 nM, Km 0.3 µM), and a substrate-saturation
   (kinetics) plate (Km 0.3 µM, Vmax 2 pmol/mg/min, isotope dilution above 20 nM);
 - ``protein/``: a BCA plate measuring the membrane and synaptosome preparations;
+- ``microdialysis/``: HPLC-ED chromatograms (CSV and ANDI netCDF) of rat PFC
+  dialysate, 3 vehicle and 3 drug rats, 4 baseline and 9 post-dose 20-min
+  samples, NE rising 2.5-fold at its peak; standards, ``sequence.csv`` and
+  ``method.toml``;
 - ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
   parameters the data were simulated from (what the analysis should recover).
 
@@ -28,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pdstudy.simulate.chromatograms import DialysisDesign, simulate_dialysis_experiment
 
 __all__ = ["EXAMPLE_TRUTH", "write_example_study"]
 
@@ -146,6 +152,12 @@ name = "BCA protein assay"
 plates = ["protein/bca_plate.csv"]
 layout = "protein/bca_layout.toml"
 method = "BCA"
+
+[[microdialysis]]
+name = "PFC microdialysis"
+sequence = "microdialysis/sequence.csv"   # one row per injection: standards, then samples
+method = "microdialysis/method.toml"      # NE, DA, 5-HT retention windows; 1.5 uL/min, 20 min
+baseline_samples = 3
 
 [pk]                                  # illustrative rat PK for the predicted microdialysis
 dose = "5 mg/kg"
@@ -322,6 +334,12 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
         seed=int(seeds[10]),
     )
     write_plate(without_truth(plate), root / "uptake" / "kinetics_topcount.txt", "topcount")
+
+    # microdialysis: vehicle and drug rats, HPLC-ED chromatograms (CSV and ANDI netCDF)
+    dialysis_seed = int(np.random.SeedSequence([seed, 13]).generate_state(1)[0])
+    simulate_dialysis_experiment(
+        root / "microdialysis", design=DialysisDesign(animals_per_group=3), seed=dialysis_seed
+    )
 
     (root / "TRUTH.json").write_text(
         json.dumps({"seed": seed, **t}, indent=2, ensure_ascii=False), encoding="utf-8"

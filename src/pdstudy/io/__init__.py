@@ -2,17 +2,22 @@
 
 Plates (counters and plate readers): :func:`read_plate`, :func:`write_plate`,
 :func:`list_plate_formats`. Plate layouts (wellmap TOML): :func:`read_layout`,
-:func:`write_layout`, :func:`merge_layout`.
+:func:`write_layout`, :func:`merge_layout`. Chromatograms (ANDI netCDF, text exports):
+:func:`read_chromatogram`, :func:`write_chromatogram`, :func:`list_chromatogram_formats`.
 
 Every data kind keeps its formats in one :class:`pdstudy.io.registry.FormatRegistry`
 (plates: ``pdstudy.io.plates.PLATE_FORMATS``); well names and plate geometry are
 in :mod:`pdstudy.io.wells`.
 """
 
+from .chromatograms import list_chromatogram_formats, read_chromatogram, write_chromatogram
 from .layout import merge_layout, read_layout, write_layout
 from .plates import list_plate_formats, read_plate, write_plate
 
 __all__ = [
+    "list_chromatogram_formats",
+    "read_chromatogram",
+    "write_chromatogram",
     "list_plate_formats",
     "merge_layout",
     "read_layout",

@@ -38,12 +38,6 @@ __all__ = [
 #: in vivo read-outs of the protocols that this version does not analyse yet
 PENDING = (
     (
-        "Microdialysis (in vivo NE)",
-        "not analysed by this version of pdstudy. The synapse model's predicted NE time course "
-        "at the study's dose is in the synapse-model section; measured dialysate NE will be "
-        "shown here, against that prediction, once microdialysis sections can be declared.",
-    ),
-    (
         "Forced swim test / tail suspension test",
         "not analysed by this version of pdstudy. Immobility (FST: last 4 of 6 min; TST: 6 min) "
         "with group statistics will appear here once those sections can be declared.",
@@ -324,6 +318,7 @@ def analyse_pharmacology(
     net_meas = measured[measured["target"].astype(str).str.casefold() == "net"]
     exposure_occ = None
     ne_fold = None
+    vs_model: list[tuple[str, str]] = []
     try:
         if len(net_meas):
             ki_net = float(net_meas["ki_M"].iloc[0])
@@ -366,6 +361,18 @@ def analyse_pharmacology(
             },
         )
         sections.append(_with_files(section, files))
+        comparison = dialysis_vs_model(outcomes, samples)
+        if len(comparison):
+            write_results_plain(ctx, {"dialysis_vs_model": comparison})
+            vs_model = [
+                (
+                    f"dialysate NE, measured vs synapse model ({r['group']})",
+                    f"peak {r['measured_peak_pct']:.0f} % vs {r['predicted_peak_pct']:.0f} % "
+                    f"of baseline; AUC {r['measured_auc_pct_min']:.0f} vs "
+                    f"{r['predicted_auc_pct_min']:.0f} % x min",
+                )
+                for r in comparison.to_dict("records")
+            ]
         s = prediction.digest()
         methods.append(
             "Extracellular NE was predicted with a model of the noradrenergic synapse: release "
@@ -389,6 +396,10 @@ def analyse_pharmacology(
     headline = _headline(
         spec, outcomes, cu, exposure_text, result, merged, measured, exposure_occ, ne_fold, notes
     )
+    if vs_model:
+        from dataclasses import replace
+
+        headline = replace(headline, effects=headline.effects + tuple(vs_model))
     return PharmacologyOutcome(
         headline=headline,
         sections=tuple(sections),
@@ -396,6 +407,39 @@ def analyse_pharmacology(
         parameters=params,
         ok=ok,
     )
+
+
+def dialysis_vs_model(outcomes: Sequence[SectionOutcome], predicted: pd.DataFrame) -> pd.DataFrame:
+    """Measured NE % baseline of each dosed group of the microdialysis sections beside the
+    synapse model's dialysate prediction: peak and AUC (% x min above 100 %, trapezoid) over
+    the measured post-dose sample times (the prediction's sample means at those times)."""
+    rows = []
+    post = predicted[predicted["sample_start_s"] >= 0]
+    for o in outcomes:
+        if not (o.ok and o.kind == "microdialysis"):
+            continue
+        res = o.result
+        pct = res.percent_baseline
+        ne = pct[(pct["analyte"] == "NE") & (pct["time_s"] > 0)]
+        for group, part in ne.groupby("group"):
+            if group == res.settings.get("control"):
+                continue
+            mean = part.groupby("time_s")["pct_baseline"].mean()
+            times = mean.index.to_numpy(dtype=float)
+            pred = np.interp(times, post["sample_end_s"], post["ne_pct_baseline"])
+            auc = res.auc[(res.auc["analyte"] == "NE") & (res.auc["group"] == group)]
+            rows.append(
+                {
+                    "section": o.key,
+                    "group": group,
+                    "n": int(part["animal"].nunique()),
+                    "measured_peak_pct": float(mean.max()),
+                    "predicted_peak_pct": float(pred.max()),
+                    "measured_auc_pct_min": float(auc["auc_pct_min"].mean()),
+                    "predicted_auc_pct_min": float(np.trapezoid(pred - 100, times / 60)),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 def _with_files(section: Section, files: tuple[str, ...]) -> Section:

@@ -1,0 +1,222 @@
+"""The chromatography engine against simulator truth, statsmodels and real vendor-integrated files."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy.integrate import quad
+
+from pdstudy.chromatography import (
+    PeakSettings,
+    Window,
+    assign_peaks,
+    emg,
+    estimate_baseline,
+    fit_calibration,
+    process_trace,
+    recentre_windows,
+    resolution,
+)
+from pdstudy.errors import UsageError
+from pdstudy.io import read_chromatogram
+from pdstudy.simulate.chromatograms import SimPeak, simulate_trace
+
+CHROM = Path(__file__).resolve().parents[2] / "shared" / "testdata" / "chromatography"
+
+
+def shared(name: str) -> Path:
+    path = CHROM / name
+    if not path.exists():
+        pytest.skip(f"shared test data {path} not present (only in the project workspace)")
+    return path
+
+
+def test_emg_has_its_area_and_no_overflow():
+    total, _ = quad(
+        lambda x: float(emg(np.array([x]), 2.5, 100.0, 2.0, 1.5)[0]), 50, 200, limit=200
+    )
+    assert total == pytest.approx(2.5, rel=1e-8)
+    far = emg(np.array([0.0, 1e4]), 1.0, 100.0, 0.5, 0.01)  # extreme tail, no inf/nan
+    assert np.all(np.isfinite(far))
+
+
+def _half_width(sigma, tau):
+    t = np.linspace(0, 200, 200001)
+    y = emg(t, 1.0, 100.0, sigma, tau)
+    above = t[y >= y.max() / 2]
+    return above[-1] - above[0]
+
+
+def _pair(separation, seed, sigma=2.5, tau=1.5):
+    peaks = [
+        SimPeak(1.0, 200.0, sigma, tau),
+        SimPeak(0.5, 420.0, sigma, tau),
+        SimPeak(0.6, 420.0 + separation, sigma, tau),
+    ]
+    return peaks, simulate_trace(peaks, seed=seed)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_resolved_peaks_within_1_percent_of_truth(seed):
+    peaks, (t, y) = _pair(40.0, seed)
+    table, _ = process_trace(t, y, settings=PeakSettings(start_s=60))
+    assert len(table) == 3
+    for p, area in zip(peaks, table["area"], strict=True):
+        assert area == pytest.approx(p.area, rel=0.01)
+    assert (table["method"] == "trapezoid").all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fused_pair_rs_1_deconvolved_within_3_percent(seed):
+    w = _half_width(2.5, 1.5)
+    sep = 1.0 * 2 * w / 1.18  # true resolution 1.0
+    peaks, (t, y) = _pair(sep, seed)
+    table, _ = process_trace(t, y, settings=PeakSettings(start_s=60))
+    assert len(table) == 3
+    assert table["resolution"].iloc[2] < 1.5  # measured on the fused pair: deconvolution applies
+    assert list(table["method"].iloc[1:]) == ["emg_fit", "emg_fit"]
+    for p, area in zip(peaks[1:], table["area"].iloc[1:], strict=True):
+        assert area == pytest.approx(p.area, rel=0.03)
+
+
+def test_perpendicular_drop_when_deconvolution_is_off():
+    w = _half_width(2.5, 1.5)
+    peaks, (t, y) = _pair(1.2 * 2 * w / 1.18, 0)
+    table, _ = process_trace(t, y, settings=PeakSettings(start_s=60, deconvolve_below=0))
+    assert list(table["boundary"].iloc[1:]) == ["drop", "drop"]
+    assert (table["method"] == "trapezoid").all()
+    # the two areas share the valley: together they are the pair's area
+    assert table["area"].iloc[1:].sum() == pytest.approx(1.1, rel=0.01)
+
+
+def test_baseline_follows_drift_and_skips_the_front():
+    peaks = [SimPeak(1.0, 300.0)]
+    t, y = simulate_trace(peaks, noise_sd=0.001, drift=0.3, curvature=0.1, seed=2)
+    t0, clean = simulate_trace([], noise_sd=0.0, drift=0.3, curvature=0.1, solvent_front=0, seed=2)
+    base = estimate_baseline(t, y, start_s=60)
+    late = t > 60
+    # the background moves by 0.4 nA over the run; the baseline follows it within 0.002
+    assert np.max(np.abs(base[late] - clean[late])) < 0.002
+
+
+def test_resolution_formula():
+    assert resolution(100.0, 110.0, 5.0, 5.0) == pytest.approx(1.18)
+
+
+def test_settings_are_checked():
+    with pytest.raises(UsageError, match="integration"):
+        PeakSettings(integration="skim")
+    with pytest.raises(UsageError, match="baseline method"):
+        estimate_baseline(np.arange(100.0), np.ones(100), method="magic")
+
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+def test_windows_recentred_on_drifting_standards_and_interferent_unassigned():
+    windows = {"NE": Window(190.0, 15.0), "DA": Window(400.0, 15.0)}
+    standards = [
+        pd.DataFrame({"rt_s": [201.0, 411.0]}),
+        pd.DataFrame({"rt_s": [203.0, 413.0]}),
+        pd.DataFrame({"rt_s": [202.0, 412.0]}),
+    ]
+    moved = recentre_windows(windows, standards)
+    assert moved["NE"].rt_s == pytest.approx(202.0)
+    assert moved["DA"].rt_s == pytest.approx(412.0)
+    sample = pd.DataFrame({"rt_s": [203.5, 214.0, 411.0, 600.0]})
+    out = assign_peaks(sample, moved)
+    assert list(out["analyte"]) == ["NE", "", "DA", ""]
+
+
+# --- calibration ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("weighting", ["none", "1/x", "1/x^2"])
+def test_calibration_matches_statsmodels_wls(weighting):
+    x = np.array([0.5, 1, 2, 5, 10, 20.0])
+    y = np.array([0.052, 0.098, 0.205, 0.49, 1.03, 1.96])
+    cal = fit_calibration(x, y, weighting=weighting)
+    w = {"none": np.ones_like(x), "1/x": 1 / x, "1/x^2": 1 / x**2}[weighting]
+    ref = sm.WLS(y, sm.add_constant(x), weights=w).fit()
+    assert cal.intercept == pytest.approx(ref.params[0], rel=1e-9, abs=1e-12)
+    assert cal.slope == pytest.approx(ref.params[1], rel=1e-9)
+
+
+def test_auto_weighting_picks_1_over_x2_for_proportional_noise():
+    rng = np.random.default_rng(4)
+    x = np.repeat([0.5, 1, 2, 5, 10, 20, 50.0], 2)
+    y = 0.1 * x * (1 + rng.normal(0, 0.03, x.size)) + 0.002
+    cal = fit_calibration(x, y)
+    assert cal.weighting in ("1/x", "1/x^2")
+    assert cal.criteria[cal.weighting] < cal.criteria["none"]
+    assert np.all(np.abs(cal.standards["accuracy_pct"] - 100) < 10)
+    assert cal.r2 > 0.99
+
+
+def test_calibration_needs_two_levels():
+    with pytest.raises(UsageError, match="2 or more"):
+        fit_calibration([1.0, 1.0], [2.0, 2.1])
+
+
+def test_simulated_standards_back_calculate_within_5_percent():
+    levels = [1.0, 2.0, 5.0, 10.0, 20.0]  # nM
+    k = 0.1  # area per nM
+    rng = np.random.default_rng(7)
+    areas = []
+    for c in levels:
+        t, y = simulate_trace([SimPeak(k * c, 300.0)], noise_sd=0.0005, seed=rng)
+        table, _ = process_trace(t, y, settings=PeakSettings(start_s=60))
+        areas.append(float(table["area"].iloc[0]))
+    cal = fit_calibration(levels, areas)
+    assert np.all(np.abs(cal.standards["accuracy_pct"] - 100) < 5)
+    t, y = simulate_trace([SimPeak(k * 7.0, 300.0)], noise_sd=0.0005, seed=99)
+    table, _ = process_trace(t, y, settings=PeakSettings(start_s=60))
+    assert float(cal.concentration(table["area"].iloc[0])) == pytest.approx(7.0, rel=0.05)
+
+
+# --- real files ----------------------------------------------------------------------------
+
+
+def _lactose_area(path: Path) -> float:
+    c = read_chromatogram(path)
+    table, _ = process_trace(c.time_s, c.signal, settings=PeakSettings(min_snr=20), peak_width_s=30)
+    return float(table.loc[table["area"].idxmax(), "area"])
+
+
+def test_real_lactose_quantified_within_6_percent():
+    folder = shared("lactose")
+    conc = lambda p: float(re.search(r"mM_([\d.]+)\.csv$", p.name).group(1))  # noqa: E731
+    cal_files = sorted(folder.glob("calibration_*.csv"))
+    cal = fit_calibration([conc(p) for p in cal_files], [_lactose_area(p) for p in cal_files])
+    assert cal.r2 > 0.99
+    for path in sorted(folder.glob("test_*.csv")):
+        found = float(cal.concentration(_lactose_area(path)))
+        assert found == pytest.approx(conc(path), rel=0.06), path.name
+
+
+def test_real_varian_area_ratios_against_vendor_integration():
+    c = read_chromatogram(shared("andi_varian1.cdf"))
+    vendor = c.peaks
+    assert vendor is not None
+    # the vendor integrated with perpendicular drops: so does this comparison
+    table, _ = process_trace(
+        c.time_s, c.signal, settings=PeakSettings(min_snr=20, deconvolve_below=0)
+    )
+    match = [int(np.argmin(np.abs(table["rt_s"].to_numpy() - rt))) for rt in vendor["rt_s"]]
+    assert len(set(match)) == 8
+    np.testing.assert_allclose(table["rt_s"].to_numpy()[match], vendor["rt_s"], atol=1.0)
+    ours = table["area"].to_numpy()[match]
+    ours = ours / ours.sum()
+    theirs = (vendor["area"] / vendor["area"].sum()).to_numpy()
+    rel = np.abs(ours / theirs - 1)
+    big = theirs > 0.05
+    # median 0.3 %; worst of the seven main peaks 2.5 % (the peak at 118 s shares a drop
+    # with a small peak the vendor did not report); the 0.9 % peak at 443 s within 6 %
+    assert np.median(rel) < 0.01
+    assert rel[big].max() < 0.03
+    assert rel.max() < 0.06
