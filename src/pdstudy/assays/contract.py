@@ -65,6 +65,11 @@ TABLE_NAMES: Mapping[str, str] = {
     "wells": "one well, with its role, values and exclusion flag",
     "qc": "one plate, with QC measures and flags",
     "settings": "one analysis setting",
+    "peaks": "one integrated chromatographic peak (microdialysis)",
+    "calibration": "one calibration line of an analyte (microdialysis)",
+    "percent_baseline": "one sample of an animal and analyte, as % of its baseline",
+    "auc": "one animal and analyte: area under the % baseline curve, Emax, Tmax",
+    "stats": "one statistical comparison (drug vs vehicle)",
 }
 
 #: columns of :meth:`AssayResult.headline_rows`
