@@ -23,6 +23,7 @@ __all__ = [
     "hill_flags",
     "incomplete_curve_flags",
     "join_flags",
+    "open_ci_flags",
     "replicate_cv",
     "z_prime",
 ]
@@ -153,3 +154,32 @@ def hill_flags(
     if np.isfinite(f_test_p) and f_test_p < strong_p:
         why.append(f"F test rejects slope 1 (P = {f_test_p:.2g} < {strong_p:g})")
     return [Flag("hill_far_from_1", "; ".join(why))] if why else []
+
+
+def open_ci_flags(
+    name: str, value: float, ci_low: float, ci_high: float, positive: bool = True
+) -> list[Flag]:
+    """``ci_open`` when a limit of a fitted potency's confidence interval is open.
+
+    A profile-likelihood limit is open (infinite, or zero for a quantity in
+    molar, ``positive``) only when the sum of squares stays below the threshold all the way
+    to the parameter's bound: the data do not bound it on that side (no
+    plateau on that side of the curve, too few points...).
+    """
+    if not np.isfinite(value):
+        return []
+    why = []
+    for side, lim in (("lower", ci_low), ("upper", ci_high)):
+        if np.isnan(lim):
+            continue
+        if not np.isfinite(lim) or (side == "lower" and positive and lim <= 0):
+            why.append(f"the {side} 95 % confidence limit of {name} is open")
+    if not why:
+        return []
+    return [
+        Flag(
+            "ci_open",
+            "; ".join(why) + ": the data do not bound it (the profile of the sum of squares "
+            "stays below the threshold to the end of the search); extend the concentrations",
+        )
+    ]

@@ -69,7 +69,14 @@ from pdstudy.assays.plates import (
     read_merged,
 )
 from pdstudy.assays.plotting import plot_concentration_response
-from pdstudy.assays.qc import Flag, hill_flags, incomplete_curve_flags, join_flags, replicate_cv
+from pdstudy.assays.qc import (
+    Flag,
+    hill_flags,
+    incomplete_curve_flags,
+    join_flags,
+    open_ci_flags,
+    replicate_cv,
+)
 from pdstudy.errors import LayoutError, ModelError
 from pdstudy.fitting.concentration_response import (
     USABLE_STATUSES,
@@ -619,6 +626,9 @@ def _curve_flags(
         if hf and not (np.isfinite(p) and (p < th.hill_strong_p or r["model"] == "four_pl")):
             hf = []
         fl += hf
+        fl += open_ci_flags("Ki", r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])
+        if not np.isfinite(r["ki_M"]):
+            fl += open_ci_flags("IC50", r["ic50_M"], r["ic50_ci_low_M"], r["ic50_ci_high_M"])
         # replicate CV of this curve's counts (outliers left out)
         cvm = float(cv_curve.get(key, math.nan))
         if np.isfinite(cvm) and cvm > th.cv_max_pct:

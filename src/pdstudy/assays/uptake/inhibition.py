@@ -79,6 +79,7 @@ from pdstudy.assays.qc import (
     hill_flags,
     incomplete_curve_flags,
     join_flags,
+    open_ci_flags,
     z_prime,
 )
 from pdstudy.assays.uptake._rates import (
@@ -774,6 +775,7 @@ def _curve_row(
     if hf and not (math.isfinite(p) and (p < 0.001 or rec["model"] == "four_pl")):
         hf = []
     flags += hf
+    flags += open_ci_flags("Ki", rec["ki_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"])
     if rec.get("n_excluded", 0):
         flags.append(
             Flag(
