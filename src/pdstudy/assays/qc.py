@@ -19,6 +19,7 @@ from pdstudy.units import format_conc
 
 __all__ = [
     "Flag",
+    "cheng_prusoff_flags",
     "cv_percent",
     "hill_flags",
     "incomplete_curve_flags",
@@ -181,5 +182,27 @@ def open_ci_flags(
             "ci_open",
             "; ".join(why) + ": the data do not bound it (the profile of the sum of squares "
             "stays below the threshold to the end of the search); extend the concentrations",
+        )
+    ]
+
+
+def cheng_prusoff_flags(
+    model: str, hill: float, f_test_p: float, ki: float, equation: str
+) -> list[Flag]:
+    """``cheng_prusoff_assumption`` when Ki comes from a variable-slope fit.
+
+    The Cheng-Prusoff relation (``equation``, e.g. ``Ki = IC50 / (1 + [L]/Kd)``)
+    holds for competitive binding at one site, where the Hill slope is 1; when
+    the data prefer a slope different from 1, the Ki computed from the IC50
+    carries that assumption, which the data do not support.
+    """
+    if model != "four_pl" or not np.isfinite(ki):
+        return []
+    p = f"F test P = {f_test_p:.2g}" if np.isfinite(f_test_p) else "the one-site fit failed"
+    return [
+        Flag(
+            "cheng_prusoff_assumption",
+            f"the Hill slope ({hill:.2f}) differs from 1 ({p}); Ki is computed from this "
+            f"fit's IC50 by {equation}, which assumes competitive binding with a slope of 1",
         )
     ]

@@ -71,6 +71,7 @@ from pdstudy.assays.plates import (
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
     Flag,
+    cheng_prusoff_flags,
     hill_flags,
     incomplete_curve_flags,
     join_flags,
@@ -577,7 +578,11 @@ def analyze_competition(
         "volume_L": volume_L,
         "efficiency": efficiency,
         "thresholds": th.__dict__,
-        "ki_method": "one site (Hill -1), log Ki fitted with [L] and Kd held constant",
+        "ki_method": (
+            "per curve, from the model chosen by the F test: one site (Hill -1), log Ki "
+            "fitted with [L] and Kd held constant, IC50 = Ki (1 + [L]/Kd); or variable "
+            "slope, Ki = IC50 / (1 + [L]/Kd) from its IC50 (flagged cheng_prusoff_assumption)"
+        ),
     }
     return CompetitionResult(curves=curves, qc=qc, points=points, fits=fits, options=options)
 
@@ -626,6 +631,7 @@ def _curve_flags(
         if hf and not (np.isfinite(p) and (p < th.hill_strong_p or r["model"] == "four_pl")):
             hf = []
         fl += hf
+        fl += cheng_prusoff_flags(r["model"], r["hill"], p, r["ki_M"], "Ki = IC50 / (1 + [L]/Kd)")
         fl += open_ci_flags("Ki", r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])
         if not np.isfinite(r["ki_M"]):
             fl += open_ci_flags("IC50", r["ic50_M"], r["ic50_ci_low_M"], r["ic50_ci_high_M"])

@@ -262,7 +262,10 @@ def analyze_saturation(
         if mode != "none" and fit.ok.all():
             tcount = _times(sub, prow, mode)
             for _ in range(2):
-                w = _count_weights(fit, np.ones_like(xx), np.zeros_like(xx), tcount, mode)
+                # one problem: weights normalised once over total and NSB together
+                w = _count_weights(
+                    fit, np.ones_like(xx), np.zeros_like(xx), tcount, mode, joint=True
+                )
                 kw["p0"] = {k: float(fit.param(k)[0]) for k in SATURATION_TOTAL_NSB.params}
                 fit = fit_curves(SATURATION_TOTAL_NSB, xx, yy, weights=w, **kw)
         if fit.ok.all():

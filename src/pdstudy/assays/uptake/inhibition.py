@@ -75,6 +75,7 @@ from pdstudy.assays.plates import DPM_PER_CI, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
     Flag,
+    cheng_prusoff_flags,
     cv_percent,
     hill_flags,
     incomplete_curve_flags,
@@ -775,6 +776,9 @@ def _curve_row(
     if hf and not (math.isfinite(p) and (p < 0.001 or rec["model"] == "four_pl")):
         hf = []
     flags += hf
+    flags += cheng_prusoff_flags(
+        rec["model"], rec["hill"], p, rec["ki_M"], "Ki = IC50 / (1 + [S]/Km)"
+    )
     flags += open_ci_flags("Ki", rec["ki_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"])
     if rec.get("n_excluded", 0):
         flags.append(
