@@ -26,6 +26,7 @@ __all__ = [
     "join_flags",
     "open_ci_flags",
     "replicate_cv",
+    "rout_refusal",
     "z_prime",
 ]
 
@@ -206,3 +207,14 @@ def cheng_prusoff_flags(
             f"fit's IC50 by {equation}, which assumes competitive binding with a slope of 1",
         )
     ]
+
+
+def rout_refusal(assay: str) -> str:
+    """Why ROUT is refused with unweighted fits of scintillation counts (``assay`` names the plate)."""
+    return (
+        f"ROUT outlier removal with weighting 'none' is refused for {assay} counts: the SD "
+        "of a count grows with the count, so an unweighted fit takes the high-count wells "
+        "for outliers (on clean simulated plates ROUT then removes wells from about 40 % "
+        "of the curves, against the 1 % its Q promises). Use weighting 'auto' (the Poisson "
+        "and proportional variance of the counts) with ROUT, or leave ROUT off"
+    )

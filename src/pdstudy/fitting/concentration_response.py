@@ -141,7 +141,7 @@ def fit_concentration_response(
     conc: str = "conc_M",
     ligand_M: float | str | None = None,
     ligand_k_M: float | str | None = None,
-    rout: bool = True,
+    rout: bool = False,
     q: float = 0.01,
     two_site: bool = True,
     alpha: float = 0.05,
@@ -172,7 +172,7 @@ def fit_concentration_response(
         own profile-likelihood CI.
     rout, q
         ROUT outlier removal (Motulsky & Brown 2006) at false discovery rate
-        ``q``; outliers are found on the variable-slope fit and left out of
+        ``q``, off by default (as in Prism); outliers are found on the variable-slope fit and left out of
         every model, so the models stay comparable.
     two_site
         Also fit two sites and compare with one site (F test).
@@ -353,18 +353,20 @@ def fit_concentration_response(
         if not pick_four and np.isfinite(ki_cols["ki_M"]):
             # one site: IC50 is the Ki fit's, shifted by log10(1 + [L]/K), so the pair
             # obeys Cheng-Prusoff exactly
-            shift = math.log10(1.0 + lig[i] / kk[i])
-            lic = math.log10(ki_cols["ki_M"]) + shift
+            cp_shift = math.log10(1.0 + float(lig[i]) / float(kk[i]))
+            lic = math.log10(ki_cols["ki_M"]) + cp_shift
             lo = (
-                math.log10(ki_cols["ki_ci_low_M"]) + shift
+                math.log10(ki_cols["ki_ci_low_M"]) + cp_shift
                 if ki_cols["ki_ci_low_M"] > 0
                 else -math.inf
             )
-            hi = math.log10(ki_cols["ki_ci_high_M"]) + shift
+            hi = math.log10(ki_cols["ki_ci_high_M"]) + cp_shift
         elif pick_four and ki_fit is not None and np.isfinite(lig[i]) and kk[i] > 0:
             # variable slope: Ki from this model's IC50 (and CI), so Ki and IC50 come from
             # the same fit; Cheng-Prusoff then assumes a slope of 1 (flagged by the assay)
-            ki_cols = _ki_from_ic50_columns(lic, lo, hi, lig[i], kk[i], float(fit.param("hill")[i]))
+            ki_cols = _ki_from_ic50_columns(
+                lic, lo, hi, float(lig[i]), float(kk[i]), float(fit.param("hill")[i])
+            )
         rec["model"] = fit.model.name
         rec["log_ic50"] = lic
         rec["ic50_M"] = 10.0**lic

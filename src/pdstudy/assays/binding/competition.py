@@ -62,6 +62,7 @@ from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.plates import (
     DPM_PER_CI,
+    count_weighting,
     dpm_to_fmol,
     input_files,
     percent_of_control,
@@ -77,8 +78,9 @@ from pdstudy.assays.qc import (
     join_flags,
     open_ci_flags,
     replicate_cv,
+    rout_refusal,
 )
-from pdstudy.errors import LayoutError, ModelError
+from pdstudy.errors import LayoutError, ModelError, UsageError
 from pdstudy.fitting.concentration_response import (
     USABLE_STATUSES,
     ResponseFits,
@@ -425,7 +427,7 @@ def analyze_competition(
     *,
     radioligand_M: float | None = None,
     kd_M: float | None = None,
-    rout: bool = True,
+    rout: bool = False,
     q: float = 0.01,
     two_site: bool = True,
     alpha: float = 0.05,
@@ -488,18 +490,11 @@ def analyze_competition(
     df["pct_specific"] = percent_of_control(df[C.SIGNAL], df["_total_mean"], df["_nsb_mean"])
     df["excluded"] = False
 
-    mode = weighting.lower()
-    has_time = C.COUNT_TIME in df.columns and bool(
-        (pd.to_numeric(df[C.COUNT_TIME], errors="coerce") > 0).all()
-    )
-    if mode == "auto":
-        # CPM are counts per minute: without a counting time, a 1-minute count
-        # (the usual counter setting) is assumed for the Poisson part
-        mode = "counts_1min" if not has_time else "counts"
-    if mode == "counts" and not has_time:
-        raise ModelError(
-            "weighting='counts' needs a count_time_s column (counting time of every well)"
-        )
+    # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
+    mode, weighting_text = count_weighting(df, weighting, "analyze_competition")
+
+    if rout and mode == "none":
+        raise UsageError(rout_refusal("binding"))
 
     comp = df[(df[C.ROLE] == "competition") & (df[C.CONC_M] > 0)]
     keys = (C.EXPERIMENT, C.COMPOUND, C.TARGET)
@@ -573,6 +568,7 @@ def analyze_competition(
         "two_site": two_site,
         "alpha": alpha,
         "weighting": mode,
+        "weighting_text": weighting_text,
         "confidence": level,
         "specific_activity_Ci_per_mmol": specific_activity_Ci_per_mmol,
         "volume_L": volume_L,

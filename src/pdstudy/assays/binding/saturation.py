@@ -18,7 +18,7 @@ import pandas as pd
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase
-from pdstudy.assays.plates import dpm_to_fmol, prepare_plate_frame
+from pdstudy.assays.plates import count_weighting, dpm_to_fmol, prepare_plate_frame
 from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.errors import LayoutError, ModelError
 from pdstudy.fitting import SATURATION, SATURATION_TOTAL_NSB, BatchFit, fit_curves, profile_ci
@@ -158,8 +158,12 @@ def analyze_saturation(
         Fit against free radioligand, ``[L] - bound`` of each well, instead of
         the added concentration.
     weighting
-        ``"auto"``, ``"counts"``, ``"relative"`` or ``"none"`` as for
-        competition (the variance of a count grows with the count).
+        ``"auto"``, ``"counts"``, ``"relative"`` or ``"none"``: the one rule of
+        every count-based assay (:func:`pdstudy.assays.plates.count_weighting`):
+        ``"auto"`` weights by the Poisson and proportional variance of the
+        counts, with each well's counting time or, when the file gives none, a
+        1-minute count. The total and NSB weights are normalised once over
+        both curves, which are one problem.
     depletion_max, nsb_max_pct
         Flags: bound > ``depletion_max`` of added at the lowest concentration
         (``ligand_depletion``); NSB > ``nsb_max_pct`` % of total at the
@@ -167,8 +171,8 @@ def analyze_saturation(
         when the highest concentration is below 5 x Kd (Bmax is extrapolated)
         and ``not_converged``.
     level
-        Confidence level. Kd CIs are profile likelihood (for ``total_nsb`` the
-        total + NSB pair is profiled as one problem); Bmax CIs are asymptotic.
+        Confidence level. Kd and Bmax CIs are profile likelihood (for
+        ``total_nsb`` the total + NSB pair is profiled as one problem).
     """
     df = prepare_plate_frame(frame, "analyze_saturation")
     df = df[df[C.ROLE].isin(("total", "nsb", "blank"))].reset_index(drop=True)
@@ -229,16 +233,8 @@ def analyze_saturation(
         sat[C.ROLE] == "total", sat[C.SIGNAL] - sat["nsb_mean_at_conc"], np.nan
     )
 
-    mode = weighting.lower()
-    has_time = C.COUNT_TIME in sat.columns and bool(
-        (pd.to_numeric(sat[C.COUNT_TIME], errors="coerce") > 0).all()
-    )
-    if mode == "auto":
-        mode = "counts" if has_time else "relative"
-    if mode not in ("counts", "relative", "none"):
-        raise ModelError(f"weighting={weighting!r}: use 'auto', 'counts', 'relative' or 'none'")
-    if mode == "counts" and not has_time:
-        raise ModelError("weighting='counts' needs a count_time_s column")
+    # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
+    mode, weighting_text = count_weighting(sat, weighting, "analyze_saturation")
 
     fits: dict[tuple[str, str], BatchFit] = {}
     rows: list[dict[str, Any]] = []
@@ -268,10 +264,16 @@ def analyze_saturation(
                 )
                 kw["p0"] = {k: float(fit.param(k)[0]) for k in SATURATION_TOTAL_NSB.params}
                 fit = fit_curves(SATURATION_TOTAL_NSB, xx, yy, weights=w, **kw)
+        bmax_ci = None
         if fit.ok.all():
-            fit = profile_ci(fit, "kd")  # the batch (total + NSB) profiled as one problem
+            # the batch (total + NSB) profiled as one problem, for Bmax and for Kd
+            prof_b = profile_ci(fit, "bmax")
+            bmax_ci = (prof_b.profile_low, prof_b.profile_high)
+            fit = profile_ci(fit, "kd")
         fits[(str(exp), "total_nsb")] = fit
-        rows.append(_param_row(exp, "total_nsb", fit, 0, sub, eff, sa, protein_mg_per_well))
+        rows.append(
+            _param_row(exp, "total_nsb", fit, 0, sub, eff, sa, protein_mg_per_well, bmax_ci)
+        )
 
     # one site on specific binding, every experiment in one batch
     tot = sat[sat[C.ROLE] == "total"].reset_index(drop=True)
@@ -297,11 +299,15 @@ def analyze_saturation(
                 labels=names,
                 level=level,
             )
+    prof_b = profile_ci(sfit, "bmax")
+    sbmax_ci = (prof_b.profile_low, prof_b.profile_high)
     sfit = profile_ci(sfit, "kd")
     for i, exp in enumerate(names):
         fits[(str(exp), "specific")] = sfit
         sub = sat[sat[C.EXPERIMENT] == exp]
-        rows.append(_param_row(exp, "specific", sfit, i, sub, eff, sa, protein_mg_per_well))
+        rows.append(
+            _param_row(exp, "specific", sfit, i, sub, eff, sa, protein_mg_per_well, sbmax_ci)
+        )
 
     params = pd.DataFrame(rows)
     params = _saturation_flags(params, sat, volume_L, depletion_max, nsb_max_pct)
@@ -326,6 +332,7 @@ def analyze_saturation(
         "volume_L": volume_L,
         "free_correction": free_correction,
         "weighting": mode,
+        "weighting_text": weighting_text,
         "confidence": level,
         "methods": {
             "total_nsb": "total and NSB fitted together, Bmax, Kd, NS, background shared",
@@ -376,6 +383,7 @@ def _param_row(
     eff: float | None,
     sa: float | None,
     protein: float | None,
+    bmax_ci: tuple[Any, Any] | None = None,
 ) -> dict[str, Any]:
     def par(name: str) -> tuple[float, float, float]:
         if name not in fit.model.params:
@@ -389,6 +397,8 @@ def _param_row(
     kd, kd_lo, kd_hi = kd * 1e-9, kd_lo * 1e-9, kd_hi * 1e-9
     kd_lo = max(kd_lo, 0.0) if np.isfinite(kd_lo) else kd_lo
     bmax, b_lo, b_hi = par("bmax")
+    if bmax_ci is not None and bmax_ci[0] is not None and bmax_ci[1] is not None:
+        b_lo, b_hi = float(bmax_ci[0][i]), float(bmax_ci[1][i])  # profile likelihood
     ns = par("ns")[0] * 1e9  # CPM per nM -> CPM per M
     bg, _, _ = par("background")
     fac = math.nan  # CPM -> fmol/mg

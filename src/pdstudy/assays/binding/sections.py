@@ -45,7 +45,13 @@ __all__ = [
 ]
 
 FIT_KEYS = (
-    Key("rout", "bool", default=True, doc="ROUT outlier removal (Q = rout_q)", example="true"),
+    Key(
+        "rout",
+        "bool",
+        default=False,
+        doc="ROUT outlier removal (Q = rout_q); off by default, as in Prism",
+        example="true",
+    ),
     Key(
         "rout_q",
         "fraction",

@@ -125,7 +125,13 @@ UPTAKE = Schema(
         ),
         *COUNTING_KEYS,
         *PROTEIN_KEYS,
-        Key("rout", "bool", default=True, doc="ROUT outlier removal (inhibition)", example="true"),
+        Key(
+            "rout",
+            "bool",
+            default=False,
+            doc="ROUT outlier removal (inhibition); off by default, as in Prism",
+            example="true",
+        ),
         Key(
             "weighting",
             "choice",
