@@ -33,9 +33,7 @@ KD, LIG = 0.8e-9, 1e-9
 
 
 def _competition(**kw) -> pd.DataFrame:
-    lay = competition_layout(
-        concentration_series(0.5e-9, radioligand_M=LIG, kd_M=KD), compound="x"
-    )
+    lay = competition_layout(concentration_series(0.5e-9, radioligand_M=LIG, kd_M=KD), compound="x")
     return simulate_competition(lay, kd_M=KD, radioligand_M=LIG, seed=3, **kw)
 
 

@@ -31,6 +31,7 @@ from pdstudy.assays.protein.sections import (
     protein_per_well,
     protein_rule,
 )
+from pdstudy.assays.qc import rout_refusal
 from pdstudy.assays.schema import Key, Problems, Schema
 
 __all__ = [
@@ -140,6 +141,8 @@ def check_binding(values: Mapping[str, Any], where: str, problems: Problems) -> 
     check_plates(
         values, where, problems, roles=("total", "nsb", "competition"), fmt=values.get("format")
     )
+    if values.get("rout") and values.get("weighting") == "none":
+        problems.append((f"{where}.rout", rout_refusal("binding")))
 
 
 def fill_target(frame: Any, target: str | None) -> Any:
