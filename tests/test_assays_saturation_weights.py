@@ -56,7 +56,7 @@ ROWS = [
     (0, 10.0, 3073, 0.021389716240101813),
 ]
 
-# R version 4.2.2, stats::nls and minpack.lm::nlsLM on ROWS (d: data frame spec, x, y, w):
+# R version 4.2.2, stats::nls and minpack.lm 1.2-3 nlsLM on ROWS (d: data frame spec, x, y, w):
 #   fit <- nls(y ~ spec * bmax * x / (kd + x) + ns * x + bg, data = d, weights = w,
 #              start = list(bmax = 6000, kd = 1, ns = 300, bg = 20),
 #              control = nls.control(tol = 1e-8, maxiter = 200))
