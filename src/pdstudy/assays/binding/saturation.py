@@ -132,6 +132,7 @@ def analyze_saturation(
     protein_mg_per_well: float | None = None,
     volume_L: float | None = None,
     free_correction: bool = False,
+    protein_ci_mg_per_well: tuple[float, float] | None = None,
     weighting: str = "auto",
     depletion_max: float = 0.10,
     nsb_max_pct: float = 50.0,
@@ -150,6 +151,11 @@ def analyze_saturation(
         Convert Bmax from CPM to fmol/mg protein: CPM / efficiency = DPM;
         DPM / (2.22e12 DPM/Ci x SA) = mmol; / protein. ``efficiency`` defaults
         to CPM/DPM of the data when they have a ``dpm`` column.
+    protein_ci_mg_per_well
+        The CI of the protein per well (e.g. a protein plate's calibration
+        interval x the volume of suspension): carried into the CI of Bmax in
+        fmol/mg (on the log scale, the two taken as independent). Without it
+        the protein is treated as known exactly.
     volume_L
         Assay volume; with the specific activity it gives the bound
         radioligand as a concentration (for ``free_correction`` and the
@@ -272,7 +278,18 @@ def analyze_saturation(
             fit = profile_ci(fit, "kd")
         fits[(str(exp), "total_nsb")] = fit
         rows.append(
-            _param_row(exp, "total_nsb", fit, 0, sub, eff, sa, protein_mg_per_well, bmax_ci)
+            _param_row(
+                exp,
+                "total_nsb",
+                fit,
+                0,
+                sub,
+                eff,
+                sa,
+                protein_mg_per_well,
+                bmax_ci,
+                protein_ci_mg_per_well,
+            )
         )
 
     # one site on specific binding, every experiment in one batch
@@ -306,7 +323,18 @@ def analyze_saturation(
         fits[(str(exp), "specific")] = sfit
         sub = sat[sat[C.EXPERIMENT] == exp]
         rows.append(
-            _param_row(exp, "specific", sfit, i, sub, eff, sa, protein_mg_per_well, sbmax_ci)
+            _param_row(
+                exp,
+                "specific",
+                sfit,
+                i,
+                sub,
+                eff,
+                sa,
+                protein_mg_per_well,
+                sbmax_ci,
+                protein_ci_mg_per_well,
+            )
         )
 
     params = pd.DataFrame(rows)
@@ -384,6 +412,7 @@ def _param_row(
     sa: float | None,
     protein: float | None,
     bmax_ci: tuple[Any, Any] | None = None,
+    protein_ci: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     def par(name: str) -> tuple[float, float, float]:
         if name not in fit.model.params:
@@ -407,6 +436,17 @@ def _param_row(
         fmol_fac = float(dpm_to_fmol(1.0 / eff, sa))
         if protein:
             fac = fmol_fac / protein
+    # Bmax per mg: the counts' CI combined with the protein's, on the log scale
+    mg_lo, mg_hi = b_lo * fac, b_hi * fac
+    p_lo = p_hi = math.nan
+    if protein and protein_ci is not None and bmax > 0:
+        p_lo, p_hi = float(protein_ci[0]), float(protein_ci[1])
+        if p_lo > 0 and p_hi > 0 and b_lo > 0 and np.isfinite(b_hi):
+            down = math.hypot(math.log(bmax / b_lo), math.log(p_hi / protein))
+            up = math.hypot(math.log(b_hi / bmax), math.log(protein / p_lo))
+            mg_lo, mg_hi = bmax * fac * math.exp(-down), bmax * fac * math.exp(up)
+        else:  # the protein's CI is open: so is the per-mg one
+            mg_lo, mg_hi = 0.0, math.inf
     first = sub.iloc[0]
     return {
         C.EXPERIMENT: exp,
@@ -422,8 +462,11 @@ def _param_row(
         "bmax_ci_high_cpm": b_hi,
         "bmax_fmol_per_well": bmax * fmol_fac,
         "bmax_fmol_per_mg": bmax * fac,
-        "bmax_ci_low_fmol_per_mg": b_lo * fac,
-        "bmax_ci_high_fmol_per_mg": b_hi * fac,
+        "bmax_ci_low_fmol_per_mg": mg_lo,
+        "bmax_ci_high_fmol_per_mg": mg_hi,
+        "protein_mg_per_well": protein if protein else math.nan,
+        "protein_ci_low_mg_per_well": p_lo,
+        "protein_ci_high_mg_per_well": p_hi,
         "ns_cpm_per_M": ns,
         "background_cpm": bg,
         "x_max_M": float(sub["free_M"].max()),

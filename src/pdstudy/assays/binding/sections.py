@@ -250,6 +250,7 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
         specific_activity_Ci_per_mmol=v.get("specific_activity"),
         efficiency=v.get("efficiency"),
         protein_mg_per_well=None if pw is None else pw.mg,
+        protein_ci_mg_per_well=None if pw is None else pw.ci_mg,
         volume_L=v.get("volume"),
         free_correction=v["free_correction"],
         weighting=v["weighting"],
