@@ -248,7 +248,7 @@ def test_flags_incomplete_curve():
 def test_flags_outliers_name_the_wells():
     frame = _plates(n=1, seed=8, outliers=2)
     wild = frame[frame.true_outlier & (frame.role == "competition")]
-    res = analyze_competition(frame, kd_M=KD)
+    res = analyze_competition(frame, kd_M=KD, rout=True)
     r = res.curves.iloc[0]
     assert "outliers" in r["flags"]
     excluded = set(r["excluded_wells"].split(";"))
@@ -417,7 +417,7 @@ def test_plots_return_axes(clean):
 def test_plot_marks_excluded_points():
     import matplotlib.pyplot as plt
 
-    res = analyze_competition(_plates(n=1, seed=8, outliers=2), kd_M=KD)
+    res = analyze_competition(_plates(n=1, seed=8, outliers=2), kd_M=KD, rout=True)
     ax = plot_competition(res, 0)
     labels = [h.get_label() for h in ax.get_legend().legend_handles]
     assert "excluded (ROUT)" in labels

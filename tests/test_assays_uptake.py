@@ -276,7 +276,7 @@ def test_incomplete_curve_outliers_and_poor_z_are_flagged():
     plate = without_truth(simulate_uptake(_layout(), seed=9, **QUIET))
     i = plate.index[plate["role"] == "competition"][7]
     plate.loc[i, ["cpm", "dpm", "signal"]] *= 8.0
-    res = analyze_uptake(plate, protein_mg_per_well=0.1, **CONSTS)
+    res = analyze_uptake(plate, protein_mg_per_well=0.1, rout=True, **CONSTS)
     c = res.curves.iloc[0]
     assert "outliers" in c["flags"] and plate.loc[i, "well"] in c["excluded_wells"]
     assert bool(res.wells.loc[i, "excluded"])

@@ -39,7 +39,9 @@ __all__ = [
     "NAME_KEY",
     "PLATE_KEYS",
     "TARGET_KEY",
+    "WEIGHTING_MODES",
     "check_plates",
+    "count_weighting",
     "dpm_to_fmol",
     "experiment_names",
     "input_files",
@@ -213,6 +215,59 @@ def dpm_to_fmol(dpm: Any, specific_activity_Ci_per_mmol: float) -> np.ndarray:
             f"specific activity must be > 0 Ci/mmol, got {specific_activity_Ci_per_mmol!r}"
         )
     return np.asarray(dpm, dtype=float) / (DPM_PER_CI * specific_activity_Ci_per_mmol) * 1e12
+
+
+WEIGHTING_MODES = ("auto", "counts", "relative", "none")
+"""The weightings a count-based assay (binding, saturation, uptake) accepts."""
+
+_WEIGHTING_WORDS = {
+    "counts": (
+        "weighted by the Poisson and proportional variance of the counts (each well's "
+        "counting time from the file)"
+    ),
+    "counts_1min": (
+        "weighted by the Poisson and proportional variance of the counts (a 1-minute count "
+        "assumed, the usual counter setting, as the file gives no counting time)"
+    ),
+    "relative": "weighted by 1/Y² (relative weighting: a constant coefficient of variation)",
+    "none": "unweighted (ordinary least squares, Prism's default)",
+}
+
+
+def count_weighting(
+    frame: pd.DataFrame, weighting: str, function: str, counts_column: str = C.SIGNAL
+) -> tuple[str, str]:
+    """The one counting-variance rule of every count-based assay: ``(mode, words)``.
+
+    ``"auto"`` weights each point by ``1 / var`` of its predicted count, with
+    ``var = c^2 S^2 + S * 60 / T`` (proportional plus Poisson counting noise, a
+    count ``S`` in CPM counted for ``T`` seconds): ``T`` is each well's
+    counting time (``count_time_s``) when the file gives one (mode
+    ``"counts"``), else a 1-minute count, the usual counter setting (mode
+    ``"counts_1min"``). ``"counts"`` insists on the file's counting times;
+    ``"relative"`` is 1/Y² and ``"none"`` an unweighted fit. ``words`` is the
+    rule as the Methods text says it. Without a column of counts
+    (``counts_column``), ``"auto"`` falls back to relative weighting.
+    """
+    mode = str(weighting).lower()
+    if mode not in WEIGHTING_MODES:
+        raise ModelError(
+            f"{function}: weighting={weighting!r}: use {', '.join(map(repr, WEIGHTING_MODES))}"
+        )
+    has_time = C.COUNT_TIME in frame.columns and bool(
+        (pd.to_numeric(frame[C.COUNT_TIME], errors="coerce") > 0).all()
+    )
+    if mode == "auto":
+        if counts_column not in frame.columns:
+            mode = "relative"
+        else:
+            mode = "counts" if has_time else "counts_1min"
+    if mode == "counts" and not has_time:
+        raise ModelError(
+            f"{function}: weighting='counts' needs a {C.COUNT_TIME} column (counting time of "
+            "every well, > 0 s); 'auto' assumes a 1-minute count when the file gives none"
+        )
+    return mode, _WEIGHTING_WORDS[mode]
 
 
 def prepare_plate_frame(frame: pd.DataFrame, function: str) -> pd.DataFrame:

@@ -19,11 +19,14 @@ from pdstudy.units import format_conc
 
 __all__ = [
     "Flag",
+    "cheng_prusoff_flags",
     "cv_percent",
     "hill_flags",
     "incomplete_curve_flags",
     "join_flags",
+    "open_ci_flags",
     "replicate_cv",
+    "rout_refusal",
     "z_prime",
 ]
 
@@ -153,3 +156,65 @@ def hill_flags(
     if np.isfinite(f_test_p) and f_test_p < strong_p:
         why.append(f"F test rejects slope 1 (P = {f_test_p:.2g} < {strong_p:g})")
     return [Flag("hill_far_from_1", "; ".join(why))] if why else []
+
+
+def open_ci_flags(
+    name: str, value: float, ci_low: float, ci_high: float, positive: bool = True
+) -> list[Flag]:
+    """``ci_open`` when a limit of a fitted potency's confidence interval is open.
+
+    A profile-likelihood limit is open (infinite, or zero for a quantity in
+    molar, ``positive``) only when the sum of squares stays below the threshold all the way
+    to the parameter's bound: the data do not bound it on that side (no
+    plateau on that side of the curve, too few points...).
+    """
+    if not np.isfinite(value):
+        return []
+    why = []
+    for side, lim in (("lower", ci_low), ("upper", ci_high)):
+        if np.isnan(lim):
+            continue
+        if not np.isfinite(lim) or (side == "lower" and positive and lim <= 0):
+            why.append(f"the {side} 95 % confidence limit of {name} is open")
+    if not why:
+        return []
+    return [
+        Flag(
+            "ci_open",
+            "; ".join(why) + ": the data do not bound it (the profile of the sum of squares "
+            "stays below the threshold to the end of the search); extend the concentrations",
+        )
+    ]
+
+
+def cheng_prusoff_flags(
+    model: str, hill: float, f_test_p: float, ki: float, equation: str
+) -> list[Flag]:
+    """``cheng_prusoff_assumption`` when Ki comes from a variable-slope fit.
+
+    The Cheng-Prusoff relation (``equation``, e.g. ``Ki = IC50 / (1 + [L]/Kd)``)
+    holds for competitive binding at one site, where the Hill slope is 1; when
+    the data prefer a slope different from 1, the Ki computed from the IC50
+    carries that assumption, which the data do not support.
+    """
+    if model != "four_pl" or not np.isfinite(ki):
+        return []
+    p = f"F test P = {f_test_p:.2g}" if np.isfinite(f_test_p) else "the one-site fit failed"
+    return [
+        Flag(
+            "cheng_prusoff_assumption",
+            f"the Hill slope ({hill:.2f}) differs from 1 ({p}); Ki is computed from this "
+            f"fit's IC50 by {equation}, which assumes competitive binding with a slope of 1",
+        )
+    ]
+
+
+def rout_refusal(assay: str) -> str:
+    """Why ROUT is refused with unweighted fits of scintillation counts (``assay`` names the plate)."""
+    return (
+        f"ROUT outlier removal with weighting 'none' is refused for {assay} counts: the SD "
+        "of a count grows with the count, so an unweighted fit takes the high-count wells "
+        "for outliers (on clean simulated plates ROUT then removes wells from about 40 % "
+        "of the curves, against the 1 % its Q promises). Use weighting 'auto' (the Poisson "
+        "and proportional variance of the counts) with ROUT, or leave ROUT off"
+    )

@@ -341,7 +341,9 @@ def analyze(
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     efficiency: float | None = typer.Option(None, help="Counting efficiency (without DPM)."),
-    rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal."),
+    rout: bool = typer.Option(
+        False, "--rout/--no-rout", help="ROUT outlier removal (off by default, as in Prism)."
+    ),
     rout_q: float = typer.Option(0.01, "--rout-q", help="ROUT false-discovery rate Q."),
     two_site: bool = typer.Option(
         True, "--two-site/--no-two-site", help="Also fit two sites and compare with one site."

@@ -413,7 +413,11 @@ def analyze(
     ),
     counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
     target: str = typer.Option("NET", help="Target name where the layout has none."),
-    rout: bool = typer.Option(True, "--rout/--no-rout", help="ROUT outlier removal (Q = 1 %)."),
+    rout: bool = typer.Option(
+        False,
+        "--rout/--no-rout",
+        help="ROUT outlier removal (Q = 1 %; off by default, as in Prism).",
+    ),
     two_site: bool = typer.Option(
         False, "--two-site/--no-two-site", help="Also compare a two-site fit."
     ),

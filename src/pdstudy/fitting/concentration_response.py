@@ -141,7 +141,7 @@ def fit_concentration_response(
     conc: str = "conc_M",
     ligand_M: float | str | None = None,
     ligand_k_M: float | str | None = None,
-    rout: bool = True,
+    rout: bool = False,
     q: float = 0.01,
     two_site: bool = True,
     alpha: float = 0.05,
@@ -172,7 +172,7 @@ def fit_concentration_response(
         own profile-likelihood CI.
     rout, q
         ROUT outlier removal (Motulsky & Brown 2006) at false discovery rate
-        ``q``; outliers are found on the variable-slope fit and left out of
+        ``q``, off by default (as in Prism); outliers are found on the variable-slope fit and left out of
         every model, so the models stay comparable.
     two_site
         Also fit two sites and compare with one site (F test).
@@ -206,7 +206,10 @@ def fit_concentration_response(
         ``ic50_ci_high_M``, ``hill``, ``hill_ci_low``, ``hill_ci_high`` (the
         variable-slope fit's, with its asymptotic CI, whichever model is chosen),
         ``bottom``, ``top``, ``ki_M``, ``ki_ci_low_M``, ``ki_ci_high_M``, ``pki``,
-        ``pki_ci_low``, ``pki_ci_high``, ``ki_method``, ``f_test_p``,
+        ``pki_ci_low``, ``pki_ci_high`` (Ki and IC50 are one pair from the chosen
+        model: one site, log Ki fitted directly and IC50 = Ki (1 + [L]/K); or
+        variable slope, Ki = IC50 / (1 + [L]/K) from its IC50), ``ki_method``,
+        ``ki_one_site_M``, ``pki_one_site`` (the one-site Ki fit, for reference), ``f_test_p``,
         ``two_site_p``, ``two_site_preferred``, ``log_ic50_one_site``,
         ``log_ic50_four_pl``, ``hill_four_pl``, ``r_squared``, ``n_points``,
         ``n_excluded``, ``excluded_wells``, ``x_min_M``, ``x_max_M``,
@@ -346,6 +349,24 @@ def fit_concentration_response(
         lic = float(fit.params[i, k_ic])
         assert fit.profile_low is not None and fit.profile_high is not None
         lo, hi = float(fit.profile_low[i]), float(fit.profile_high[i])
+        ki_cols = _ki_columns(i, ki_fit, lig, kk)
+        if not pick_four and np.isfinite(ki_cols["ki_M"]):
+            # one site: IC50 is the Ki fit's, shifted by log10(1 + [L]/K), so the pair
+            # obeys Cheng-Prusoff exactly
+            cp_shift = math.log10(1.0 + float(lig[i]) / float(kk[i]))
+            lic = math.log10(ki_cols["ki_M"]) + cp_shift
+            lo = (
+                math.log10(ki_cols["ki_ci_low_M"]) + cp_shift
+                if ki_cols["ki_ci_low_M"] > 0
+                else -math.inf
+            )
+            hi = math.log10(ki_cols["ki_ci_high_M"]) + cp_shift
+        elif pick_four and ki_fit is not None and np.isfinite(lig[i]) and kk[i] > 0:
+            # variable slope: Ki from this model's IC50 (and CI), so Ki and IC50 come from
+            # the same fit; Cheng-Prusoff then assumes a slope of 1 (flagged by the assay)
+            ki_cols = _ki_from_ic50_columns(
+                lic, lo, hi, float(lig[i]), float(kk[i]), float(fit.param("hill")[i])
+            )
         rec["model"] = fit.model.name
         rec["log_ic50"] = lic
         rec["ic50_M"] = 10.0**lic
@@ -358,9 +379,11 @@ def fit_concentration_response(
         rec["hill_ci_high"] = float(four.ci_high[i, kh])
         rec["bottom"] = float(fit.param("bottom")[i])
         rec["top"] = float(fit.param("top")[i])
-        # Ki always from the one-site Ki fit: the Cheng-Prusoff relation assumes
-        # mass action (Hill 1); a variable slope is reported and flagged instead
-        rec.update(_ki_columns(i, ki_fit, lig, kk))
+        # one Ki/IC50 pair per curve, from the model chosen for it
+        rec.update(ki_cols)
+        one_site_ki = _ki_columns(i, ki_fit, lig, kk)
+        rec["ki_one_site_M"] = one_site_ki["ki_M"]
+        rec["pki_one_site"] = one_site_ki["pki"]
         rec["f_test_p"] = p_f
         rec["two_site_p"] = float(tcomp.p_value[i]) if tcomp is not None else np.nan
         rec["two_site_preferred"] = bool(
@@ -439,12 +462,21 @@ def count_weights(
     mode: str,
     previous: np.ndarray | None = None,
     robust: bool = False,
+    joint: bool = False,
 ) -> np.ndarray:
     """Weights ``1 / var(y)`` from the predicted signal of each point (module docstring).
 
     The proportional part ``c**2`` is a moment estimate from the residuals,
     or with ``robust`` a median-based one (median of a chi-square(1) variable
     is 0.455), which a few wild wells cannot inflate.
+
+    With ``joint`` the curves are one problem (a global fit, e.g. total and
+    nonspecific binding with shared parameters): ``c**2`` is estimated once
+    from all of them, and the weights are normalised once, to a mean of 1
+    over every point fitted together, so the curves keep their relative
+    weights (the NSB wells, with fewer counts, weigh more per point than the
+    total wells). Without it, each curve is its own problem and its weights
+    are normalised to a mean of 1 within it.
     """
     consts = {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
     with np.errstate(all="ignore"):
@@ -460,7 +492,18 @@ def count_weights(
             use = fit.used & np.isfinite(r_sig) & np.isfinite(sig)
             n = use.sum(axis=1)
             k = fit.n_free()
-            if robust:
+            if joint:
+                # one problem: pooled residuals, the global number of parameters
+                n_glob = int(use.sum())
+                k_glob = _global_free(fit)
+                if robust:
+                    ratio = (r_sig**2 * n_glob / max(n_glob - k_glob, 1) - pois * 0.455) / sig**2
+                    c2 = np.full(fit.n_curves, float(np.median(ratio[use])) / 0.455)
+                else:
+                    excess = float(np.sum(r_sig[use] ** 2)) * n_glob / max(n_glob - k_glob, 1)
+                    excess -= float(np.sum(pois[use]))
+                    c2 = np.full(fit.n_curves, excess / float(np.sum(sig[use] ** 2)))
+            elif robust:
                 ratio = np.where(
                     use,
                     (r_sig**2 * n[:, None] / np.maximum(n - k, 1)[:, None] - pois * 0.455) / sig**2,
@@ -480,9 +523,18 @@ def count_weights(
     fallback = previous if previous is not None else np.ones_like(w)
     bad = ~np.isfinite(w).all(axis=1, where=fit.used) | ~fit.ok
     w = np.where(bad[:, None] | ~np.isfinite(w), fallback, w)
-    # normalise to a mean of 1 per curve (the scale is estimated from the residuals)
+    # normalise to a mean of 1 per problem (the scale is estimated from the residuals)
+    if joint:
+        mean_all = float(np.nanmean(np.where(fit.used, w, np.nan)))
+        return np.asarray(w / (mean_all if np.isfinite(mean_all) and mean_all > 0 else 1.0))
     mean = np.nanmean(np.where(fit.used, w, np.nan), axis=1)
     return np.asarray(w / np.where(np.isfinite(mean) & (mean > 0), mean, 1.0)[:, None])
+
+
+def _global_free(fit: BatchFit) -> int:
+    """Free parameters of a fit as one problem: each curve's own, plus the shared once."""
+    shared = sum(1 for nm in fit.shared if fit.free[fit.model.index(nm)])
+    return (fit.n_free() - shared) * fit.n_curves + shared
 
 
 def _rout_mask(
@@ -599,6 +651,27 @@ def _ki_columns(
         ki_method="one site (Hill -1), log Ki fitted directly (profile-likelihood CI)",
     )
     return out
+
+
+def _ki_from_ic50_columns(
+    log_ic50: float, lo: float, hi: float, lig: float, k: float, hill: float
+) -> dict[str, Any]:
+    """Ki columns by Cheng-Prusoff from a variable-slope log IC50 and its CI (a shift on
+    the log scale, [L] and K taken as known)."""
+    shift = math.log10(1.0 + lig / k)
+    lk, lk_lo, lk_hi = log_ic50 - shift, lo - shift, hi - shift
+    return {
+        "ki_M": 10.0**lk,
+        "ki_ci_low_M": 10.0**lk_lo,
+        "ki_ci_high_M": 10.0**lk_hi,
+        "pki": -lk,
+        "pki_ci_low": -lk_hi,
+        "pki_ci_high": -lk_lo,
+        "ki_method": (
+            f"variable slope (Hill {hill:.2f}): Ki = IC50 / (1 + [L]/K) from this fit's IC50 "
+            "and its profile-likelihood CI (Cheng-Prusoff assumes a slope of 1)"
+        ),
+    }
 
 
 def _status(

@@ -66,7 +66,7 @@ def _profile_ssr_shared(fit: BatchFit, k: int, rows: Array, value: float) -> flo
 
 
 def _limits(
-    ssr_of: Callable[[Array], Array],
+    ssr_of: Callable[[Array, Array], Array],
     th: Array,
     ssmin: Array,
     df: Array,
@@ -78,42 +78,90 @@ def _limits(
 ) -> list[tuple[Array, Array, Array]]:
     """Lower and upper profile limits of B problems at once: for each side the
     limit values, whether the profile stayed below the threshold (open) and
-    whether that happened at a bound."""
+    whether that happened at a bound.
+
+    ``ssr_of(sel, values)`` is the profile SS of the problems ``sel`` with the
+    parameter held at ``values``. Each side is searched in two phases, every
+    problem on its own (so a curve's limits do not depend on the others of its
+    batch):
+
+    1. *bracket*: step outwards from the estimate, each step at least 1.6x
+       the last and at least past the quadratic prediction of the crossing,
+       until the profile SS is above the threshold (a bracket) or the search
+       reaches the bound or ``limit`` with the SS still below it (open);
+    2. *refine*: inside the bracket, a safeguarded secant search on
+       ``SS - threshold`` (Illinois variant of regula falsi, with bisection
+       whenever it stalls) to a millionth of a standard error.
+    """
     target = ssmin * (1.0 + stats.f.ppf(lev, 1, df) / df)
     target = np.where(ssmin > 0, target, 1e-300)
     tcrit = stats.t.ppf(0.5 + lev / 2, df)
+    tol = 1e-6 * se
+    b = th.size
     sides = []
     for sign in (-1.0, 1.0):
         bound = bound_lo if sign < 0 else bound_hi
-        inside = np.zeros(th.size)  # distance known to be inside (SS < target)
-        outside = np.full(th.size, np.inf)  # distance known to be outside
         maxd = np.minimum(limit, np.abs(bound - th))
+        # ---- phase 1: bracket the crossing
+        d_in = np.zeros(b)  # a distance known to be inside (SS <= target)
+        f_in = ssmin - target  # SS - target there (negative)
+        d_out = np.full(b, np.inf)  # a distance known to be outside (SS > target)
+        f_out = np.full(b, np.inf)
         dist = np.minimum(np.minimum(tcrit * se, limit), maxd)
-        for _ in range(40):
-            ss = ssr_of(th + sign * dist)
-            is_out = ss > target
-            outside = np.where(is_out, np.minimum(outside, dist), outside)
-            inside = np.where(~is_out, np.maximum(inside, dist), inside)
-            # the limit is known to a millionth of a standard error (relative, so
-            # parameters in molar units are as precise as log parameters)
-            done = np.isfinite(outside) & (outside - inside <= 1e-6 * se)
-            done |= ~np.isfinite(outside) & (inside >= maxd * (1 - 1e-12))
-            if done.all():
+        searching = dist > 0
+        for _ in range(200):
+            sel = np.flatnonzero(searching)
+            if sel.size == 0:
                 break
+            ss = ssr_of(sel, th[sel] + sign * dist[sel])
+            out = ss > target[sel]
+            hit = sel[out]
+            d_out[hit] = dist[hit]
+            f_out[hit] = ss[out] - target[hit]
+            stay = sel[~out]
+            d_in[stay] = dist[stay]
+            f_in[stay] = ss[~out] - target[stay]
+            searching[hit] = False
+            more = dist[stay] < maxd[stay] * (1 - 1e-12)
+            searching[stay[~more]] = False  # at the bound (or the span) and still inside
+            grow = stay[more]
+            if grow.size:
+                rise = np.maximum(ss[~out][more] - ssmin[grow], 0.0)
+                with np.errstate(all="ignore"):
+                    quad = dist[grow] * np.sqrt((target[grow] - ssmin[grow]) / rise)
+                quad = np.where(np.isfinite(quad), quad, 4.0 * dist[grow])
+                nxt = np.clip(1.2 * quad, 1.6 * dist[grow], 4.0 * dist[grow])
+                dist[grow] = np.minimum(nxt, maxd[grow])
+        # ---- phase 2: refine inside [d_in, d_out]
+        refine = np.isfinite(d_out) & (d_out - d_in > tol)
+        side_flag = np.zeros(b)  # Illinois: which end was kept last (-1 inside, +1 outside)
+        for _ in range(100):
+            sel = np.flatnonzero(refine)
+            if sel.size == 0:
+                break
+            a, fa, c, fc = d_in[sel], f_in[sel], d_out[sel], f_out[sel]
             with np.errstate(all="ignore"):
-                ratio = np.sqrt((target - ssmin) / np.maximum(ss - ssmin, 1e-300))
-            guess = dist * np.clip(ratio, 0.2, 5.0)
-            bisect = 0.5 * (inside + outside)
-            ok_guess = (guess > inside) & (guess < outside)
-            nxt = np.where(
-                np.isfinite(outside), np.where(ok_guess, guess, bisect), np.minimum(guess, maxd)
-            )
-            nxt = np.where(
-                ~np.isfinite(outside) & (nxt <= inside), np.minimum(2 * inside, maxd), nxt
-            )
-            dist = np.where(done, dist, nxt)
-        lim = np.where(np.isfinite(outside), 0.5 * (inside + outside), np.nan)
-        open_end = ~np.isfinite(outside)
+                sec = a - fa * (c - a) / (fc - fa)
+            mid = 0.5 * (a + c)
+            w = c - a
+            ok = np.isfinite(sec) & (sec > a + 0.01 * w) & (sec < c - 0.01 * w)
+            nxt = np.where(ok, sec, mid)
+            ss = ssr_of(sel, th[sel] + sign * nxt)
+            fn = ss - target[sel]
+            out = fn > 0
+            # Illinois: halve the value at the end kept twice, so the secant moves on
+            hit, stay = sel[out], sel[~out]
+            keep_in = hit[side_flag[hit] > 0]
+            f_in[keep_in] *= 0.5
+            keep_out = stay[side_flag[stay] < 0]
+            f_out[keep_out] *= 0.5
+            d_out[hit], f_out[hit] = nxt[out], fn[out]
+            d_in[stay], f_in[stay] = nxt[~out], fn[~out]
+            side_flag[hit] = 1.0
+            side_flag[stay] = -1.0
+            refine[sel] = d_out[sel] - d_in[sel] > tol[sel]
+        lim = np.where(np.isfinite(d_out), 0.5 * (d_in + d_out), np.nan)
+        open_end = ~np.isfinite(d_out)
         at_b = open_end & np.isfinite(bound) & (maxd < limit)
         val = np.where(at_b, bound, np.where(open_end, sign * np.inf, th + sign * lim))
         sides.append((val, open_end, at_b))
@@ -160,7 +208,7 @@ def profile_ci(
             ssmin = np.array([float(np.sum(fit.ssr[rows]))])
             df = fit.df[first]
 
-            def ssr_of(values: Array) -> Array:
+            def ssr_of(sel: Array, values: Array) -> Array:
                 return np.array([_profile_ssr_shared(fit, k, rows, float(values[0]))])
 
             groups = [rows]
@@ -169,8 +217,8 @@ def profile_ci(
             ssmin = fit.ssr[rows]
             df = fit.df[rows]
 
-            def ssr_of(values: Array) -> Array:
-                return _profile_ssr(fit, k, rows, values)
+            def ssr_of(sel: Array, values: Array) -> Array:
+                return _profile_ssr(fit, k, rows[sel], values)
 
             groups = [np.array([i]) for i in rows]
         se = np.where(fit.se[rows[: th.size], k] > 0, fit.se[rows[: th.size], k], 1e-3)
@@ -184,10 +232,16 @@ def profile_ci(
                 out[members] = val[g]
                 if not open_end[g]:
                     continue
+                span = float(limit[g])
+                unit = " log units" if log_like else ""
                 why = (
-                    f"profile {side} limit of {name} reaches its bound"
+                    f"profile {side} limit of {name} reaches its bound "
+                    f"({fit.lower[k] if side == 'lower' else fit.upper[k]:g}): the sum of "
+                    f"squares stays below the {100 * lev:g} % threshold up to it"
                     if at_b[g]
-                    else f"profile {side} limit of {name} is unbounded within {float(limit[g]):.3g}"
+                    else f"profile {side} limit of {name} is open: the sum of squares stays "
+                    f"below the {100 * lev:g} % threshold for {span:.3g}{unit} beyond the "
+                    "estimate (the data do not bound it)"
                 )
                 for i in members.tolist():
                     reasons[i] = f"{reasons[i]}; {why}" if reasons[i] else why

@@ -90,8 +90,10 @@ class SynapseParams:
         rest, so an alpha2 antagonist alone would double NE).
     hill_n
         Hill coefficient of the feedback. *Illustrative*: 2. With these
-        defaults NE rises ~2.5x at 90 % NET occupancy (in vivo: 2-4x), and
-        ~1/(1 - occupancy) with ``feedback=False``.
+        defaults NE rises ~2.5x at 90 % NET occupancy (in vivo: 2-4x; the
+        feedback parameters were chosen to give it). With ``feedback=False``
+        it rises 9.2x at 90 % and 50x at 99 % (the diffusion term caps it);
+        ``1/(1 - occupancy)`` (10x, 100x) only with ``k_diff_per_s=0`` too.
     feedback
         ``False`` gives constant release ``R0``.
     """

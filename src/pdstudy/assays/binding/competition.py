@@ -62,6 +62,7 @@ from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.plates import (
     DPM_PER_CI,
+    count_weighting,
     dpm_to_fmol,
     input_files,
     percent_of_control,
@@ -69,8 +70,17 @@ from pdstudy.assays.plates import (
     read_merged,
 )
 from pdstudy.assays.plotting import plot_concentration_response
-from pdstudy.assays.qc import Flag, hill_flags, incomplete_curve_flags, join_flags, replicate_cv
-from pdstudy.errors import LayoutError, ModelError
+from pdstudy.assays.qc import (
+    Flag,
+    cheng_prusoff_flags,
+    hill_flags,
+    incomplete_curve_flags,
+    join_flags,
+    open_ci_flags,
+    replicate_cv,
+    rout_refusal,
+)
+from pdstudy.errors import LayoutError, ModelError, UsageError
 from pdstudy.fitting.concentration_response import (
     USABLE_STATUSES,
     ResponseFits,
@@ -417,7 +427,7 @@ def analyze_competition(
     *,
     radioligand_M: float | None = None,
     kd_M: float | None = None,
-    rout: bool = True,
+    rout: bool = False,
     q: float = 0.01,
     two_site: bool = True,
     alpha: float = 0.05,
@@ -480,18 +490,11 @@ def analyze_competition(
     df["pct_specific"] = percent_of_control(df[C.SIGNAL], df["_total_mean"], df["_nsb_mean"])
     df["excluded"] = df["excluded"].fillna(False).astype(bool) if "excluded" in df else False
 
-    mode = weighting.lower()
-    has_time = C.COUNT_TIME in df.columns and bool(
-        (pd.to_numeric(df[C.COUNT_TIME], errors="coerce") > 0).all()
-    )
-    if mode == "auto":
-        # CPM are counts per minute: without a counting time, a 1-minute count
-        # (the usual counter setting) is assumed for the Poisson part
-        mode = "counts_1min" if not has_time else "counts"
-    if mode == "counts" and not has_time:
-        raise ModelError(
-            "weighting='counts' needs a count_time_s column (counting time of every well)"
-        )
+    # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
+    mode, weighting_text = count_weighting(df, weighting, "analyze_competition")
+
+    if rout and mode == "none":
+        raise UsageError(rout_refusal("binding"))
 
     comp = df[(df[C.ROLE] == "competition") & (df[C.CONC_M] > 0)]
     keys = (C.EXPERIMENT, C.COMPOUND, C.TARGET)
@@ -565,12 +568,17 @@ def analyze_competition(
         "two_site": two_site,
         "alpha": alpha,
         "weighting": mode,
+        "weighting_text": weighting_text,
         "confidence": level,
         "specific_activity_Ci_per_mmol": specific_activity_Ci_per_mmol,
         "volume_L": volume_L,
         "efficiency": efficiency,
         "thresholds": th.__dict__,
-        "ki_method": "one site (Hill -1), log Ki fitted with [L] and Kd held constant",
+        "ki_method": (
+            "per curve, from the model chosen by the F test: one site (Hill -1), log Ki "
+            "fitted with [L] and Kd held constant, IC50 = Ki (1 + [L]/Kd); or variable "
+            "slope, Ki = IC50 / (1 + [L]/Kd) from its IC50 (flagged cheng_prusoff_assumption)"
+        ),
     }
     return CompetitionResult(curves=curves, qc=qc, points=points, fits=fits, options=options)
 
@@ -619,6 +627,10 @@ def _curve_flags(
         if hf and not (np.isfinite(p) and (p < th.hill_strong_p or r["model"] == "four_pl")):
             hf = []
         fl += hf
+        fl += cheng_prusoff_flags(r["model"], r["hill"], p, r["ki_M"], "Ki = IC50 / (1 + [L]/Kd)")
+        fl += open_ci_flags("Ki", r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])
+        if not np.isfinite(r["ki_M"]):
+            fl += open_ci_flags("IC50", r["ic50_M"], r["ic50_ci_low_M"], r["ic50_ci_high_M"])
         # replicate CV of this curve's counts (outliers left out)
         cvm = float(cv_curve.get(key, math.nan))
         if np.isfinite(cvm) and cvm > th.cv_max_pct:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase
-from pdstudy.assays.plates import dpm_to_fmol, prepare_plate_frame
+from pdstudy.assays.plates import count_weighting, dpm_to_fmol, prepare_plate_frame
 from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.errors import LayoutError, ModelError
 from pdstudy.fitting import SATURATION, SATURATION_TOTAL_NSB, BatchFit, fit_curves, profile_ci
@@ -132,6 +132,7 @@ def analyze_saturation(
     protein_mg_per_well: float | None = None,
     volume_L: float | None = None,
     free_correction: bool = False,
+    protein_ci_mg_per_well: tuple[float, float] | None = None,
     weighting: str = "auto",
     depletion_max: float = 0.10,
     nsb_max_pct: float = 50.0,
@@ -150,6 +151,11 @@ def analyze_saturation(
         Convert Bmax from CPM to fmol/mg protein: CPM / efficiency = DPM;
         DPM / (2.22e12 DPM/Ci x SA) = mmol; / protein. ``efficiency`` defaults
         to CPM/DPM of the data when they have a ``dpm`` column.
+    protein_ci_mg_per_well
+        The CI of the protein per well (e.g. a protein plate's calibration
+        interval x the volume of suspension): carried into the CI of Bmax in
+        fmol/mg (on the log scale, the two taken as independent). Without it
+        the protein is treated as known exactly.
     volume_L
         Assay volume; with the specific activity it gives the bound
         radioligand as a concentration (for ``free_correction`` and the
@@ -158,8 +164,12 @@ def analyze_saturation(
         Fit against free radioligand, ``[L] - bound`` of each well, instead of
         the added concentration.
     weighting
-        ``"auto"``, ``"counts"``, ``"relative"`` or ``"none"`` as for
-        competition (the variance of a count grows with the count).
+        ``"auto"``, ``"counts"``, ``"relative"`` or ``"none"``: the one rule of
+        every count-based assay (:func:`pdstudy.assays.plates.count_weighting`):
+        ``"auto"`` weights by the Poisson and proportional variance of the
+        counts, with each well's counting time or, when the file gives none, a
+        1-minute count. The total and NSB weights are normalised once over
+        both curves, which are one problem.
     depletion_max, nsb_max_pct
         Flags: bound > ``depletion_max`` of added at the lowest concentration
         (``ligand_depletion``); NSB > ``nsb_max_pct`` % of total at the
@@ -167,8 +177,8 @@ def analyze_saturation(
         when the highest concentration is below 5 x Kd (Bmax is extrapolated)
         and ``not_converged``.
     level
-        Confidence level. Kd CIs are profile likelihood (for ``total_nsb`` the
-        total + NSB pair is profiled as one problem); Bmax CIs are asymptotic.
+        Confidence level. Kd and Bmax CIs are profile likelihood (for
+        ``total_nsb`` the total + NSB pair is profiled as one problem).
     """
     df = prepare_plate_frame(frame, "analyze_saturation")
     df = df[df[C.ROLE].isin(("total", "nsb", "blank"))].reset_index(drop=True)
@@ -229,16 +239,8 @@ def analyze_saturation(
         sat[C.ROLE] == "total", sat[C.SIGNAL] - sat["nsb_mean_at_conc"], np.nan
     )
 
-    mode = weighting.lower()
-    has_time = C.COUNT_TIME in sat.columns and bool(
-        (pd.to_numeric(sat[C.COUNT_TIME], errors="coerce") > 0).all()
-    )
-    if mode == "auto":
-        mode = "counts" if has_time else "relative"
-    if mode not in ("counts", "relative", "none"):
-        raise ModelError(f"weighting={weighting!r}: use 'auto', 'counts', 'relative' or 'none'")
-    if mode == "counts" and not has_time:
-        raise ModelError("weighting='counts' needs a count_time_s column")
+    # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
+    mode, weighting_text = count_weighting(sat, weighting, "analyze_saturation")
 
     fits: dict[tuple[str, str], BatchFit] = {}
     rows: list[dict[str, Any]] = []
@@ -262,13 +264,33 @@ def analyze_saturation(
         if mode != "none" and fit.ok.all():
             tcount = _times(sub, prow, mode)
             for _ in range(2):
-                w = _count_weights(fit, np.ones_like(xx), np.zeros_like(xx), tcount, mode)
+                # one problem: weights normalised once over total and NSB together
+                w = _count_weights(
+                    fit, np.ones_like(xx), np.zeros_like(xx), tcount, mode, joint=True
+                )
                 kw["p0"] = {k: float(fit.param(k)[0]) for k in SATURATION_TOTAL_NSB.params}
                 fit = fit_curves(SATURATION_TOTAL_NSB, xx, yy, weights=w, **kw)
+        bmax_ci = None
         if fit.ok.all():
-            fit = profile_ci(fit, "kd")  # the batch (total + NSB) profiled as one problem
+            # the batch (total + NSB) profiled as one problem, for Bmax and for Kd
+            prof_b = profile_ci(fit, "bmax")
+            bmax_ci = (prof_b.profile_low, prof_b.profile_high)
+            fit = profile_ci(fit, "kd")
         fits[(str(exp), "total_nsb")] = fit
-        rows.append(_param_row(exp, "total_nsb", fit, 0, sub, eff, sa, protein_mg_per_well))
+        rows.append(
+            _param_row(
+                exp,
+                "total_nsb",
+                fit,
+                0,
+                sub,
+                eff,
+                sa,
+                protein_mg_per_well,
+                bmax_ci,
+                protein_ci_mg_per_well,
+            )
+        )
 
     # one site on specific binding, every experiment in one batch
     tot = sat[sat[C.ROLE] == "total"].reset_index(drop=True)
@@ -294,11 +316,26 @@ def analyze_saturation(
                 labels=names,
                 level=level,
             )
+    prof_b = profile_ci(sfit, "bmax")
+    sbmax_ci = (prof_b.profile_low, prof_b.profile_high)
     sfit = profile_ci(sfit, "kd")
     for i, exp in enumerate(names):
         fits[(str(exp), "specific")] = sfit
         sub = sat[sat[C.EXPERIMENT] == exp]
-        rows.append(_param_row(exp, "specific", sfit, i, sub, eff, sa, protein_mg_per_well))
+        rows.append(
+            _param_row(
+                exp,
+                "specific",
+                sfit,
+                i,
+                sub,
+                eff,
+                sa,
+                protein_mg_per_well,
+                sbmax_ci,
+                protein_ci_mg_per_well,
+            )
+        )
 
     params = pd.DataFrame(rows)
     params = _saturation_flags(params, sat, volume_L, depletion_max, nsb_max_pct)
@@ -323,6 +360,7 @@ def analyze_saturation(
         "volume_L": volume_L,
         "free_correction": free_correction,
         "weighting": mode,
+        "weighting_text": weighting_text,
         "confidence": level,
         "methods": {
             "total_nsb": "total and NSB fitted together, Bmax, Kd, NS, background shared",
@@ -373,6 +411,8 @@ def _param_row(
     eff: float | None,
     sa: float | None,
     protein: float | None,
+    bmax_ci: tuple[Any, Any] | None = None,
+    protein_ci: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     def par(name: str) -> tuple[float, float, float]:
         if name not in fit.model.params:
@@ -386,6 +426,8 @@ def _param_row(
     kd, kd_lo, kd_hi = kd * 1e-9, kd_lo * 1e-9, kd_hi * 1e-9
     kd_lo = max(kd_lo, 0.0) if np.isfinite(kd_lo) else kd_lo
     bmax, b_lo, b_hi = par("bmax")
+    if bmax_ci is not None and bmax_ci[0] is not None and bmax_ci[1] is not None:
+        b_lo, b_hi = float(bmax_ci[0][i]), float(bmax_ci[1][i])  # profile likelihood
     ns = par("ns")[0] * 1e9  # CPM per nM -> CPM per M
     bg, _, _ = par("background")
     fac = math.nan  # CPM -> fmol/mg
@@ -394,6 +436,17 @@ def _param_row(
         fmol_fac = float(dpm_to_fmol(1.0 / eff, sa))
         if protein:
             fac = fmol_fac / protein
+    # Bmax per mg: the counts' CI combined with the protein's, on the log scale
+    mg_lo, mg_hi = b_lo * fac, b_hi * fac
+    p_lo = p_hi = math.nan
+    if protein and protein_ci is not None and bmax > 0:
+        p_lo, p_hi = float(protein_ci[0]), float(protein_ci[1])
+        if p_lo > 0 and p_hi > 0 and b_lo > 0 and np.isfinite(b_hi):
+            down = math.hypot(math.log(bmax / b_lo), math.log(p_hi / protein))
+            up = math.hypot(math.log(b_hi / bmax), math.log(protein / p_lo))
+            mg_lo, mg_hi = bmax * fac * math.exp(-down), bmax * fac * math.exp(up)
+        else:  # the protein's CI is open: so is the per-mg one
+            mg_lo, mg_hi = 0.0, math.inf
     first = sub.iloc[0]
     return {
         C.EXPERIMENT: exp,
@@ -409,8 +462,11 @@ def _param_row(
         "bmax_ci_high_cpm": b_hi,
         "bmax_fmol_per_well": bmax * fmol_fac,
         "bmax_fmol_per_mg": bmax * fac,
-        "bmax_ci_low_fmol_per_mg": b_lo * fac,
-        "bmax_ci_high_fmol_per_mg": b_hi * fac,
+        "bmax_ci_low_fmol_per_mg": mg_lo,
+        "bmax_ci_high_fmol_per_mg": mg_hi,
+        "protein_mg_per_well": protein if protein else math.nan,
+        "protein_ci_low_mg_per_well": p_lo,
+        "protein_ci_high_mg_per_well": p_hi,
         "ns_cpm_per_M": ns,
         "background_cpm": bg,
         "x_max_M": float(sub["free_M"].max()),

@@ -31,6 +31,7 @@ from pdstudy.assays.protein.sections import (
     protein_per_well,
     protein_rule,
 )
+from pdstudy.assays.qc import rout_refusal
 from pdstudy.assays.schema import Key, Problems, Schema
 
 __all__ = [
@@ -45,7 +46,13 @@ __all__ = [
 ]
 
 FIT_KEYS = (
-    Key("rout", "bool", default=True, doc="ROUT outlier removal (Q = rout_q)", example="true"),
+    Key(
+        "rout",
+        "bool",
+        default=False,
+        doc="ROUT outlier removal (Q = rout_q); off by default, as in Prism",
+        example="true",
+    ),
     Key(
         "rout_q",
         "fraction",
@@ -134,6 +141,8 @@ def check_binding(values: Mapping[str, Any], where: str, problems: Problems) -> 
     check_plates(
         values, where, problems, roles=("total", "nsb", "competition"), fmt=values.get("format")
     )
+    if values.get("rout") and values.get("weighting") == "none":
+        problems.append((f"{where}.rout", rout_refusal("binding")))
 
 
 def fill_target(frame: Any, target: str | None) -> Any:
@@ -241,6 +250,7 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
         specific_activity_Ci_per_mmol=v.get("specific_activity"),
         efficiency=v.get("efficiency"),
         protein_mg_per_well=None if pw is None else pw.mg,
+        protein_ci_mg_per_well=None if pw is None else pw.ci_mg,
         volume_L=v.get("volume"),
         free_correction=v["free_correction"],
         weighting=v["weighting"],

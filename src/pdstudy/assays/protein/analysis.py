@@ -275,6 +275,12 @@ class ProteinResult(ResultBase):
 
     def protein_mg_per_mL(self, sample: str | None = None, plate: str | None = None) -> float:
         """Protein concentration (mg/mL) of one sample (the only one when ``sample`` is None)."""
+        return self.protein_with_ci(sample, plate)[0]
+
+    def protein_with_ci(
+        self, sample: str | None = None, plate: str | None = None
+    ) -> tuple[float, float, float]:
+        """``(mg/mL, CI low, CI high)`` of one sample (the only one when ``sample`` is None)."""
         table = self.by_sample()
         if plate is not None:
             table = table[table["plate"].astype(str) == str(plate)]
@@ -297,7 +303,9 @@ class ProteinResult(ResultBase):
             raise UsageError(
                 f"sample {sample!r}: no protein concentration could be read off the standard curve"
             )
-        return value
+        lo = float(row["ci_low_mg_per_mL"].iloc[0])
+        hi = float(row["ci_high_mg_per_mL"].iloc[0])
+        return value, lo, hi
 
     def summary(self) -> str:
         """A few lines: the model of each plate and each sample's concentration."""

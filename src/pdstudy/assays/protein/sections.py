@@ -217,6 +217,8 @@ class ProteinPerWell:
     mg: float
     result: ProteinResult | None
     text: str
+    #: the CI of ``mg`` (from the standard curve's calibration interval; ``None`` when given)
+    ci_mg: tuple[float, float] | None = None
 
 
 def protein_per_well(values: Mapping[str, Any], where: str = "") -> ProteinPerWell | None:
@@ -236,10 +238,11 @@ def protein_per_well(values: Mapping[str, Any], where: str = "") -> ProteinPerWe
     result = analyse_protein_plates(
         [v["protein_plate"]], v["protein_layout"], v["protein_format"], opts
     )
-    mg_per_mL = result.protein_mg_per_mL(v.get("protein_sample"))
+    mg_per_mL, lo, hi = result.protein_with_ci(v.get("protein_sample"))
     mg = mg_per_mL * v["suspension_volume"] * 1e3
     text = (
         f"{mg * 1e3:.3g} µg protein per well ({mg_per_mL:.3g} mg/mL from "
         f"{Path(v['protein_plate']).name} x {v['suspension_volume'] * 1e6:g} µL)"
     )
-    return ProteinPerWell(mg, result, text)
+    ci = (lo * v["suspension_volume"] * 1e3, hi * v["suspension_volume"] * 1e3)
+    return ProteinPerWell(mg, result, text, ci)

@@ -71,14 +71,17 @@ import numpy as np
 import pandas as pd
 
 from pdstudy.assays.contract import ResultBase, headline_frame
-from pdstudy.assays.plates import DPM_PER_CI, percent_of_control
+from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
     Flag,
+    cheng_prusoff_flags,
     cv_percent,
     hill_flags,
     incomplete_curve_flags,
     join_flags,
+    open_ci_flags,
+    rout_refusal,
     z_prime,
 )
 from pdstudy.assays.uptake._rates import (
@@ -93,7 +96,7 @@ from pdstudy.assays.uptake._rates import (
     _where,
     pmol_from_dpm,
 )
-from pdstudy.errors import LayoutError, UsageError
+from pdstudy.errors import LayoutError, ModelError, UsageError
 from pdstudy.fitting.concentration_response import ResponseFits, fit_concentration_response
 from pdstudy.io.jsonsafe import frame_records, json_safe
 from pdstudy.units import format_conc
@@ -363,7 +366,7 @@ def analyze_uptake(
     counts: str = "auto",
     target: str | None = None,
     weighting: str = "auto",
-    rout: bool = True,
+    rout: bool = False,
     q: float = 0.01,
     two_site: bool = False,
     alpha: float = 0.05,
@@ -405,10 +408,12 @@ def analyze_uptake(
     target
         Target name for curves whose layout has no ``target`` field.
     weighting
-        As in binding: ``"auto"`` weights each point by the variance of its
-        predicted count (proportional plus Poisson counting noise, with the
-        counting time) or, without counting times, relatively; ``"none"``
-        is Prism's unweighted fit; ``"relative"``, ``"counts"``.
+        The one rule of every count-based assay
+        (:func:`pdstudy.assays.plates.count_weighting`): ``"auto"`` weights
+        each point by the variance of its predicted count (proportional plus
+        Poisson counting noise, with each well's counting time or, when the
+        file gives none, a 1-minute count; relative 1/Y² when the plate has
+        no CPM); ``"none"`` is Prism's unweighted fit; ``"relative"``, ``"counts"``.
     rout, q, two_site, alpha, level
         Passed to :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`.
     max_nonspecific_fraction, min_z_prime, max_cv_pct, hill_range
@@ -499,18 +504,14 @@ def analyze_uptake(
     # the counted signal each % maps back to, for the weights of the fit
     work["_sig_nsb"] = sig_nsb
     work["_sig_scale"] = (sig_ctl - sig_nsb) / 100.0
-    mode = weighting.lower()
-    if mode not in ("auto", "none", "relative", "counts"):
-        raise UsageError(f"weighting={weighting!r}: use 'auto', 'none', 'relative' or 'counts'")
-    has_time = "count_time_s" in work.columns and bool(
-        (pd.to_numeric(work["count_time_s"], errors="coerce") > 0).all()
-    )
-    if mode == "auto":
-        mode = "counts" if has_time and "cpm" in work.columns else "relative"
-    if mode == "counts" and not has_time:
-        raise UsageError(
-            "weighting='counts' needs a count_time_s column (counting time of every well)"
-        )
+    # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
+    try:
+        mode, weighting_text = count_weighting(work, weighting, function, counts_column="cpm")
+    except ModelError as exc:
+        raise UsageError(str(exc)) from exc
+
+    if rout and mode == "none":
+        raise UsageError(rout_refusal("uptake"))
 
     fits: ResponseFits | None = None
     rows: list[dict[str, Any]] = []
@@ -527,10 +528,10 @@ def analyze_uptake(
             two_site=two_site,
             alpha=alpha,
             level=level,
-            weighting=mode,
+            weighting="counts" if mode == "counts_1min" else mode,
             signal_scale="_sig_scale" if mode != "none" else None,
             signal_offset="_sig_nsb" if mode != "none" else None,
-            count_time="count_time_s" if mode == "counts" else None,
+            count_time="count_time_s" if mode == "counts" else 60.0,
         )
         work.loc[fits.excluded.index, "excluded"] = fits.excluded.to_numpy()
         sub = work[comp]
@@ -580,6 +581,7 @@ def analyze_uptake(
         "alpha": alpha,
         "level": level,
         "weighting": mode,
+        "weighting_text": weighting_text,
         "max_nonspecific_fraction": max_nonspecific_fraction,
         "min_z_prime": min_z_prime,
         "max_cv_pct": max_cv_pct,
@@ -774,6 +776,10 @@ def _curve_row(
     if hf and not (math.isfinite(p) and (p < 0.001 or rec["model"] == "four_pl")):
         hf = []
     flags += hf
+    flags += cheng_prusoff_flags(
+        rec["model"], rec["hill"], p, rec["ki_M"], "Ki = IC50 / (1 + [S]/Km)"
+    )
+    flags += open_ci_flags("Ki", rec["ki_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"])
     if rec.get("n_excluded", 0):
         flags.append(
             Flag(

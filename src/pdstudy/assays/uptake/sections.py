@@ -31,6 +31,7 @@ from pdstudy.assays.protein.sections import (
     protein_per_well,
     protein_rule,
 )
+from pdstudy.assays.qc import rout_refusal
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.assays.uptake.inhibition import UptakeResult, analyze_uptake
 from pdstudy.assays.uptake.kinetics import KineticsResult, analyze_uptake_kinetics
@@ -125,7 +126,13 @@ UPTAKE = Schema(
         ),
         *COUNTING_KEYS,
         *PROTEIN_KEYS,
-        Key("rout", "bool", default=True, doc="ROUT outlier removal (inhibition)", example="true"),
+        Key(
+            "rout",
+            "bool",
+            default=False,
+            doc="ROUT outlier removal (inhibition); off by default, as in Prism",
+            example="true",
+        ),
         Key(
             "weighting",
             "choice",
@@ -168,6 +175,8 @@ def check_uptake(values: Mapping[str, Any], where: str, problems: Problems) -> N
     """The file checks of an ``[[uptake]]`` section (layout roles of its mode, plates, protein plate)."""
     v = values
     layout = check_plates(v, where, problems, fmt=v.get("format"))
+    if v.get("rout") and v.get("weighting") == "none" and v.get("mode") != "kinetics":
+        problems.append((f"{where}.rout", rout_refusal("uptake")))
     if layout is not None and "role" in layout.columns:
         have = set(layout["role"].dropna())
         if v.get("mode") == "kinetics":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -150,9 +151,11 @@ def build(
         "the specific window. Curves were fitted by nonlinear regression to a one-site model "
         "(Hill slope -1) and a variable-slope model, chosen by the extra sum-of-squares F test "
         f"(alpha 0.05){', with a two-site model compared' if v.get('two_site') else ''}; "
-        f"{result.options.get('weighting', v.get('weighting'))} weighting; "
+        f"{_weighting_words(result.options, v)}; "
         + (f"ROUT outlier removal (Q = {100 * v['rout_q']:g} %); " if v.get("rout") else "")
-        + "log Ki was fitted directly in the Cheng-Prusoff form Ki = IC50 / (1 + [L]/Kd) with "
+        + "Ki and IC50 come from the same model for each curve: with one site, log Ki was fitted "
+        "directly in the Cheng-Prusoff form Ki = IC50 / (1 + [L]/Kd); with a variable slope, Ki "
+        "is that fit's IC50 / (1 + [L]/Kd), flagged because Cheng-Prusoff assumes a slope of 1; "
         "profile-likelihood 95 % CIs. pKi values of independent experiments are reported as "
         "mean ± SEM and the geometric-mean Ki with a t-based 95 % CI."
     )
@@ -246,3 +249,11 @@ def build(
 def effects(result: Any, info: SectionInfo) -> tuple[tuple[str, str], ...]:
     """None: binding Ki goes to the headline's Ki table (through ``headline_rows``)."""
     return ()
+
+
+def _weighting_words(options: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    """The weighting in a pharmacologist's words (the analysis records them)."""
+    words = options.get("weighting_text")
+    if words:
+        return str(words)
+    return f"{options.get('weighting', values.get('weighting'))} weighting"

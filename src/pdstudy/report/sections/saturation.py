@@ -104,7 +104,10 @@ def build(
         f"Saturation binding ({info.name}): {radioligand} at {target} "
         f"({files_text(v.get('plates', []), info.study_dir)}); total and nonspecific binding "
         "were fitted together (shared Kd, Bmax, nonspecific slope and background; "
-        f"{'free' if free else 'added'} radioligand concentration as X); "
+        f"{'free' if free else 'added'} radioligand concentration as X), "
+        f"{result.options.get('weighting_text', str(result.options.get('weighting')) + ' weighting')}"
+        ", the weights of the total and nonspecific wells normalised together; Kd and Bmax with "
+        "profile-likelihood 95 % CIs; "
         f"Bmax converted to fmol/mg protein with the specific activity and {protein_text}."
     )
     return Section(

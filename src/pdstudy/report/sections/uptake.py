@@ -154,9 +154,12 @@ def build(
         f"({files_text(plates, info.study_dir)}); {settings.get('counts', '')}; "
         f"{_protein_text(result)}. Rates (pmol/mg protein/min) minus nonspecific uptake were "
         "expressed as % of vehicle control and fitted by nonlinear regression (one site vs "
-        "variable slope by the F test"
+        "variable slope by the F test; "
+        + str(settings.get("weighting_text", f"{settings.get('weighting')} weighting"))
         + (", ROUT outlier removal" if v.get("rout", settings.get("rout")) else "")
-        + f"); Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973)."
+        + f"); Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973), "
+        "from the IC50 of the model chosen for each curve (flagged when that is the variable "
+        "slope: Cheng-Prusoff assumes a slope of 1)."
     )
     shown = [
         c
