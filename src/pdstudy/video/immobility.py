@@ -25,6 +25,7 @@ __all__ = [
     "classify",
     "frame_durations",
     "score_window",
+    "scores_from_bouts",
     "smooth",
 ]
 
@@ -165,5 +166,41 @@ def score_window(
         bouts=len(bouts),
         active_s=total(ACTIVE),
         vigorous_s=total(VIGOROUS),
+        per_minute_s=tuple(per_min),
+    )
+
+
+def scores_from_bouts(
+    bouts: pd.DataFrame, start_s: float, end_s: float, *, min_bout_s: float = 0.0
+) -> Scores:
+    """Scores from hand-scored bouts (``behavior``, ``start_s``, ``stop_s``; session time):
+    the same outputs as video scoring. Immobile bouts shorter than ``min_bout_s`` are dropped."""
+    if end_s <= start_s:
+        raise UsageError(f"scoring window {start_s:g}-{end_s:g} s is empty")
+
+    def clipped(rows: pd.DataFrame) -> np.ndarray:
+        lo = rows["start_s"].clip(start_s, end_s).to_numpy(float)
+        hi = rows["stop_s"].clip(start_s, end_s).to_numpy(float)
+        return hi - lo
+
+    b = bouts.sort_values("start_s")
+    imm = b[(b["behavior"] == "immobile") & (b["stop_s"] - b["start_s"] >= min_bout_s - 1e-9)]
+    inside = imm[(imm["stop_s"] > start_s) & (imm["start_s"] < end_s)]
+    edges = np.arange(start_s, end_s + 1e-9, 60.0)
+    if edges[-1] < end_s - 1e-9:
+        edges = np.append(edges, end_s)
+    per_min = []
+    for a, c in zip(edges[:-1], edges[1:], strict=True):
+        lo = inside["start_s"].clip(a, c).to_numpy(float)
+        hi = inside["stop_s"].clip(a, c).to_numpy(float)
+        per_min.append(float((hi - lo).sum()))
+    return Scores(
+        window_start_s=float(start_s),
+        window_end_s=float(end_s),
+        immobility_s=float(clipped(inside).sum()),
+        latency_s=float(inside["start_s"].iloc[0]) if len(inside) else float("nan"),
+        bouts=len(inside),
+        active_s=float(clipped(b[b["behavior"] == "active"]).sum()),
+        vigorous_s=float(clipped(b[b["behavior"] == "vigorous"]).sum()),
         per_minute_s=tuple(per_min),
     )
