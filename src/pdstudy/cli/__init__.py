@@ -36,6 +36,7 @@ GROUPS = {
     ),
     "uptake": ("uptake", "Synaptosomal uptake: design plates, analyse inhibition and kinetics."),
     "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
+    "behavior": ("behavior", "Forced swim and tail suspension tests: score videos, statistics."),
 }
 
 
@@ -78,9 +79,14 @@ def demo(
 
 
 # the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import binding, profile, protein, run, uptake  # noqa: E402
+from pdstudy.cli import behavior, binding, profile, protein, run, uptake  # noqa: E402
 
-for _name, _module in (("binding", binding), ("uptake", uptake), ("protein", protein)):
+for _name, _module in (
+    ("binding", binding),
+    ("uptake", uptake),
+    ("protein", protein),
+    ("behavior", behavior),
+):
     app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
 profile.register(app)
 run.register(app)

@@ -7,6 +7,8 @@ binding        competition binding -> IC50, Ki, pKi (:mod:`pdstudy.assays.bindin
 saturation     saturation binding -> Kd, Bmax (:mod:`pdstudy.assays.binding`)
 uptake         synaptosomal uptake -> IC50, Ki or Km, Vmax (:mod:`pdstudy.assays.uptake`)
 protein        Bradford/BCA standard curves -> protein concentration (:mod:`pdstudy.assays.protein`)
+fst            forced swim test -> immobility, group statistics (:mod:`pdstudy.assays.behavior`)
+tst            tail suspension test -> immobility, group statistics (:mod:`pdstudy.assays.behavior`)
 =============  ========================================================================
 
 Adding a kind is one line here (its handler, in the order its sections appear
@@ -15,7 +17,7 @@ in reports); see ``docs/adding-an-assay.md``.
 
 from __future__ import annotations
 
-from pdstudy.study.handlers import binding, protein, saturation, uptake
+from pdstudy.study.handlers import binding, fst, protein, saturation, tst, uptake
 from pdstudy.study.model import AssayHandler
 
 __all__ = ["BUILTIN_KINDS", "FUTURE_KINDS"]
@@ -26,11 +28,11 @@ BUILTIN_KINDS: tuple[AssayHandler, ...] = (
     saturation.HANDLER,
     uptake.HANDLER,
     protein.HANDLER,
+    fst.HANDLER,
+    tst.HANDLER,
 )
 
 #: section kinds of the protocols that this version does not analyse yet
 FUTURE_KINDS = {
     "microdialysis": "in vivo microdialysis (HPLC-ED)",
-    "fst": "forced swim test",
-    "tst": "tail suspension test",
 }

@@ -110,11 +110,13 @@ def _coarse(img: np.ndarray) -> np.ndarray:
     return small.astype(np.float32)
 
 
-def _pose(
-    small: np.ndarray, bg: np.ndarray, contrast: float
-) -> tuple[float, float, float, float] | None:
+Pose = tuple[float, float, float, float, float, float, float, float]
+
+
+def _pose(small: np.ndarray, bg: np.ndarray, contrast: float) -> Pose | None:
     """Silhouette of the pixels far from the background (the animal): its centroid
-    (x, y, analysis pixels), orientation (rad) and elongation; None without one."""
+    (x, y, analysis pixels), orientation (rad), elongation and bounding box
+    (x0, y0, x1, y1); None without one."""
     import cv2
 
     # a soft silhouette (0 below contrast / 2, 1 above 3 / 2 contrast): sub-pixel moments
@@ -129,12 +131,21 @@ def _pose(
     lam1, lam2 = mu20 + mu02 + common, mu20 + mu02 - common
     elong = float(np.sqrt(lam1 / lam2)) if lam2 > 1e-9 else float("inf")
     c = (_COARSE - 1) / 2
-    return cx * _COARSE + c, cy * _COARSE + c, float(theta), elong
+    rows = np.flatnonzero(sil.any(axis=1))
+    cols = np.flatnonzero(sil.any(axis=0))
+    return (
+        cx * _COARSE + c,
+        cy * _COARSE + c,
+        float(theta),
+        elong,
+        float(cols[0] * _COARSE),
+        float(rows[0] * _COARSE),
+        float((cols[-1] + 1) * _COARSE),
+        float((rows[-1] + 1) * _COARSE),
+    )
 
 
-def _rigid(
-    p0: tuple[float, float, float, float], p1: tuple[float, float, float, float]
-) -> tuple[np.ndarray, float, float]:
+def _rigid(p0: Pose, p1: Pose) -> tuple[np.ndarray, float, float]:
     """The rigid map of silhouette pose p0 onto p1 (rotation about the centroid only for an
     elongated silhouette, whose axis is well defined)."""
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
@@ -199,9 +210,10 @@ def compute_motion(
     rows: list[np.ndarray] = []
     shifts: list[np.ndarray] = []
     r = len(masks)
-    mask_u8 = [m.mask.astype(np.uint8) for m in masks]
+    # rectangles need no mask (their crop is the region)
+    mask_u8 = [None if m.mask.all() else m.mask.astype(np.uint8) for m in masks]
     prev: list[np.ndarray | None] = [None] * r
-    prev_small: list[tuple[float, float, float, float] | None] = [None] * r
+    prev_small: list[Pose | None] = [None] * r
     bgs: list[np.ndarray] = [np.zeros(0, np.float32)] * r
     for k, fr in enumerate(frames):
         counts = np.zeros((r, MAX_CUTOFF), np.int64)
@@ -225,10 +237,20 @@ def compute_motion(
                     if c0 is not None and c1 is not None:
                         mat, dx, dy = _rigid(c0, c1)
                         if 0.0001 < dx * dx + dy * dy < max_shift_px**2 or mat[0, 1] != 0:
-                            moved = cv2.warpAffine(
-                                p, mat, (p.shape[1], p.shape[0]), borderMode=cv2.BORDER_REPLICATE
-                            )
-                            d = cv2.min(d, cv2.absdiff(cur, moved))
+                            # only around the animal: the background is compared unmoved
+                            pad = max_shift_px + 2
+                            x0 = int(max(0, min(c0[4], c1[4]) - pad))
+                            y0 = int(max(0, min(c0[5], c1[5]) - pad))
+                            x1 = int(min(cur.shape[1], max(c0[6], c1[6]) + pad))
+                            y1 = int(min(cur.shape[0], max(c0[7], c1[7]) + pad))
+                            if x1 > x0 and y1 > y0:
+                                mat[0, 2] -= x0
+                                mat[1, 2] -= y0
+                                moved = cv2.warpAffine(
+                                    p, mat, (x1 - x0, y1 - y0), borderMode=cv2.BORDER_REPLICATE
+                                )
+                                box = d[y0:y1, x0:x1]
+                                np.minimum(box, cv2.absdiff(cur[y0:y1, x0:x1], moved), out=box)
                             sh[i] = float(np.hypot(dx, dy))
                 hist = cv2.calcHist([d], [0], mask_u8[i], [256], [0, 256]).ravel()
                 above = m.area - np.cumsum(hist)[:MAX_CUTOFF]
