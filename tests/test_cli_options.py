@@ -18,6 +18,8 @@ COMMANDS = {
     ("binding", "analyze"): ("binding", {}),
     ("binding", "saturation"): ("saturation", {}),
     ("protein", "analyze"): ("protein", {}),
+    ("behavior", "fst"): ("fst", {}),
+    ("behavior", "tst"): ("tst", {}),
     ("uptake", "analyze"): (
         "uptake",
         {

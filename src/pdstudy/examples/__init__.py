@@ -14,6 +14,9 @@ real instrument formats, simulated from known parameters
   synaptosomes (Ki 0.5 nM, [S] 15 nM, Km 0.3 µM), and a substrate-saturation
   (kinetics) plate (Km 0.3 µM, Vmax 2 pmol/mg/min, isotope dilution above 20 nM);
 - ``protein/``: a BCA plate measuring the membrane and synaptosome preparations;
+- ``behavior/``: hand-scored forced swim and tail suspension bouts of 24 mice
+  (vehicle, 10 and 20 mg/kg; immobile fraction 0.65, 0.50, 0.35 once despair
+  has set in) and the animals file with their groups;
 - ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
   parameters the data were simulated from (what the analysis should recover).
 
@@ -55,7 +58,38 @@ EXAMPLE_TRUTH: dict[str, Any] = {
     "kinetics_hot_substrate_M": 20e-9,
     "synaptosome_protein_ug_per_mL": 1000.0,
     "synaptosome_suspension_uL": 100.0,
+    "behavior_immobile_fraction": {"vehicle": 0.65, "10 mg/kg": 0.50, "20 mg/kg": 0.35},
 }
+
+
+def _write_behavior(folder: Path, seed: int) -> None:
+    """FST and TST bout logs of 8 mice per group, and the animals file (groups, doses)."""
+    import pandas as pd
+
+    from pdstudy.simulate.videos import BehaviorModel, simulate_session
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    doses = {"vehicle": 0.0, "10 mg/kg": 10.0, "20 mg/kg": 20.0}
+    animals = []
+    logs: dict[str, list[pd.DataFrame]] = {"fst": [], "tst": []}
+    k = 0
+    for group, frac in EXAMPLE_TRUTH["behavior_immobile_fraction"].items():
+        for _ in range(8):
+            k += 1
+            animal = f"m{k:02d}"
+            animals.append((animal, group, doses[group]))
+            for test in ("fst", "tst"):
+                b = simulate_session(BehaviorModel(immobile_fraction=frac), 360.0, rng)
+                b.insert(0, "animal", animal)
+                logs[test].append(b)
+    pd.DataFrame(animals, columns=["animal", "group", "dose"]).to_csv(
+        folder / "animals.csv", index=False
+    )
+    for test, parts in logs.items():
+        pd.concat(parts, ignore_index=True).round(3).to_csv(
+            folder / f"{test}_bouts.csv", index=False
+        )
 
 _STUDY_TOML = """\
 # Example study written by pdstudy.examples.write_example_study (seed {seed}).
@@ -146,6 +180,18 @@ name = "BCA protein assay"
 plates = ["protein/bca_plate.csv"]
 layout = "protein/bca_layout.toml"
 method = "BCA"
+
+[[fst]]
+name = "Forced swim test"
+event_logs = ["behavior/fst_bouts.csv"]     # hand-scored bouts (BORIS-style CSV)
+animals = "behavior/animals.csv"
+control = "vehicle"
+
+[[tst]]
+name = "Tail suspension test"
+event_logs = ["behavior/tst_bouts.csv"]
+animals = "behavior/animals.csv"
+control = "vehicle"
 
 [pk]                                  # illustrative rat PK for the predicted microdialysis
 dose = "5 mg/kg"
@@ -322,6 +368,8 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
         seed=int(seeds[10]),
     )
     write_plate(without_truth(plate), root / "uptake" / "kinetics_topcount.txt", "topcount")
+
+    _write_behavior(root / "behavior", int(seeds[11]))
 
     (root / "TRUTH.json").write_text(
         json.dumps({"seed": seed, **t}, indent=2, ensure_ascii=False), encoding="utf-8"

@@ -135,7 +135,7 @@ def _assumptions(samples: Sequence[np.ndarray], alpha: float) -> pd.DataFrame:
     # do not read as heavy tails
     resid = np.concatenate([(x - x.mean()) / (x.std(ddof=1) or 1.0) for x in samples])
     rows = []
-    if resid.size >= 3 and np.ptp(resid) > 0:
+    if min(x.size for x in samples) >= 3 and np.ptp(resid) > 0:
         w, p = stats.shapiro(resid)
         rows.append(("shapiro_wilk_residuals", float(w), float(p), bool(p >= alpha)))
     for name, center in (("levene", "mean"), ("brown_forsythe", "median")):

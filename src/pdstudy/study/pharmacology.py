@@ -43,12 +43,8 @@ PENDING = (
         "at the study's dose is in the synapse-model section; measured dialysate NE will be "
         "shown here, against that prediction, once microdialysis sections can be declared.",
     ),
-    (
-        "Forced swim test / tail suspension test",
-        "not analysed by this version of pdstudy. Immobility (FST: last 4 of 6 min; TST: 6 min) "
-        "with group statistics will appear here once those sections can be declared.",
-    ),
 )
+# FST/TST: their measured immobility changes are effect lines of their sections
 
 _SYNAPSE_KEYS = {
     "km": ("km_M", "Km of NE uptake by NET", "M"),
