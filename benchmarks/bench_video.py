@@ -115,8 +115,18 @@ def main() -> None:
             eztrack_baseline, video
         )
         cli = shutil.which("pdstudy") or None
-        cmd = [sys.executable, "-m", "pdstudy", "behavior", "score", str(video), "--test", "fst",
-               "--out", str(tmp / "score_out")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pdstudy",
+            "behavior",
+            "score",
+            str(video),
+            "--test",
+            "fst",
+            "--out",
+            str(tmp / "score_out"),
+        ]
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode == 0:
@@ -129,8 +139,12 @@ def main() -> None:
         base = rows["baseline: ezTrack algorithm (OpenCV, full resolution)"]
         dec = rows["decode-only, pdstudy reader (1/2 resolution)"]
         b_fps, d_fps = base[1] / base[0], dec[1] / dec[0]
-        faster = "PyAV" if rows["decode PyAV luma, full resolution"][0] < rows[
-            "decode OpenCV read()+cvtColor"][0] else "OpenCV"
+        faster = (
+            "PyAV"
+            if rows["decode PyAV luma, full resolution"][0]
+            < rows["decode OpenCV read()+cvtColor"][0]
+            else "OpenCV"
+        )
         print(f"faster decoder here: {faster}")
         for name in ("pdstudy scoring, in process", "pdstudy behavior score (whole process)"):
             if name in rows:

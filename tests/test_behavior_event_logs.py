@@ -39,7 +39,9 @@ def test_overlapping_bouts_name_the_rows(tmp_path):
         "overlap.csv",
         "animal,behavior,start_s,stop_s\nm1,immobile,0,10\nm2,immobile,5,8\nm1,swimming,9,20\n",
     )
-    with pytest.raises(InputFileError, match=r"overlap\.csv, row 4: overlapping bouts of animal 'm1'"):
+    with pytest.raises(
+        InputFileError, match=r"overlap\.csv, row 4: overlapping bouts of animal 'm1'"
+    ):
         read_event_log(p)
 
 
@@ -71,8 +73,14 @@ def test_boris_aggregated_and_events(tmp_path):
     log2 = read_event_log(ev)
     assert log2.format == "boris_events"
     m1 = log.table[log.table["animal"] == "m1"].reset_index(drop=True)
-    assert log2.table[["behavior", "start_s", "stop_s"]].equals(m1[["behavior", "start_s", "stop_s"]])
-    bad = _write(tmp_path, "open.csv", "Observation id,Time,Subject,Behavior,Status\nx,1,m1,Immobility,START\n")
+    assert log2.table[["behavior", "start_s", "stop_s"]].equals(
+        m1[["behavior", "start_s", "stop_s"]]
+    )
+    bad = _write(
+        tmp_path,
+        "open.csv",
+        "Observation id,Time,Subject,Behavior,Status\nx,1,m1,Immobility,START\n",
+    )
     with pytest.raises(InputFileError, match="never stops"):
         read_event_log(bad)
 

@@ -25,9 +25,7 @@ DRUG_B = [12.80, 9.68, 12.16, 9.20, 10.55]
 
 
 def test_dunnett_reproduces_scipy_and_the_published_example():
-    res = compare_to_control(
-        _frame({"vehicle": CONTROL, "A": DRUG_A, "B": DRUG_B}), method="anova"
-    )
+    res = compare_to_control(_frame({"vehicle": CONTROL, "A": DRUG_A, "B": DRUG_B}), method="anova")
     ref = stats.dunnett(DRUG_A, DRUG_B, control=CONTROL, rng=np.random.default_rng(0))
     c = res.contrasts.set_index("group")
     assert tuple(res.contrasts.columns) == CONTRAST_COLUMNS
@@ -46,8 +44,11 @@ def test_games_howell_matches_pingouin():
     import pingouin as pg
 
     rng = np.random.default_rng(1)
-    data = {"vehicle": rng.normal(150, 10, 8), "low": rng.normal(130, 30, 8),
-            "high": rng.normal(100, 45, 8)}
+    data = {
+        "vehicle": rng.normal(150, 10, 8),
+        "low": rng.normal(130, 30, 8),
+        "high": rng.normal(100, 45, 8),
+    }
     df = _frame({k: list(v) for k, v in data.items()})
     res = compare_to_control(df, method="welch")
     # pingouin: pg.pairwise_gameshowell(data=df, dv="immobility_s", between="group")
@@ -74,9 +75,13 @@ def test_auto_switches_on_failed_assumptions():
     z = stats.norm.ppf((np.arange(10) + 0.5) / 10)  # exactly normal quantiles
     normal = _frame({"vehicle": list(150 + 10 * z), "drug": list(120 + 10 * z[::-1])})
     assert compare_to_control(normal).method == "anova"
-    unequal = _frame({"vehicle": list(rng.normal(150, 2, 12)), "drug": list(rng.normal(120, 40, 12))})
+    unequal = _frame(
+        {"vehicle": list(rng.normal(150, 2, 12)), "drug": list(rng.normal(120, 40, 12))}
+    )
     assert compare_to_control(unequal).method == "welch"
-    skewed = _frame({"vehicle": list(rng.exponential(10, 30)), "drug": list(rng.exponential(10, 30) ** 2)})
+    skewed = _frame(
+        {"vehicle": list(rng.exponential(10, 30)), "drug": list(rng.exponential(10, 30) ** 2)}
+    )
     res = compare_to_control(skewed)
     assert res.method == "kruskal" and "Shapiro" in res.reason
 

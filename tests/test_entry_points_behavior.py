@@ -42,8 +42,10 @@ def tst_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 duration_s=30,
                 animals=["left", "right"],
                 seed=seed,
-                models=[BehaviorModel(immobile_fraction=0.7, ramp_s=10),
-                        BehaviorModel(immobile_fraction=0.35, ramp_s=10)],
+                models=[
+                    BehaviorModel(immobile_fraction=0.7, ramp_s=10),
+                    BehaviorModel(immobile_fraction=0.35, ramp_s=10),
+                ],
             )
         )
     (folder / "rois.toml").write_text(
@@ -97,7 +99,9 @@ def _study(folder: Path, body: str, out: Path) -> Any:
     return outcome
 
 
-def test_calibrated_tst_cli_equals_the_study_section_and_the_truth(tst_files, tmp_path, monkeypatch):
+def test_calibrated_tst_cli_equals_the_study_section_and_the_truth(
+    tst_files, tmp_path, monkeypatch
+):
     folder = tst_files["folder"]
     cal = tmp_path / "calibration.json"
     res = _cli("behavior", "calibrate", folder / "tst3.mp4", "--human", folder / "human.csv",
@@ -137,15 +141,25 @@ def test_calibrated_tst_cli_equals_the_study_section_and_the_truth(tst_files, tm
 def test_a_broken_video_is_a_failed_row_and_the_others_are_scored(tst_files, tmp_path):
     folder = tst_files["folder"]
     pd.DataFrame(
-        [("tst1.mp4", "left", "vehicle"), ("tst1.mp4", "right", "drug"),
-         ("tst2.mp4", "left", "vehicle"), ("tst2.mp4", "right", "drug"),
-         ("broken.mp4", "left", "vehicle"), ("broken.mp4", "right", "drug")],
+        [
+            ("tst1.mp4", "left", "vehicle"),
+            ("tst1.mp4", "right", "drug"),
+            ("tst2.mp4", "left", "vehicle"),
+            ("tst2.mp4", "right", "drug"),
+            ("broken.mp4", "left", "vehicle"),
+            ("broken.mp4", "right", "drug"),
+        ],
         columns=["video", "animal", "group"],
     ).to_csv(tmp_path / "animals.csv", index=False)
     section = (
-        '[[tst]]\nvideos = ["' + (folder / "tst1.mp4").as_posix() + '", "'
-        + (folder / "tst2.mp4").as_posix() + '", "' + (folder / "broken.mp4").as_posix()
-        + '"]\nanimals = "animals.csv"\nrois = "' + (folder / "rois.toml").as_posix()
+        '[[tst]]\nvideos = ["'
+        + (folder / "tst1.mp4").as_posix()
+        + '", "'
+        + (folder / "tst2.mp4").as_posix()
+        + '", "'
+        + (folder / "broken.mp4").as_posix()
+        + '"]\nanimals = "animals.csv"\nrois = "'
+        + (folder / "rois.toml").as_posix()
         + '"\nwindow_end = "30 s"\n'
     )
     outcome = _study(tmp_path, section, tmp_path / "study")

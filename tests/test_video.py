@@ -107,8 +107,9 @@ def test_fst_drift_is_not_mobility(tmp_path):
     assert np.percentile(imm, 95) < np.percentile(mob, 5)
     # the drift does reach the frame difference: without the silhouette alignment,
     # the floating animal moves more
-    imm_raw, _, _ = _immobile_motion(sim, compensate=False, cutoff=cutoff_from_video(
-        trace_video(sim.path, sim.rois).trace))
+    imm_raw, _, _ = _immobile_motion(
+        sim, compensate=False, cutoff=cutoff_from_video(trace_video(sim.path, sim.rois).trace)
+    )
     assert np.median(imm) < np.median(imm_raw)
 
 

@@ -98,7 +98,9 @@ def score(
     calibration: Path | None = typer.Option(
         None, "--calibration", help="Calibration JSON from `pdstudy behavior calibrate`."
     ),
-    threshold: float | None = typer.Option(None, "--threshold", help="Motion threshold (fraction)."),
+    threshold: float | None = typer.Option(
+        None, "--threshold", help="Motion threshold (fraction)."
+    ),
     min_bout: float = typer.Option(1.0, "--min-bout", help="Shortest immobility bout (s)."),
     cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
     scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale resolution."),
@@ -119,7 +121,10 @@ def score(
         motion_dir = out / "motion"
         motion_dir.mkdir(parents=True, exist_ok=True)
         lo, hi = WINDOWS[test]
-        window = (lo if window_start is None else window_start, hi if window_end is None else window_end)
+        window = (
+            lo if window_start is None else window_start,
+            hi if window_end is None else window_end,
+        )
         if window[1] <= window[0]:
             raise UsageError("must be after the window start", where="option --window-end")
         jobs = [(str(v), regions, params, window, scale, True, str(motion_dir)) for v in videos]
@@ -197,7 +202,10 @@ def calibrate(
             else:
                 hum.append({tv.trace.animals[0]: float(sel["duration_s"].iloc[0])})
         lo, hi = WINDOWS[test]
-        window = (lo if window_start is None else window_start, hi if window_end is None else window_end)
+        window = (
+            lo if window_start is None else window_start,
+            hi if window_end is None else window_end,
+        )
         cal = fit_threshold(traces, hum, window)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(cal.to_json(), indent=2), encoding="utf-8")
@@ -299,7 +307,11 @@ def simulate(
             raise UsageError("must be > 0", where="option --duration")
         out.mkdir(parents=True, exist_ok=True)
         sim = simulate_behavior_video(
-            out / f"{test}_sim.mp4", test=test, duration_s=duration, animals=animals, seed=seed,
+            out / f"{test}_sim.mp4",
+            test=test,
+            duration_s=duration,
+            animals=animals,
+            seed=seed,
             models=BehaviorModel(immobile_fraction=immobile_fraction),
         )
         sim.truth.to_csv(out / "truth.csv", index=False)
@@ -340,29 +352,45 @@ def _assay_command(kind: str) -> None:
         min_bout: float = typer.Option(1.0, "--min-bout", help="Shortest immobility bout (s)."),
         cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
         scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale."),
-        compensate: bool = typer.Option(True, "--compensate/--no-compensate",
-                                        help="Motion relative to the silhouette."),
+        compensate: bool = typer.Option(
+            True, "--compensate/--no-compensate", help="Motion relative to the silhouette."
+        ),
         method: str = typer.Option("auto", "--method", help="auto, anova, welch or kruskal."),
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
         name: str = typer.Option(kind, "--name", help="Section name (output file names)."),
     ) -> None:
         with errors():
             if method not in ("auto", "anova", "welch", "kruskal"):
-                raise UsageError(f"{method!r}: use auto, anova, welch or kruskal",
-                                 where="option --method")
+                raise UsageError(
+                    f"{method!r}: use auto, anova, welch or kruskal", where="option --method"
+                )
             if not videos and not event_logs:
                 raise UsageError("give --videos or --event-logs")
             if window_end <= window_start:
                 raise UsageError("must be after --window-start", where="option --window-end")
             values = {
-                "videos": list(videos), "event_logs": list(event_logs), "animals": animals,
-                "rois": rois, "calibration": calibration, "control": control,
-                "window_start": window_start, "window_end": window_end, "threshold": threshold,
-                "high_threshold": high_threshold, "min_bout": min_bout, "cutoff": cutoff,
-                "scale": scale, "compensate": compensate, "method": method, "alpha": alpha,
+                "videos": list(videos),
+                "event_logs": list(event_logs),
+                "animals": animals,
+                "rois": rois,
+                "calibration": calibration,
+                "control": control,
+                "window_start": window_start,
+                "window_end": window_end,
+                "threshold": threshold,
+                "high_threshold": high_threshold,
+                "min_bout": min_bout,
+                "cutoff": cutoff,
+                "scale": scale,
+                "compensate": compensate,
+                "method": method,
+                "alpha": alpha,
             }
-            files = {"option --animals": [animals], "option --videos": list(videos),
-                     "option --event-logs": list(event_logs)}
+            files = {
+                "option --animals": [animals],
+                "option --videos": list(videos),
+                "option --event-logs": list(event_logs),
+            }
             outcome = run_one(kind, values, out, name=name, files=files)
             for line in outcome.result.summary().splitlines():
                 console.print(line, highlight=False)

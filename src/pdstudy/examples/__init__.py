@@ -91,6 +91,7 @@ def _write_behavior(folder: Path, seed: int) -> None:
             folder / f"{test}_bouts.csv", index=False
         )
 
+
 _STUDY_TOML = """\
 # Example study written by pdstudy.examples.write_example_study (seed {seed}).
 # Every raw file here is simulated; TRUTH.json holds the parameters they came from.

@@ -125,7 +125,9 @@ def _check_bouts(df: pd.DataFrame, path: Path, row_offset: int = 2) -> pd.DataFr
         bad = vals.isna() & df[col].notna() | df[col].isna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputFileError(f"{col} is not a number: {df[col].iloc[i]!r}", path, f"row {i + row_offset}")
+            raise InputFileError(
+                f"{col} is not a number: {df[col].iloc[i]!r}", path, f"row {i + row_offset}"
+            )
         df[col] = vals.astype(float)
     back = df["stop_s"] < df["start_s"]
     if back.any():
@@ -165,8 +167,12 @@ def _read_boris_aggregated(path: Path) -> EventLog:
     cols = {c.strip().lower(): c for c in df.columns}
     subject = df[cols["subject"]] if "subject" in cols else None
     obs = df[cols["observation id"]].astype(str)
-    animal = obs if subject is None else subject.where(
-        subject.notna() & (subject.astype(str).str.lower() != "no focal subject"), obs
+    animal = (
+        obs
+        if subject is None
+        else subject.where(
+            subject.notna() & (subject.astype(str).str.lower() != "no focal subject"), obs
+        )
     )
     out = pd.DataFrame(
         {
@@ -188,29 +194,41 @@ def _read_boris_events(path: Path) -> EventLog:
     rows = []
     open_: dict[tuple[str, str, str], tuple[float, int]] = {}
     subj = cols.get("subject")
-    for i, r in df.iterrows():
+    for i, (_, r) in enumerate(df.iterrows()):
         status = str(r[cols["status"]]).strip().upper()
         if status == "POINT":
             continue
         obs = str(r[cols["observation id"]])
-        animal = str(r[subj]) if subj is not None and pd.notna(r[subj]) and str(r[subj]).lower() != "no focal subject" else obs
+        animal = (
+            str(r[subj])
+            if subj is not None and pd.notna(r[subj]) and str(r[subj]).lower() != "no focal subject"
+            else obs
+        )
         beh = str(r[cols["behavior"]])
         try:
             t = float(r[cols["time"]])
         except (TypeError, ValueError) as exc:
-            raise InputFileError(f"Time is not a number: {r[cols['time']]!r}", path, f"row {i + 2}") from exc
+            raise InputFileError(
+                f"Time is not a number: {r[cols['time']]!r}", path, f"row {i + 2}"
+            ) from exc
         key = (obs, animal, beh)
         if status == "START":
             if key in open_:
-                raise InputFileError(f"{beh!r} of {animal!r} starts again before it stops", path, f"row {i + 2}")
-            open_[key] = (t, int(i))
+                raise InputFileError(
+                    f"{beh!r} of {animal!r} starts again before it stops", path, f"row {i + 2}"
+                )
+            open_[key] = (t, i)
         elif status == "STOP":
             if key not in open_:
-                raise InputFileError(f"{beh!r} of {animal!r} stops without a start", path, f"row {i + 2}")
+                raise InputFileError(
+                    f"{beh!r} of {animal!r} stops without a start", path, f"row {i + 2}"
+                )
             t0, _ = open_.pop(key)
             rows.append((obs, animal, beh, t0, t))
         else:
-            raise InputFileError(f"unknown Status {status!r} (START, STOP or POINT)", path, f"row {i + 2}")
+            raise InputFileError(
+                f"unknown Status {status!r} (START, STOP or POINT)", path, f"row {i + 2}"
+            )
     if open_:
         (obs, animal, beh), (_, i) = next(iter(open_.items()))
         raise InputFileError(f"{beh!r} of {animal!r} never stops", path, f"row {i + 2}")
@@ -223,18 +241,27 @@ def _read_time_sampling(path: Path) -> EventLog:
     df.columns = [c.strip().lower() for c in df.columns]
     interval = df["interval_s"] if "interval_s" in df.columns else pd.Series(5.0, index=df.index)
     rows = []
-    for i, r in df.iterrows():
+    for i, (_, r) in enumerate(df.iterrows()):
         for col in ("immobility", "swimming", "climbing"):
             if col not in df.columns:
                 continue
             try:
                 count = float(r[col])
             except (TypeError, ValueError) as exc:
-                raise InputFileError(f"{col} is not a count: {r[col]!r}", path, f"row {i + 2}") from exc
+                raise InputFileError(
+                    f"{col} is not a count: {r[col]!r}", path, f"row {i + 2}"
+                ) from exc
             if count < 0 or count != int(count):
                 raise InputFileError(f"{col} is not a count: {r[col]!r}", path, f"row {i + 2}")
-            rows.append((str(r.get("video", "")) if pd.notna(r.get("video", "")) else "", str(r["animal"]),
-                         canonical_behavior(col), count * float(interval[i]), int(count)))
+            rows.append(
+                (
+                    str(r.get("video", "")) if pd.notna(r.get("video", "")) else "",
+                    str(r["animal"]),
+                    canonical_behavior(col),
+                    count * float(interval.iloc[i]),
+                    int(count),
+                )
+            )
     out = pd.DataFrame(rows, columns=["video", "animal", "behavior", "duration_s", "count"])
     return EventLog(str(path), "time_sampling", "totals", out)
 
@@ -245,7 +272,9 @@ def _read_human_totals(path: Path) -> EventLog:
     vals = pd.to_numeric(df["immobility_s"], errors="coerce")
     if vals.isna().any():
         i = int(np.flatnonzero(vals.isna().to_numpy())[0])
-        raise InputFileError(f"immobility_s is not a number: {df['immobility_s'].iloc[i]!r}", path, f"row {i + 2}")
+        raise InputFileError(
+            f"immobility_s is not a number: {df['immobility_s'].iloc[i]!r}", path, f"row {i + 2}"
+        )
     out = pd.DataFrame(
         {
             "video": df["video"].astype(str),
@@ -270,17 +299,46 @@ def _has(*cols: str):  # noqa: ANN202
 
 
 for _fmt in (
-    Format("boris_events", "BORIS tabular events (START/STOP rows)",
-           _has("observation id", "time", "behavior", "status"), _read_boris_events, (".csv", ".tsv"), 10),
-    Format("boris_aggregated", "BORIS aggregated events (Start (s), Stop (s))",
-           _has("observation id", "behavior", "start (s)", "stop (s)"), _read_boris_aggregated,
-           (".csv", ".tsv"), 10),
-    Format("bouts_csv", "CSV of bouts: animal, behavior, start_s, stop_s",
-           _has("animal", "behavior", "start_s", "stop_s"), _read_bouts_csv, (".csv",), 20),
-    Format("time_sampling", "Detke/Lucki 5-s time sampling: animal, immobility, swimming, climbing",
-           _has("animal", "immobility", "swimming"), _read_time_sampling, (".csv",), 30),
-    Format("human_totals", "human immobility totals: video, [animal], immobility_s",
-           _has("video", "immobility_s"), _read_human_totals, (".csv",), 40),
+    Format(
+        "boris_events",
+        "BORIS tabular events (START/STOP rows)",
+        _has("observation id", "time", "behavior", "status"),
+        _read_boris_events,
+        (".csv", ".tsv"),
+        10,
+    ),
+    Format(
+        "boris_aggregated",
+        "BORIS aggregated events (Start (s), Stop (s))",
+        _has("observation id", "behavior", "start (s)", "stop (s)"),
+        _read_boris_aggregated,
+        (".csv", ".tsv"),
+        10,
+    ),
+    Format(
+        "bouts_csv",
+        "CSV of bouts: animal, behavior, start_s, stop_s",
+        _has("animal", "behavior", "start_s", "stop_s"),
+        _read_bouts_csv,
+        (".csv",),
+        20,
+    ),
+    Format(
+        "time_sampling",
+        "Detke/Lucki 5-s time sampling: animal, immobility, swimming, climbing",
+        _has("animal", "immobility", "swimming"),
+        _read_time_sampling,
+        (".csv",),
+        30,
+    ),
+    Format(
+        "human_totals",
+        "human immobility totals: video, [animal], immobility_s",
+        _has("video", "immobility_s"),
+        _read_human_totals,
+        (".csv",),
+        40,
+    ),
 ):
     EVENT_LOG_FORMATS.register(_fmt)
 
@@ -298,6 +356,10 @@ def read_event_log(path: str | PathLike[str], *, format: str = "auto") -> EventL
     text = _read_text(p)
     if not text.strip():
         raise InputFileError("empty file", p)
-    fmt = EVENT_LOG_FORMATS.sniff(p, text[:4096]) if format == "auto" else EVENT_LOG_FORMATS.get(format)
+    fmt = (
+        EVENT_LOG_FORMATS.sniff(p, text[:4096])
+        if format == "auto"
+        else EVENT_LOG_FORMATS.get(format)
+    )
     log: EventLog = fmt.read(p)
     return log

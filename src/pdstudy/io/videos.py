@@ -300,7 +300,13 @@ def _reader(name: str):  # noqa: ANN202
 
 
 for _name, _desc, _sniff, _ext, _prio in (
-    ("isobmff", "MP4 / MOV / M4V (ISO base media file)", _sniff_isobmff, (".mp4", ".mov", ".m4v"), 10),
+    (
+        "isobmff",
+        "MP4 / MOV / M4V (ISO base media file)",
+        _sniff_isobmff,
+        (".mp4", ".mov", ".m4v"),
+        10,
+    ),
     ("avi", "AVI (RIFF)", _sniff_avi, (".avi",), 10),
     ("asf", "WMV / ASF (Windows Media)", _sniff_asf, (".wmv", ".asf"), 10),
     ("mpeg", "MPEG program or transport stream", _sniff_mpeg, (".mpg", ".mpeg", ".ts"), 20),

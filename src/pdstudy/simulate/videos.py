@@ -201,8 +201,15 @@ class _FstAnimal:
                 osc = amp * np.sin(2 * np.pi * f * t + k * np.pi / 2)
                 lu = u * s + osc * (2.0 if state == 2 and u > 0 else 1.0)
                 lv = v * s
-                _ellipse(img, self.x + lu * ca - lv * sa, self.y + lu * sa + lv * ca,
-                         0.35 * s, 0.18 * s, ang, 45)
+                _ellipse(
+                    img,
+                    self.x + lu * ca - lv * sa,
+                    self.y + lu * sa + lv * ca,
+                    0.35 * s,
+                    0.18 * s,
+                    ang,
+                    45,
+                )
         _ellipse(img, self.x, self.y, 1.1 * s * breath, 0.6 * s * breath, ang, 40)
         _ellipse(img, self.x + 1.1 * s * ca, self.y + 1.1 * s * sa, 0.45 * s, 0.4 * s, ang, 38)
 
@@ -234,24 +241,38 @@ class _TstAnimal:
                 self.theta, self.omega = float(np.sign(self.theta) * 0.35), -self.omega
             if self.swing > 0 and abs(self.theta) < 0.5 * self.swing:  # leaves it swinging
                 self.theta = float(np.sign(self.theta or 1.0) * self.swing)
-            self.twist = (40 if state == 2 else 25) * np.sin(2 * np.pi * (3.0 if state == 2 else 2.0) * t)
+            self.twist = (40 if state == 2 else 25) * np.sin(
+                2 * np.pi * (3.0 if state == 2 else 2.0) * t
+            )
         th = self.theta
         cx, cy = self.px + length * np.sin(th), self.py + length * np.cos(th)
         ang = 90 - np.degrees(th)
         breath = 1 + 0.02 * np.sin(2 * np.pi * 3.0 * t)
         import cv2
 
-        cv2.line(img, (int(self.px), int(self.py - 4)), (int(round(self.px)), int(round(self.py))), 90, 1)
+        cv2.line(
+            img, (int(self.px), int(self.py - 4)), (int(round(self.px)), int(round(self.py))), 90, 1
+        )
         if state >= 1:
             f, amp = (4.0, 0.5 * s) if state == 1 else (5.0, 0.9 * s)
             for k, side in enumerate((1, -1)):
                 osc = amp * np.sin(2 * np.pi * f * t + k * np.pi)
-                _ellipse(img, cx + side * 0.9 * s + osc * 0.5, cy + 1.0 * s + osc, 0.5 * s,
-                         0.2 * s, ang + self.twist, 50)
+                _ellipse(
+                    img,
+                    cx + side * 0.9 * s + osc * 0.5,
+                    cy + 1.0 * s + osc,
+                    0.5 * s,
+                    0.2 * s,
+                    ang + self.twist,
+                    50,
+                )
         # hind body rigid with the swing; the front bends at the waist when struggling
         _ellipse(img, cx, cy, 1.0 * s * breath, 0.55 * s * breath, ang, 40)
         bend = th + np.radians(self.twist)
-        jx, jy = self.px + (length + 0.8 * s) * np.sin(th), self.py + (length + 0.8 * s) * np.cos(th)
+        jx, jy = (
+            self.px + (length + 0.8 * s) * np.sin(th),
+            self.py + (length + 0.8 * s) * np.cos(th),
+        )
         fx, fy = jx + 0.9 * s * np.sin(bend), jy + 0.9 * s * np.cos(bend)
         _ellipse(img, fx, fy, 0.9 * s * breath, 0.5 * s * breath, 90 - np.degrees(bend), 40)
         hx, hy = jx + 1.9 * s * np.sin(bend), jy + 1.9 * s * np.cos(bend)
@@ -310,7 +331,8 @@ def simulate_behavior_video(
     cell_w = width // len(names)
     rois = tuple(Roi.rect(n, i * cell_w, 0, cell_w, height) for i, n in enumerate(names))
     size = min(cell_w, height) / 16.0
-    bouts, states, actors = [], [], []
+    bouts, states = [], []
+    actors: list[_FstAnimal | _TstAnimal] = []
     for i, n in enumerate(names):
         b = simulate_session(mdl[n], duration_s, rng)
         b.insert(0, "animal", n)
@@ -318,8 +340,17 @@ def simulate_behavior_video(
         states.append(_state_per_frame(b, times))
         x0 = i * cell_w
         if test == "fst":
-            actors.append(_FstAnimal(x0 + 0.12 * cell_w, 0.3 * height, x0 + 0.88 * cell_w,
-                                     0.95 * height, size, rng, drift_px_s))
+            actors.append(
+                _FstAnimal(
+                    x0 + 0.12 * cell_w,
+                    0.3 * height,
+                    x0 + 0.88 * cell_w,
+                    0.95 * height,
+                    size,
+                    rng,
+                    drift_px_s,
+                )
+            )
         else:
             actors.append(_TstAnimal(x0 + cell_w / 2, 0.12 * height, size, rng, swing_rad))
     # the scene without animals
@@ -329,14 +360,14 @@ def simulate_behavior_video(
         x0 = i * cell_w
         if test == "fst":
             a, b_ = int(x0 + 0.1 * cell_w), int(x0 + 0.9 * cell_w)
-            bg[int(0.25 * height):, a:b_] = 175
-            water[int(0.28 * height):, a:b_] = True
-            bg[:, a - 2:a] = 110
-            bg[:, b_:b_ + 2] = 110
+            bg[int(0.25 * height) :, a:b_] = 175
+            water[int(0.28 * height) :, a:b_] = True
+            bg[:, a - 2 : a] = 110
+            bg[:, b_ : b_ + 2] = 110
         else:
-            bg[:, x0:x0 + cell_w] = 160
-            bg[int(0.1 * height) - 3:int(0.1 * height), x0:x0 + cell_w] = 60
-            bg[:, x0:x0 + 1] = 120
+            bg[:, x0 : x0 + cell_w] = 160
+            bg[int(0.1 * height) - 3 : int(0.1 * height), x0 : x0 + cell_w] = 60
+            bg[:, x0 : x0 + 1] = 120
     ripples = _Water(height, width, rng) if test == "fst" else None
     keep = rng.random(n_frames) >= drop_fraction
     keep[0] = True

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -198,7 +199,8 @@ def compare_to_control(
         else:
             chosen, reason = "anova", "normal residuals and equal variances"
 
-    contrasts = []
+    contrasts: list[tuple[Any, ...]] = []
+    omnibus: list[tuple[Any, ...]]
     ctrl = samples[control]
     if chosen == "anova":
         f, p = stats.f_oneway(*xs)
@@ -208,18 +210,34 @@ def compare_to_control(
         ci = res.confidence_interval(1 - alpha)
         for k, g in enumerate(groups[1:]):
             contrasts.append(
-                (g, "Dunnett", float(samples[g].mean() - ctrl.mean()), float(ci.low[k]),
-                 float(ci.high[k]), float(res.statistic[k]), float(res.pvalue[k]))
+                (
+                    g,
+                    "Dunnett",
+                    float(samples[g].mean() - ctrl.mean()),
+                    float(ci.low[k]),
+                    float(ci.high[k]),
+                    float(res.statistic[k]),
+                    float(res.pvalue[k]),
+                )
             )
     elif chosen == "welch":
         import pingouin as pg
 
         w = pg.welch_anova(data=df, dv=dv, between=group)
-        omnibus = [("Welch ANOVA", float(w["F"].iloc[0]), float(w["ddof1"].iloc[0]),
-                    float(w["ddof2"].iloc[0]), float(w["p-unc"].iloc[0]))]
+        omnibus = [
+            (
+                "Welch ANOVA",
+                float(w["F"].iloc[0]),
+                float(w["ddof1"].iloc[0]),
+                float(w["ddof2"].iloc[0]),
+                float(w["p-unc"].iloc[0]),
+            )
+        ]
         gh = pg.pairwise_gameshowell(data=df, dv=dv, between=group)
         for g in groups[1:]:
-            row = gh[((gh["A"] == g) & (gh["B"] == control)) | ((gh["A"] == control) & (gh["B"] == g))]
+            row = gh[
+                ((gh["A"] == g) & (gh["B"] == control)) | ((gh["A"] == control) & (gh["B"] == g))
+            ]
             r = row.iloc[0]
             sign = 1.0 if r["A"] == g else -1.0
             diff = float(samples[g].mean() - ctrl.mean())
@@ -227,8 +245,15 @@ def compare_to_control(
             # Games-Howell interval: studentized range with Welch df
             q = stats.studentized_range.ppf(1 - alpha, len(groups), float(r["df"])) / np.sqrt(2)
             contrasts.append(
-                (g, "Games-Howell", diff, diff - q * se, diff + q * se, sign * float(r["T"]),
-                 float(r["pval"]))
+                (
+                    g,
+                    "Games-Howell",
+                    diff,
+                    diff - q * se,
+                    diff + q * se,
+                    sign * float(r["T"]),
+                    float(r["pval"]),
+                )
             )
     else:
         h, p = stats.kruskal(*xs)
@@ -238,8 +263,15 @@ def compare_to_control(
             g = groups[int(r["index"])]
             diff = float(np.median(samples[g]) - np.median(ctrl))
             contrasts.append(
-                (g, "Dunn (Holm)", diff, float("nan"), float("nan"), float(r["z"]),
-                 float(r["p_adjusted"]))
+                (
+                    g,
+                    "Dunn (Holm)",
+                    diff,
+                    float("nan"),
+                    float("nan"),
+                    float(r["z"]),
+                    float(r["p_adjusted"]),
+                )
             )
     rows = []
     for g, test, diff, lo, hi, st, p in contrasts:
@@ -280,6 +312,15 @@ def _trend(
     fit = sm.OLS(y, sm.add_constant(x)).fit()
     lo, hi = fit.conf_int()[1]
     return pd.DataFrame(
-        [("linear trend (OLS)", float(fit.params[1]), float(lo), float(hi), float(fit.pvalues[1]), scale)],
+        [
+            (
+                "linear trend (OLS)",
+                float(fit.params[1]),
+                float(lo),
+                float(hi),
+                float(fit.pvalues[1]),
+                scale,
+            )
+        ],
         columns=list(TREND_COLUMNS),
     )

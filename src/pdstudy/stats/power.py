@@ -79,12 +79,12 @@ def simulate_power(
         crit = _dunnett_critical(k - 1, df, alpha, rng)
         test = "Dunnett"
     rej = np.abs(t) > crit
-    return PowerResult(n, tuple(rej.mean(axis=0).tolist()), float(rej.any(axis=1).mean()), n_sim, test)
+    return PowerResult(
+        n, tuple(rej.mean(axis=0).tolist()), float(rej.any(axis=1).mean()), n_sim, test
+    )
 
 
-def _dunnett_critical(
-    n_treated: int, df: int, alpha: float, rng: np.random.Generator
-) -> float:
+def _dunnett_critical(n_treated: int, df: int, alpha: float, rng: np.random.Generator) -> float:
     """Two-sided Dunnett critical value for equal n (equicorrelated t, rho = 1/2)."""
     corr = np.full((n_treated, n_treated), 0.5)
     np.fill_diagonal(corr, 1.0)

@@ -106,7 +106,9 @@ def _coarse(img: np.ndarray) -> np.ndarray:
     import cv2
 
     h, w = img.shape
-    small = cv2.resize(img, (max(8, w // _COARSE), max(8, h // _COARSE)), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        img, (max(8, w // _COARSE), max(8, h // _COARSE)), interpolation=cv2.INTER_AREA
+    )
     return small.astype(np.float32)
 
 
@@ -157,7 +159,7 @@ def _rigid(p0: Pose, p1: Pose) -> tuple[np.ndarray, float, float]:
     c, s = np.cos(dth), np.sin(dth)
     rot = np.array([[c, -s], [s, c]])
     t = np.array([p1[0], p1[1]]) - rot @ np.array([p0[0], p0[1]])
-    mat = np.float32([[rot[0, 0], rot[0, 1], t[0]], [rot[1, 0], rot[1, 1], t[1]]])
+    mat = np.array([[rot[0, 0], rot[0, 1], t[0]], [rot[1, 0], rot[1, 1], t[1]]], np.float32)
     return mat, dx, dy
 
 

@@ -122,7 +122,12 @@ def roi_masks(rois: Sequence[Roi], width: int, height: int, scale: int = 1) -> l
     out = []
     for r in rois:
         v = np.asarray(r.vertices, dtype=float)
-        if v[:, 0].min() < 0 or v[:, 1].min() < 0 or v[:, 0].max() > width or v[:, 1].max() > height:
+        if (
+            v[:, 0].min() < 0
+            or v[:, 1].min() < 0
+            or v[:, 0].max() > width
+            or v[:, 1].max() > height
+        ):
             raise UsageError(
                 f"region outside the {width}x{height} frame "
                 f"(x {v[:, 0].min():g}..{v[:, 0].max():g}, y {v[:, 1].min():g}..{v[:, 1].max():g})",

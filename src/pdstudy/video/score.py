@@ -148,7 +148,9 @@ class Agreement:
     warnings: tuple[str, ...] = ()
 
 
-def agreement(auto_s: Sequence[float], human_s: Sequence[float], labels: Sequence[str]) -> Agreement:
+def agreement(
+    auto_s: Sequence[float], human_s: Sequence[float], labels: Sequence[str]
+) -> Agreement:
     """Pearson r, mean bias (auto - human) with 95 % limits of agreement, per-animal errors.
 
     Warns when r < 0.9 or |bias| > 10 s, and when the human scores span less than 60 s
@@ -172,9 +174,7 @@ def agreement(auto_s: Sequence[float], human_s: Sequence[float], labels: Sequenc
             f"the human scores span {np.ptp(h):.0f} s only (< 60 s): calibrate on animals "
             "covering low and high immobility"
         )
-    per = pd.DataFrame(
-        {"animal": list(labels), "auto_s": a, "human_s": h, "error_s": d}
-    )
+    per = pd.DataFrame({"animal": list(labels), "auto_s": a, "human_s": h, "error_s": d})
     return Agreement(
         n=int(a.size),
         pearson_r=r,
@@ -234,14 +234,13 @@ def fit_threshold(
     base = base or ScoringParams()
     if len(traces) != len(human):
         raise UsageError("one human-score mapping per trace")
-    if thresholds is None:
-        thresholds = np.geomspace(5e-4, 0.1, 60)
+    grid = np.geomspace(5e-4, 0.1, 60) if thresholds is None else np.asarray(thresholds, float)
     # one cutoff per trace, as scoring would choose it
     cutoffs = [base.cutoff if base.cutoff is not None else cutoff_from_video(t) for t in traces]
     rows = []
     best: tuple[float, ScoringParams] | None = None
     for mb in min_bouts_s:
-        for th in thresholds:
+        for th in grid:
             p = replace(base, threshold=float(th), min_bout_s=float(mb))
             auto, hum = [], []
             for tr, hmap, c in zip(traces, human, cutoffs, strict=True):

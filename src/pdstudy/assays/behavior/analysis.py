@@ -155,8 +155,10 @@ def score_videos(
                     }
                 )
             )
-    frames = pd.concat(motion, ignore_index=True) if motion else pd.DataFrame(
-        columns=["video", "animal", "time_s", "motion", "state", "cutoff"]
+    frames = (
+        pd.concat(motion, ignore_index=True)
+        if motion
+        else pd.DataFrame(columns=["video", "animal", "time_s", "motion", "state", "cutoff"])
     )
     return pd.DataFrame(rows), frames
 
@@ -282,11 +284,12 @@ class BehaviorResult(ResultBase):
         }
 
     def headline_rows(self) -> pd.DataFrame:
+        n_of = {str(g): int(n) for g, n in zip(self.groups["group"], self.groups["n"], strict=True)}
         rows = [
             {
                 "role": "effect",
                 "label": f"{self.test.upper()} immobility, {r.group} vs {r.control}",
-                "n": int(self.groups.set_index("group").loc[r.group, "n"]),
+                "n": n_of[str(r.group)],
                 "status": "significant" if r.significant else "n.s.",
             }
             for r in self.contrasts.itertuples(index=False)
@@ -320,9 +323,15 @@ def analyze_behavior(
     ok = merged[merged["status"] == "ok"]
     doses = None
     if "dose" in merged.columns and ok["dose"].notna().all():
-        doses = ok.groupby("group")["dose"].first().astype(float).to_dict()
+        first_dose = ok.groupby("group")["dose"].first().astype(float)
+        doses = {str(k): float(v) for k, v in first_dose.items()}
     comp = compare_to_control(
-        ok, dv="immobility_s", group="group", control=control, doses=doses, method=method,
+        ok,
+        dv="immobility_s",
+        group="group",
+        control=control,
+        doses=doses,
+        method=method,
         alpha=alpha,
     )
     first = [c for c in ("video", "animal", "group") if c in merged.columns]
@@ -336,8 +345,13 @@ def analyze_behavior(
         omnibus=comp.omnibus,
         trend=comp.trend,
         motion=motion if motion is not None else pd.DataFrame(),
-        settings={**(settings or {}), "control": control, "method": comp.method,
-                  "method_reason": comp.reason, "alpha": alpha},
+        settings={
+            **(settings or {}),
+            "control": control,
+            "method": comp.method,
+            "method_reason": comp.reason,
+            "alpha": alpha,
+        },
         method=comp.method,
         reason=comp.reason,
     )

@@ -49,11 +49,21 @@ def plot_motion(result: Any, video: str, animal: str, ax: Any = None) -> Any:
     t = sel["time_s"].to_numpy(float)
     ax.plot(t, 100 * sel["motion"].to_numpy(float), lw=0.5, color="0.2")
     imm = sel["state"].to_numpy() == 0
-    ax.fill_between(t, 0, 1, where=imm, color="C1", alpha=0.3, transform=ax.get_xaxis_transform(),
-                    step="post", label="immobile")
+    ax.fill_between(
+        t,
+        0,
+        1,
+        where=imm,
+        color="C1",
+        alpha=0.3,
+        transform=ax.get_xaxis_transform(),
+        step="post",
+        label="immobile",
+    )
     ax.axhline(100 * result.settings["threshold"], color="C3", lw=1, label="threshold")
-    ax.axvspan(result.settings["window_start_s"], result.settings["window_end_s"], color="C0",
-               alpha=0.05)
+    ax.axvspan(
+        result.settings["window_start_s"], result.settings["window_end_s"], color="C0", alpha=0.05
+    )
     ax.set_xlabel("time since the animal was placed (s)")
     ax.set_ylabel("motion (% of region changing)")
     ax.set_title(f"{video} / {animal}")
@@ -80,8 +90,11 @@ def plot_ethogram(result: Any, ax: Any = None) -> Any:
             breaks = np.flatnonzero(np.diff(imm) > 1)
             starts = np.r_[imm[0], imm[breaks + 1]]
             stops = np.r_[imm[breaks], imm[-1]]
-            ax.broken_barh([(t[s], t[e] - t[s] + dt) for s, e in zip(starts, stops, strict=True)],
-                           (k - 0.4, 0.8), color=f"C{sorted(set(a['group'])).index(r.group)}")
+            ax.broken_barh(
+                [(t[s], t[e] - t[s] + dt) for s, e in zip(starts, stops, strict=True)],
+                (k - 0.4, 0.8),
+                color=f"C{sorted(set(a['group'])).index(r.group)}",
+            )
         labels.append(f"{r.group}: {r.animal}")
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
     ax.set_xlabel("time since the animal was placed (s)")

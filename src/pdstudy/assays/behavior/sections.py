@@ -32,43 +32,111 @@ def _keys(test: str) -> tuple[Key, ...]:
     lo, hi = WINDOWS[test]
     return (
         NAME_KEY,
-        Key("videos", "files", doc="video files of the sessions (mp4, avi, mov, wmv, mpg)",
-            example=f'["videos/{test}_*.mp4"]'),
-        Key("event_logs", "files",
+        Key(
+            "videos",
+            "files",
+            doc="video files of the sessions (mp4, avi, mov, wmv, mpg)",
+            example=f'["videos/{test}_*.mp4"]',
+        ),
+        Key(
+            "event_logs",
+            "files",
             doc="manual scores instead of (or besides) videos: bout CSV, BORIS, 5-s time sampling",
-            example=f'["{test}_bouts.csv"]'),
-        Key("animals", "file", required=True,
+            example=f'["{test}_bouts.csv"]',
+        ),
+        Key(
+            "animals",
+            "file",
+            required=True,
             doc="CSV of animal, group (and video, dose, session_start_s)",
-            example='"animals.csv"'),
-        Key("rois", "file", doc="regions of interest (TOML [[roi]] or JSON), one per animal",
-            example='"rois.toml"'),
-        Key("calibration", "file",
+            example='"animals.csv"',
+        ),
+        Key(
+            "rois",
+            "file",
+            doc="regions of interest (TOML [[roi]] or JSON), one per animal",
+            example='"rois.toml"',
+        ),
+        Key(
+            "calibration",
+            "file",
             doc="threshold and minimum bout fitted on human scores (pdstudy behavior calibrate)",
-            example='"calibration.json"'),
+            example='"calibration.json"',
+        ),
         Key("control", "text", default="vehicle", doc="the control group", example='"vehicle"'),
-        Key("window_start", "quantity", "time", default=lo, low=0,
+        Key(
+            "window_start",
+            "quantity",
+            "time",
+            default=lo,
+            low=0,
             doc="start of the scoring window after the animal is placed",
-            example=f'"{lo / 60:g} min"'),
-        Key("window_end", "quantity", "time", default=hi, positive=True,
-            doc="end of the scoring window", example=f'"{hi / 60:g} min"'),
-        Key("threshold", "fraction", default=DEFAULT_THRESHOLD,
+            example=f'"{lo / 60:g} min"',
+        ),
+        Key(
+            "window_end",
+            "quantity",
+            "time",
+            default=hi,
+            positive=True,
+            doc="end of the scoring window",
+            example=f'"{hi / 60:g} min"',
+        ),
+        Key(
+            "threshold",
+            "fraction",
+            default=DEFAULT_THRESHOLD,
             doc="motion below which a frame is immobile (fraction of the region changing)",
-            example=str(DEFAULT_THRESHOLD)),
-        Key("high_threshold", "fraction",
+            example=str(DEFAULT_THRESHOLD),
+        ),
+        Key(
+            "high_threshold",
+            "fraction",
             doc="motion above which mobility is vigorous (climbing / struggling)",
-            example="0.02"),
-        Key("min_bout", "quantity", "time", default=1.0, low=0,
-            doc="shortest immobility bout", example='"1 s"'),
-        Key("cutoff", "integer", low=0, high=63,
-            doc="noise cutoff in luma levels (default: calibrated from each video)", example="8"),
-        Key("scale", "integer", default=2, low=1, high=8,
-            doc="decode at 1/scale of the width and height", example="2"),
-        Key("compensate", "bool", default=True,
+            example="0.02",
+        ),
+        Key(
+            "min_bout",
+            "quantity",
+            "time",
+            default=1.0,
+            low=0,
+            doc="shortest immobility bout",
+            example='"1 s"',
+        ),
+        Key(
+            "cutoff",
+            "integer",
+            low=0,
+            high=63,
+            doc="noise cutoff in luma levels (default: calibrated from each video)",
+            example="8",
+        ),
+        Key(
+            "scale",
+            "integer",
+            default=2,
+            low=1,
+            high=8,
+            doc="decode at 1/scale of the width and height",
+            example="2",
+        ),
+        Key(
+            "compensate",
+            "bool",
+            default=True,
             doc="measure motion relative to the animal's silhouette (drift, swing)",
-            example="true"),
-        Key("method", "choice", default="auto", choices=("auto", "anova", "welch", "kruskal"),
+            example="true",
+        ),
+        Key(
+            "method",
+            "choice",
+            default="auto",
+            choices=("auto", "anova", "welch", "kruskal"),
             doc="group test: auto (by the assumption checks), anova + Dunnett, Welch + "
-            "Games-Howell, Kruskal-Wallis + Dunn", example='"auto"'),
+            "Games-Howell, Kruskal-Wallis + Dunn",
+            example='"auto"',
+        ),
         Key("alpha", "fraction", default=0.05, doc="significance level", example="0.05"),
     )
 
@@ -131,19 +199,28 @@ def check_behavior(values: Mapping[str, Any], where: str, problems: Problems) ->
 
 def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
     params = scoring_params(values)
-    window = (float(values.get("window_start", WINDOWS[test][0])),
-              float(values.get("window_end", WINDOWS[test][1])))
+    window = (
+        float(values.get("window_start", WINDOWS[test][0])),
+        float(values.get("window_end", WINDOWS[test][1])),
+    )
     groups = read_groups(values["animals"])
     rois = read_rois(values["rois"]) if values.get("rois") is not None else None
-    starts = {}
+    starts: dict[str, float] = {}
     if "session_start_s" in groups.columns and "video" in groups.columns:
-        starts = groups.groupby("video")["session_start_s"].first().astype(float).to_dict()
+        first = groups.groupby("video")["session_start_s"].first().astype(float)
+        starts = {str(k): float(v) for k, v in first.items()}
     videos = list(values.get("videos") or [])
     import pandas as pd
 
     scores, motion = score_videos(
-        videos, test, params, rois=rois, window=window, session_start_s=starts,
-        scale=int(values.get("scale", 2)), compensate=bool(values.get("compensate", True)),
+        videos,
+        test,
+        params,
+        rois=rois,
+        window=window,
+        session_start_s=starts,
+        scale=int(values.get("scale", 2)),
+        compensate=bool(values.get("compensate", True)),
     )
     logs = list(values.get("event_logs") or [])
     if logs:
@@ -169,9 +246,14 @@ def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
         "calibrated": values.get("calibration") is not None,
     }
     result = analyze_behavior(
-        scores, groups, test, control=str(values.get("control", "vehicle")),
-        method=str(values.get("method", "auto")), alpha=float(values.get("alpha", 0.05)),
-        motion=motion, settings=settings,
+        scores,
+        groups,
+        test,
+        control=str(values.get("control", "vehicle")),
+        method=str(values.get("method", "auto")),
+        alpha=float(values.get("alpha", 0.05)),
+        motion=motion,
+        settings=settings,
     )
     files = [("animals", values["animals"])]
     files += [("videos", v) for v in videos] + [("event_logs", p) for p in logs]

@@ -74,16 +74,20 @@ def _facts(result: Any) -> list[tuple[str, str]]:
     facts = []
     for r in result.groups.itertuples(index=False):
         facts.append(
-            (f"{r.group} (n = {r.n})",
-             f"{format_value('immobility_s', r.mean)} ± {format_value('sem', r.sem)} s immobile")
+            (
+                f"{r.group} (n = {r.n})",
+                f"{format_value('immobility_s', r.mean)} ± {format_value('sem', r.sem)} s immobile",
+            )
         )
     for r in result.contrasts.itertuples(index=False):
         facts.append(
-            (f"{r.group} vs {r.control}",
-             f"{format_value('difference', r.difference)} s ({r.test}, p = "
-             f"{format_value('p_value', r.p_value)}); Hedges g "
-             f"{format_value('hedges_g', r.hedges_g)} (95 % CI "
-             f"{format_value('g', r.g_ci_low)} to {format_value('g', r.g_ci_high)})")
+            (
+                f"{r.group} vs {r.control}",
+                f"{format_value('difference', r.difference)} s ({r.test}, p = "
+                f"{format_value('p_value', r.p_value)}); Hedges g "
+                f"{format_value('hedges_g', r.hedges_g)} (95 % CI "
+                f"{format_value('g', r.g_ci_low)} to {format_value('g', r.g_ci_high)})",
+            )
         )
     return facts
 
@@ -100,8 +104,9 @@ def build(
         else None
     )
     v = info.values
-    sources = files_text(list(v.get("videos") or []) + list(v.get("event_logs") or []),
-                         info.study_dir)
+    sources = files_text(
+        list(v.get("videos") or []) + list(v.get("event_logs") or []), info.study_dir
+    )
     cal = "calibrated against human scores" if s.get("calibrated") else "uncalibrated (default)"
     methods = (
         f"Immobility in the {_TEST[result.test]} ({info.name}; {sources}) was scored from "
@@ -145,7 +150,9 @@ def effects(result: Any, info: SectionInfo) -> tuple[tuple[str, str], ...]:
     out = []
     for r in result.contrasts.itertuples(index=False):
         out.append(
-            (f"{result.test.upper()} immobility ({r.group} vs {r.control})",
-             f"{format_value('difference', r.difference)} s, p = {format_value('p_value', r.p_value)}")
+            (
+                f"{result.test.upper()} immobility ({r.group} vs {r.control})",
+                f"{format_value('difference', r.difference)} s, p = {format_value('p_value', r.p_value)}",
+            )
         )
     return tuple(out)
