@@ -332,6 +332,90 @@ def simulate(
         console.print(f"[green]simulated[/green] {sim.path}: {totals}", highlight=False)
 
 
+@app.command()
+def allocate(
+    animals: Path = typer.Argument(..., help="CSV with an animal column (and a block column)."),
+    groups: str = typer.Option(..., "--groups", help="Comma-separated groups, control first."),
+    out: Path = typer.Option(..., "--out", help="Folder for the allocation and the key."),
+    block: str | None = typer.Option(None, "--block", help="Column to balance within (cohort)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the randomisation."),
+    pretreatment: float = typer.Option(30.0, "--pretreatment", help="Dose to test (min)."),
+    session: float = typer.Option(360.0, "--session", help="Session length (s)."),
+    changeover: float = typer.Option(120.0, "--changeover", help="Between sessions (s)."),
+    apparatus: int = typer.Option(1, "--apparatus", min=1, help="Animals tested at once."),
+    videos: Path | None = typer.Option(
+        None, "--videos", help="CSV: animal, video (to write the blinded file names)."
+    ),
+) -> None:
+    """Block-randomise animals to groups; write the blinded schedule and, apart, the key."""
+    import pandas as pd
+
+    from pdstudy.assays.behavior.design import allocate_groups, blind_videos, schedule_test_day
+
+    with errors():
+        check_files([animals] + ([videos] if videos else []), "ANIMALS")
+        names = [g.strip() for g in groups.split(",") if g.strip()]
+        table = pd.read_csv(animals)
+        alloc = allocate_groups(table, names, block=block, seed=seed)
+        sched = schedule_test_day(
+            alloc,
+            pretreatment_s=pretreatment * 60,
+            session_s=session,
+            changeover_s=changeover,
+            apparatus=apparatus,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        sched.to_csv(out / "schedule_blinded.csv", index=False)
+        key = alloc[["code", "animal", "group", "block"]].sort_values("code")
+        key.to_csv(out / "unblinding_key.csv", index=False)
+        if videos is not None:
+            v = pd.read_csv(videos)
+            renamed, _ = blind_videos(
+                alloc, dict(zip(v["animal"].astype(str), v["video"], strict=True))
+            )
+            renamed.to_csv(out / "blinded_videos.csv", index=False)
+        console.print(
+            f"{len(alloc)} animals allocated to {len(names)} groups (seed {seed}); blinded "
+            f"schedule in {out / 'schedule_blinded.csv'}; keep {out / 'unblinding_key.csv'} "
+            "from the scorer",
+            highlight=False,
+        )
+
+
+@app.command()
+def power(
+    means: str = typer.Option(..., "--means", help="Expected means, control first (s)."),
+    sd: float = typer.Option(..., "--sd", help="Expected SD within groups (s)."),
+    target: float = typer.Option(0.8, "--power", help="Target power."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
+    n_sim: int = typer.Option(2000, "--n-sim", min=200, help="Simulated studies per n."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+) -> None:
+    """Animals per group for the target power against the control (by simulation)."""
+    from pdstudy.stats.power import sample_size, t_test_power
+
+    with errors():
+        try:
+            m = [float(x) for x in means.split(",")]
+        except ValueError as exc:
+            raise UsageError(
+                f"{means!r}: numbers separated by commas", where="option --means"
+            ) from exc
+        res = sample_size(m, sd, power=target, alpha=alpha, n_sim=n_sim, seed=seed)
+        console.print(
+            f"{res.n_per_group} animals per group ({res.test}): power "
+            + ", ".join(f"{p:.2f}" for p in res.power),
+            highlight=False,
+        )
+        if len(m) == 2:
+            d = abs(m[1] - m[0]) / sd
+            console.print(
+                f"closed form (two-sample t test, d = {d:.2f}): "
+                f"{t_test_power(d, res.n_per_group, alpha):.2f}",
+                highlight=False,
+            )
+
+
 def _assay_command(kind: str) -> None:
     lo, hi = WINDOWS[kind]
 
