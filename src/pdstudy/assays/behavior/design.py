@@ -58,14 +58,14 @@ def allocate_groups(
         raise UsageError(f"animal {df.loc[df['animal'].duplicated(), 'animal'].iloc[0]!r} twice")
     df["block"] = df[block].astype(str) if block is not None else "all"
     rng = np.random.default_rng(seed)
-    assigned = pd.Series("", index=df.index, dtype=object)
+    assigned: dict[int, str] = {}
     for _, idx in df.groupby("block", sort=True).groups.items():
         members = rng.permutation(np.asarray(idx))
         m = members.size
         labels = list(groups) * (m // k) + list(rng.choice(list(groups), m % k, replace=False))
-        labels = list(rng.permutation(labels))
-        assigned.loc[members] = labels
-    df["group"] = assigned
+        for i, g in zip(members, rng.permutation(labels), strict=True):
+            assigned[int(i)] = str(g)
+    df["group"] = [assigned[int(i)] for i in df.index]
     codes = rng.permutation(len(df))
     df["code"] = [f"A{c + 1:02d}" if len(df) < 100 else f"A{c + 1:03d}" for c in codes]
     df["order"] = rng.permutation(len(df)) + 1
