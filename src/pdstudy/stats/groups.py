@@ -140,7 +140,8 @@ def _assumptions(samples: Sequence[np.ndarray], alpha: float) -> pd.DataFrame:
         w, p = stats.shapiro(resid)
         rows.append(("shapiro_wilk_residuals", float(w), float(p), bool(p >= alpha)))
     for name, center in (("levene", "mean"), ("brown_forsythe", "median")):
-        if all(x.size >= 2 for x in samples) and any(np.ptp(x) > 0 for x in samples):
+        # with 2 animals a group's absolute deviations are equal: no spread to compare
+        if all(x.size >= 3 for x in samples) and any(np.ptp(x) > 0 for x in samples):
             s, p = stats.levene(*samples, center=center)
             rows.append((name, float(s), float(p), bool(p >= alpha)))
     return pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
