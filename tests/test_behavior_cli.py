@@ -37,6 +37,7 @@ def test_score_reports_bad_videos_and_scores_the_others(clip, tmp_path):
     assert list(scores["video"]) == ["fst_a.mp4"]
     motion = pd.read_csv(out / "motion" / "fst_a.csv")
     assert len(motion) == 360 and "above_10" in motion.columns
+    assert (out / "figures" / "fst_a_motion.png").stat().st_size > 1000
 
 
 def test_score_rejects_a_video_shorter_than_the_window(clip, tmp_path):

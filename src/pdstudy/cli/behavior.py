@@ -51,6 +51,42 @@ def _params(threshold: float | None, min_bout: float, cutoff: int | None, calibr
     return scoring_params(values)
 
 
+def _motion_figure(
+    tv: Any, motion: Any, states: Any, threshold: float, window: Any, path: Path
+) -> None:
+    """Motion trace of each animal with the threshold and its immobile frames shaded."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = tv.trace.times_s
+    n = len(tv.trace.animals)
+    fig, axes = plt.subplots(n, 1, figsize=(8, 1.8 * n + 0.6), squeeze=False, sharex=True)
+    for i, ax in enumerate(axes[:, 0]):
+        ax.plot(t, 100 * motion[:, i], lw=0.4, color="0.2")
+        ax.fill_between(
+            t,
+            0,
+            1,
+            where=states[:, i] == 0,
+            color="C1",
+            alpha=0.35,
+            step="post",
+            transform=ax.get_xaxis_transform(),
+            label="immobile",
+        )
+        ax.axhline(100 * threshold, color="C3", lw=0.8, label="threshold")
+        ax.axvspan(*window, color="C0", alpha=0.06)
+        ax.set_ylabel(f"{tv.trace.animals[i]}\n% changing", fontsize=8)
+    axes[0, 0].legend(loc="upper right", fontsize=7)
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.suptitle(Path(tv.path).name, fontsize=9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+
+
 def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -> dict[str, Any]:
     """Worker: trace and score one video; save its motion counts. Errors are returned."""
     from pdstudy.errors import PdStudyError
@@ -68,6 +104,14 @@ def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -
     frame.insert(0, "video", name)
     frame["state"] = states.reshape(-1)
     frame.to_csv(Path(motion_dir) / f"{Path(path).stem}.csv", index=False)
+    _motion_figure(
+        tv,
+        tv.trace.motion(cutoff),
+        states,
+        params.threshold,
+        window,
+        Path(motion_dir).parent / "figures" / f"{Path(path).stem}_motion.png",
+    )
     rows = []
     for a, s in scores.items():
         row = {
