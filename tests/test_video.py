@@ -277,3 +277,28 @@ def test_open_field_mouse_moves_while_walking_and_not_while_pausing():
     walking = m[900:961].mean()
     pausing = m[1320:1361].mean()
     assert walking > 2 * pausing
+
+
+def test_three_states_with_a_calibrated_second_threshold(tmp_path):
+    """FST: immobile, swimming and climbing (the second threshold fitted to climbing time)."""
+    from pdstudy.video.score import fit_high_threshold
+
+    models = BehaviorModel(immobile_fraction=0.4, ramp_s=10, vigorous_end=0.5)
+    sims = [
+        simulate_behavior_video(tmp_path / f"v{s}.mp4", test="fst", duration_s=60, seed=s,
+                                models=models)
+        for s in (4, 5)
+    ]  # fmt: skip
+    window = (0.0, 60.0)
+    calib, held = sims
+    tr = trace_video(calib.path, calib.rois).trace
+    p = fit_threshold([tr], [calib.immobility_s(*window)], window).params
+    p = fit_high_threshold([tr], [calib.state_s("vigorous", *window)], window, p)
+    assert p.high_threshold is not None and p.high_threshold > p.threshold
+    tv = trace_video(held.path, held.rois).trace
+    scores, states, _ = score_trace(tv, p, window)
+    s = scores["m1"]
+    assert s.vigorous_s == pytest.approx(held.state_s("vigorous", *window)["m1"], abs=4.0)
+    assert s.active_s == pytest.approx(held.state_s("active", *window)["m1"], abs=4.0)
+    truth = held.truth["state"].to_numpy()
+    assert np.mean(states[:, 0] == truth) >= 0.9

@@ -74,9 +74,13 @@ class SimulatedVideo:
 
     def immobility_s(self, start_s: float, end_s: float) -> dict[str, float]:
         """True immobile time of each animal in ``[start_s, end_s)``."""
+        return self.state_s("immobile", start_s, end_s)
+
+    def state_s(self, behavior: str, start_s: float, end_s: float) -> dict[str, float]:
+        """True time of each animal in a state (immobile, active, vigorous) in the window."""
         out = {}
         for animal, b in self.bouts.groupby("animal", sort=False):
-            imm = b[b["behavior"] == "immobile"]
+            imm = b[b["behavior"] == behavior]
             lo = imm["start_s"].clip(start_s, end_s)
             hi = imm["stop_s"].clip(start_s, end_s)
             out[str(animal)] = float((hi - lo).sum())

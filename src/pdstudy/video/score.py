@@ -29,6 +29,7 @@ __all__ = [
     "ScoringParams",
     "TracedVideo",
     "agreement",
+    "fit_high_threshold",
     "fit_threshold",
     "score_trace",
     "trace_video",
@@ -266,3 +267,34 @@ def fit_threshold(
                 hum.append(h)
                 labels.append(f"{k}:{a}")
     return Calibration(p, agreement(auto, hum, labels), window, pd.DataFrame(rows))
+
+
+def fit_high_threshold(
+    traces: Sequence[MotionTrace],
+    human_vigorous: Sequence[Mapping[str, float]],
+    window: tuple[float, float],
+    params: ScoringParams,
+    *,
+    grid: Sequence[float] | None = None,
+) -> ScoringParams:
+    """The second threshold (vigorous mobility: FST climbing, TST struggling) whose totals
+    best match human vigorous times (e.g. climbing counts of a time-sampling sheet x 5 s),
+    keeping the immobility threshold of ``params``."""
+    if len(traces) != len(human_vigorous):
+        raise UsageError("one human-score mapping per trace")
+    values = (
+        np.geomspace(params.threshold * 1.05, params.threshold * 20, 80)
+        if grid is None
+        else np.asarray(grid, float)
+    )
+    best: tuple[float, ScoringParams] | None = None
+    for hth in values:
+        p = replace(params, high_threshold=float(hth))
+        err = 0.0
+        for tr, hmap in zip(traces, human_vigorous, strict=True):
+            scores, _, _ = score_trace(tr, p, window)
+            err += sum((scores[a].vigorous_s - h) ** 2 for a, h in hmap.items() if a in scores)
+        if best is None or err < best[0]:
+            best = (err, p)
+    assert best is not None
+    return best[1]
