@@ -471,6 +471,9 @@ def _assay_command(kind: str) -> None:
         rois: Path | None = typer.Option(None, "--rois", help="Regions file."),
         calibration: Path | None = typer.Option(None, "--calibration", help="Calibration JSON."),
         control: str = typer.Option("vehicle", "--control", help="The control group."),
+        pretreatment: float = typer.Option(
+            1800.0, "--pretreatment", help="Dosing to test start (s; occupancy at test time)."
+        ),
         window_start: float = typer.Option(lo, "--window-start", help="Window start (s)."),
         window_end: float = typer.Option(hi, "--window-end", help="Window end (s)."),
         threshold: float = typer.Option(0.009, "--threshold", help="Motion threshold (fraction)."),
@@ -503,6 +506,7 @@ def _assay_command(kind: str) -> None:
                 "rois": rois,
                 "calibration": calibration,
                 "control": control,
+                "pretreatment": pretreatment,
                 "window_start": window_start,
                 "window_end": window_end,
                 "threshold": threshold,

@@ -6,6 +6,7 @@ results (the measured NET Ki drives the synapse model when there is one).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
@@ -320,6 +321,7 @@ def analyse_pharmacology(
     net_meas = measured[measured["target"].astype(str).str.casefold() == "net"]
     exposure_occ = None
     ne_fold = None
+    behavior_occ: list[tuple[str, str]] = []
     try:
         if len(net_meas):
             ki_net = float(net_meas["ki_M"].iloc[0])
@@ -362,6 +364,7 @@ def analyse_pharmacology(
             },
         )
         sections.append(_with_files(section, files))
+        behavior_occ = _occupancy_at_behavior_tests(outcomes, prediction.to_frame())
         s = prediction.digest()
         methods.append(
             "Extracellular NE was predicted with a model of the noradrenergic synapse: release "
@@ -385,6 +388,8 @@ def analyse_pharmacology(
     headline = _headline(
         spec, outcomes, cu, exposure_text, result, merged, measured, exposure_occ, ne_fold, notes
     )
+    if behavior_occ:
+        headline = dataclasses.replace(headline, effects=headline.effects + tuple(behavior_occ))
     return PharmacologyOutcome(
         headline=headline,
         sections=tuple(sections),
@@ -392,6 +397,29 @@ def analyse_pharmacology(
         parameters=params,
         ok=ok,
     )
+
+
+def _occupancy_at_behavior_tests(
+    outcomes: Sequence[SectionOutcome], course: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """Predicted NET occupancy (the [pk] time course) at the middle of each FST/TST scoring
+    window, dosing at time 0 and the test after the section's pre-treatment time."""
+    out = []
+    for o in outcomes:
+        if o.kind not in ("fst", "tst") or not o.ok:
+            continue
+        p = o.parameters
+        t = float(p.get("pretreatment", 1800.0)) + 0.5 * (
+            float(p.get("window_start", 0.0)) + float(p.get("window_end", 360.0))
+        )
+        occ = float(np.interp(t, course["time_s"], course["occupancy"]))
+        out.append(
+            (
+                f"predicted NET occupancy during the {o.name}",
+                f"{100 * occ:.0f} % at {t / 60:.0f} min after dosing (study PK)",
+            )
+        )
+    return out
 
 
 def _with_files(section: Section, files: tuple[str, ...]) -> Section:

@@ -65,6 +65,15 @@ def _keys(test: str) -> tuple[Key, ...]:
         ),
         Key("control", "text", default="vehicle", doc="the control group", example='"vehicle"'),
         Key(
+            "pretreatment",
+            "quantity",
+            "time",
+            default=1800.0,
+            low=0,
+            doc="time from dosing to the start of the test (for the occupancy at test time)",
+            example='"30 min"',
+        ),
+        Key(
             "window_start",
             "quantity",
             "time",
