@@ -40,15 +40,16 @@ def _test(test: str) -> str:
 
 
 def _params(threshold: float | None, min_bout: float, cutoff: int | None, calibration: Path | None):
-    from pdstudy.assays.behavior.sections import DEFAULT_THRESHOLD, scoring_params
+    from pdstudy.video.score import ScoringParams
 
-    values: dict[str, Any] = {
-        "threshold": DEFAULT_THRESHOLD if threshold is None else threshold,
-        "min_bout": min_bout,
-        "cutoff": cutoff,
-        "calibration": calibration,
-    }
-    return scoring_params(values)
+    if calibration is not None:
+        return ScoringParams.from_json(calibration)
+    default = ScoringParams()
+    return ScoringParams(
+        threshold=default.threshold if threshold is None else threshold,
+        min_bout_s=min_bout,
+        cutoff=cutoff,
+    )
 
 
 def _motion_figure(

@@ -15,7 +15,6 @@ from os import PathLike
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pdstudy.errors import UsageError
 from pdstudy.io.videos import keyframes, read_video
@@ -45,11 +44,29 @@ class ScoringParams:
     calibrated from the video itself).
     """
 
-    threshold: float = 0.005
+    threshold: float = 0.009
     high_threshold: float | None = None
     min_bout_s: float = 1.0
     smooth_s: float = 0.25
     cutoff: int | None = None
+
+    @classmethod
+    def from_json(cls, path: str | PathLike[str]) -> ScoringParams:
+        """The parameters of a calibration file (:meth:`Calibration.to_json`)."""
+        import json
+        from pathlib import Path
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(
+                threshold=float(data["threshold"]),
+                high_threshold=data.get("high_threshold"),
+                min_bout_s=float(data["min_bout_s"]),
+                smooth_s=float(data.get("smooth_s", 0.25)),
+                cutoff=data.get("cutoff"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"not a pdstudy calibration file: {exc}", where=str(path)) from exc
 
 
 @dataclass(frozen=True)
@@ -164,6 +181,8 @@ def agreement(
     d = a - h
     bias = float(d.mean())
     sd = float(d.std(ddof=1)) if d.size > 1 else float("nan")
+    from scipy import stats
+
     r = float(stats.pearsonr(a, h).statistic) if a.size > 2 and np.ptp(h) > 0 else float("nan")
     warn = []
     if np.isfinite(r) and r < 0.9:

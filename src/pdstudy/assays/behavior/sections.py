@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,14 +17,14 @@ from pdstudy.assays.behavior.analysis import (
 )
 from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
-from pdstudy.errors import PdStudyError, UsageError
+from pdstudy.errors import PdStudyError
 from pdstudy.video.rois import read_rois
 from pdstudy.video.score import ScoringParams
 
 __all__ = ["FST", "TST", "analyse_fst", "analyse_tst", "check_behavior", "scoring_params"]
 
 #: default motion threshold (fraction of the region changing per frame) without calibration
-DEFAULT_THRESHOLD = 0.009
+DEFAULT_THRESHOLD = ScoringParams().threshold
 
 
 def _keys(test: str) -> tuple[Key, ...]:
@@ -176,17 +175,7 @@ def scoring_params(values: Mapping[str, Any]) -> ScoringParams:
     """The scoring parameters of a section: a calibration file's, else the section's keys."""
     cal = values.get("calibration")
     if cal is not None:
-        try:
-            data = json.loads(Path(cal).read_text(encoding="utf-8"))
-            return ScoringParams(
-                threshold=float(data["threshold"]),
-                high_threshold=data.get("high_threshold"),
-                min_bout_s=float(data["min_bout_s"]),
-                smooth_s=float(data.get("smooth_s", 0.25)),
-                cutoff=data.get("cutoff"),
-            )
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"not a pdstudy calibration file: {exc}", where=str(cal)) from exc
+        return ScoringParams.from_json(cal)
     return ScoringParams(
         threshold=float(values.get("threshold", DEFAULT_THRESHOLD)),
         high_threshold=values.get("high_threshold"),
