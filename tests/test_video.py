@@ -302,3 +302,22 @@ def test_three_states_with_a_calibrated_second_threshold(tmp_path):
     assert s.active_s == pytest.approx(held.state_s("active", *window)["m1"], abs=4.0)
     truth = held.truth["state"].to_numpy()
     assert np.mean(states[:, 0] == truth) >= 0.9
+
+
+def test_saved_motion_reads_back_without_decoding(sims, tmp_path):
+    import pandas as pd
+
+    from pdstudy.video.motion import MotionTrace
+
+    sim = sims["tst"][0]
+    tr = trace_video(sim.path, sim.rois).trace
+    window = (0.0, 60.0)
+    params = ScoringParams(threshold=0.009)
+    scores, states, cutoff = score_trace(tr, params, window)
+    tr.write_csv(tmp_path / "m.csv", cutoff, states)
+    back = pd.read_csv(tmp_path / "m.csv")
+    assert len(back) == tr.n_frames * 2 and set(back["animal"]) == {"m1", "m2"}
+    again = MotionTrace.from_frame(back.sort_values(["frame", "animal"], kind="stable"))
+    np.testing.assert_array_equal(again.counts, tr.counts)
+    rescored, _, _ = score_trace(again, params, window)
+    assert rescored["m1"].immobility_s == pytest.approx(scores["m1"].immobility_s, abs=1e-6)

@@ -60,23 +60,18 @@ def _motion_figure(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
     t = tv.trace.times_s
     n = len(tv.trace.animals)
     fig, axes = plt.subplots(n, 1, figsize=(8, 1.8 * n + 0.6), squeeze=False, sharex=True)
     for i, ax in enumerate(axes[:, 0]):
         ax.plot(t, 100 * motion[:, i], lw=0.4, color="0.2")
-        ax.fill_between(
-            t,
-            0,
-            1,
-            where=states[:, i] == 0,
-            color="C1",
-            alpha=0.35,
-            step="post",
-            transform=ax.get_xaxis_transform(),
-            label="immobile",
-        )
+        imm = np.concatenate([[False], states[:, i] == 0, [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(imm))
+        for k, (lo, hi) in enumerate(zip(edges[::2], edges[1::2], strict=True)):
+            ax.axvspan(t[lo], t[hi - 1], color="C1", alpha=0.35, lw=0,
+                       label="immobile" if k == 0 else None)  # fmt: skip
         ax.axhline(100 * threshold, color="C3", lw=0.8, label="threshold")
         ax.axvspan(*window, color="C0", alpha=0.06)
         ax.set_ylabel(f"{tv.trace.animals[i]}\n% changing", fontsize=8)
@@ -101,10 +96,7 @@ def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -
     except (PdStudyError, ValueError) as exc:
         where = "" if getattr(exc, "path", None) else f"{path}: "
         return {"video": name, "error": f"{where}{exc}"}
-    frame = tv.trace.to_frame(cutoff)
-    frame.insert(0, "video", name)
-    frame["state"] = states.reshape(-1)
-    frame.to_csv(Path(motion_dir) / f"{Path(path).stem}.csv", index=False)
+    tv.trace.write_csv(Path(motion_dir) / f"{Path(path).stem}.csv", cutoff, states)
     _motion_figure(
         tv,
         tv.trace.motion(cutoff),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from os import PathLike
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,24 @@ class MotionTrace:
             df["motion"] = self.motion(cutoff).reshape(-1)
         wide = pd.DataFrame(self.counts.reshape(n * r, k), columns=[f"above_{c}" for c in range(k)])
         return pd.concat([df, wide], axis=1)
+
+    def write_csv(self, path: str | PathLike[str], cutoff: int, states: np.ndarray) -> None:
+        """Write the columns of :meth:`to_frame` (``motion`` at ``cutoff``, then ``state``) as
+        CSV through numpy, much faster than through a DataFrame."""
+        n, r, k = self.counts.shape
+        head = ["frame", "time_s", "animal", "area_px", "shift_px", "motion", "state"]
+        head += [f"above_{c}" for c in range(k)]
+        motion = self.motion(cutoff)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(",".join(head) + "\n")
+            for i, animal in enumerate(self.animals):
+                name = str(animal).replace("%", "%%").replace(",", ";")
+                fmt = f"%d,%.6f,{name},%d,%.3f,%.6g,%d," + ",".join(["%d"] * k)
+                body = np.column_stack(
+                    [np.arange(n), self.times_s, np.full(n, self.areas[i]), self.shift_px[:, i],
+                     motion[:, i], states[:, i], self.counts[:, i, :]]
+                )  # fmt: skip
+                np.savetxt(fh, body, fmt=fmt)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, scale: int = 1) -> MotionTrace:
