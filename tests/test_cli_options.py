@@ -19,6 +19,8 @@ COMMANDS = {
     ("binding", "saturation"): ("saturation", {}),
     ("protein", "analyze"): ("protein", {}),
     ("dialysis", "analyze"): ("microdialysis", {}),
+    ("behavior", "fst"): ("fst", {}),
+    ("behavior", "tst"): ("tst", {}),
     ("uptake", "analyze"): (
         "uptake",
         {

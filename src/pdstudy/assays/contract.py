@@ -70,6 +70,13 @@ TABLE_NAMES: Mapping[str, str] = {
     "percent_baseline": "one sample of an animal and analyte, as % of its baseline",
     "auc": "one animal and analyte: area under the % baseline curve, Emax, Tmax",
     "stats": "one statistical comparison (drug vs vehicle)",
+    "animals": "one animal: its group and its scores (behaviour)",
+    "groups": "one group: n, mean, SD, SEM (behaviour)",
+    "contrasts": "one group compared with the control: difference, CI, P, effect size",
+    "assumptions": "one check of a test's assumptions (normality, equal variances)",
+    "omnibus": "the overall test across the groups",
+    "trend": "the linear dose trend",
+    "motion": "one frame or bin of the motion signal of an animal",
 }
 
 #: columns of :meth:`AssayResult.headline_rows`

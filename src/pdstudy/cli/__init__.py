@@ -59,6 +59,7 @@ GROUPS = {
     "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
     "db": ("db", "The results store: studies, results, pooled Ki, audit trail, exclusions."),
     "dialysis": ("dialysis", "In vivo microdialysis: HPLC-ED chromatograms to % baseline."),
+    "behavior": ("behavior", "Forced swim and tail suspension tests: score videos, statistics."),
 }
 
 
@@ -108,7 +109,7 @@ def demo(
 
 
 # the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import binding, db, dialysis, profile, protein, run, uptake  # noqa: E402
+from pdstudy.cli import behavior, binding, db, dialysis, profile, protein, run, uptake  # noqa: E402
 
 for _name, _module in (
     ("binding", binding),
@@ -116,6 +117,7 @@ for _name, _module in (
     ("protein", protein),
     ("dialysis", dialysis),
     ("db", db),
+    ("behavior", behavior),
 ):
     app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
 profile.register(app)

@@ -18,6 +18,9 @@ real instrument formats, simulated from known parameters
   dialysate, 3 vehicle and 3 drug rats, 4 baseline and 9 post-dose 20-min
   samples, NE rising 2.5-fold at its peak; standards, ``sequence.csv`` and
   ``method.toml``;
+- ``behavior/``: hand-scored forced swim and tail suspension bouts of 24 mice
+  (vehicle, 10 and 20 mg/kg; immobile fraction 0.65, 0.50, 0.35 once despair
+  has set in) and the animals file with their groups;
 - ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
   parameters the data were simulated from (what the analysis should recover).
 
@@ -61,7 +64,39 @@ EXAMPLE_TRUTH: dict[str, Any] = {
     "kinetics_hot_substrate_M": 20e-9,
     "synaptosome_protein_ug_per_mL": 1000.0,
     "synaptosome_suspension_uL": 100.0,
+    "behavior_immobile_fraction": {"vehicle": 0.65, "10 mg/kg": 0.50, "20 mg/kg": 0.35},
 }
+
+
+def _write_behavior(folder: Path, seed: int) -> None:
+    """FST and TST bout logs of 8 mice per group, and the animals file (groups, doses)."""
+    import pandas as pd
+
+    from pdstudy.simulate.videos import BehaviorModel, simulate_session
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    doses = {"vehicle": 0.0, "10 mg/kg": 10.0, "20 mg/kg": 20.0}
+    animals = []
+    logs: dict[str, list[pd.DataFrame]] = {"fst": [], "tst": []}
+    k = 0
+    for group, frac in EXAMPLE_TRUTH["behavior_immobile_fraction"].items():
+        for _ in range(8):
+            k += 1
+            animal = f"m{k:02d}"
+            animals.append((animal, group, doses[group]))
+            for test in ("fst", "tst"):
+                b = simulate_session(BehaviorModel(immobile_fraction=frac), 360.0, rng)
+                b.insert(0, "animal", animal)
+                logs[test].append(b)
+    pd.DataFrame(animals, columns=["animal", "group", "dose"]).to_csv(
+        folder / "animals.csv", index=False
+    )
+    for test, parts in logs.items():
+        pd.concat(parts, ignore_index=True).round(3).to_csv(
+            folder / f"{test}_bouts.csv", index=False
+        )
+
 
 _STUDY_TOML = """\
 # Example study written by pdstudy.examples.write_example_study (seed {seed}).
@@ -158,6 +193,18 @@ name = "PFC microdialysis"
 sequence = "microdialysis/sequence.csv"   # one row per injection: standards, then samples
 method = "microdialysis/method.toml"      # NE, DA, 5-HT retention windows; 1.5 uL/min, 20 min
 baseline_samples = 3
+
+[[fst]]
+name = "Forced swim test"
+event_logs = ["behavior/fst_bouts.csv"]     # hand-scored bouts (BORIS-style CSV)
+animals = "behavior/animals.csv"
+control = "vehicle"
+
+[[tst]]
+name = "Tail suspension test"
+event_logs = ["behavior/tst_bouts.csv"]
+animals = "behavior/animals.csv"
+control = "vehicle"
 
 [pk]                                  # illustrative rat PK for the predicted microdialysis
 dose = "5 mg/kg"
@@ -340,6 +387,7 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
     simulate_dialysis_experiment(
         root / "microdialysis", design=DialysisDesign(animals_per_group=3), seed=dialysis_seed
     )
+    _write_behavior(root / "behavior", int(seeds[11]))
 
     (root / "TRUTH.json").write_text(
         json.dumps({"seed": seed, **t}, indent=2, ensure_ascii=False), encoding="utf-8"

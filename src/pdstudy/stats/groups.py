@@ -1,9 +1,30 @@
-"""Group comparisons; every table has ``term``/``group``, ``estimate``, ``ci_low``, ``ci_high``,
-``p_value`` (and ``p_adj`` where corrected)."""
+"""Group comparisons against a control: one-way designs of independent animals.
+
+:func:`compare_to_control` checks the assumptions (Shapiro-Wilk on the
+residuals standardised within group, Levene and Brown-Forsythe for equal variances), then runs
+
+- ``"anova"``: one-way ANOVA + Dunnett's test against the control
+  (:func:`scipy.stats.dunnett`);
+- ``"welch"``: Welch's ANOVA + Games-Howell (pingouin), when variances differ;
+- ``"kruskal"``: Kruskal-Wallis + Dunn's test (Holm-adjusted), when residuals
+  are not normal;
+
+(``"auto"`` picks by the checks), with Hedges' g and its 95 % CI against the
+control for every group, and a dose-response trend test (linear regression
+of the outcome on dose, or on the group's rank when doses are not given).
+Every table has fixed column names.
+
+Dunn's test is written here (rank z statistics with the tie correction of
+Dunn 1964); the packages that ship it do not install with this project's
+statsmodels. For two groups its z squared equals Kruskal-Wallis H, which
+the tests check against :func:`scipy.stats.kruskal`.
+"""
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,224 +33,295 @@ from scipy import stats
 from pdstudy.errors import UsageError
 
 __all__ = [
-    "STAT_COLUMNS",
-    "compare_to_control_by_time",
-    "dunnett_vs_control",
-    "holm",
-    "mixed_model",
+    "ASSUMPTION_COLUMNS",
+    "CONTRAST_COLUMNS",
+    "DESCRIPTIVE_COLUMNS",
+    "OMNIBUS_COLUMNS",
+    "GroupComparison",
+    "compare_to_control",
+    "dunn_test",
+    "hedges_g",
 ]
 
-STAT_COLUMNS = (
-    "test",
-    "term",
+DESCRIPTIVE_COLUMNS = ("group", "n", "mean", "sd", "sem", "median")
+OMNIBUS_COLUMNS = ("test", "statistic", "df1", "df2", "p_value")
+ASSUMPTION_COLUMNS = ("check", "statistic", "p_value", "passed")
+CONTRAST_COLUMNS = (
     "group",
-    "time_s",
-    "estimate",
+    "control",
+    "test",
+    "difference",
     "ci_low",
     "ci_high",
     "statistic",
     "p_value",
-    "p_adj",
-    "n",
+    "hedges_g",
+    "g_ci_low",
+    "g_ci_high",
+    "significant",
 )
+TREND_COLUMNS = ("test", "slope", "ci_low", "ci_high", "p_value", "dose_scale")
 
 
-def _check(frame: pd.DataFrame, cols: list[str]) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise UsageError(f"the frame has no column(s) {', '.join(missing)}")
+@dataclass(frozen=True)
+class GroupComparison:
+    """Descriptives, assumption checks, omnibus test, contrasts with the control, trend."""
+
+    method: str
+    reason: str
+    descriptives: pd.DataFrame
+    assumptions: pd.DataFrame
+    omnibus: pd.DataFrame
+    contrasts: pd.DataFrame
+    trend: pd.DataFrame
+    alpha: float
 
 
-def holm(p: np.ndarray | list[float]) -> np.ndarray:
-    """Holm-adjusted p-values (statsmodels ``multipletests(method="holm")``); NaN stays NaN."""
+def hedges_g(x: Sequence[float], control: Sequence[float], confidence: float = 0.95):
+    """Hedges' g of ``x`` against ``control`` (pooled SD, small-sample corrected) and its CI
+    (normal approximation of Hedges & Olkin 1985)."""
+    a, b = np.asarray(x, float), np.asarray(control, float)
+    n1, n2 = a.size, b.size
+    if n1 < 2 or n2 < 2:
+        return float("nan"), float("nan"), float("nan")
+    sp = np.sqrt(((n1 - 1) * a.var(ddof=1) + (n2 - 1) * b.var(ddof=1)) / (n1 + n2 - 2))
+    if sp == 0:
+        return float("nan"), float("nan"), float("nan")
+    d = (a.mean() - b.mean()) / sp
+    j = 1 - 3 / (4 * (n1 + n2) - 9)
+    g = d * j
+    se = np.sqrt((n1 + n2) / (n1 * n2) + g**2 / (2 * (n1 + n2)))
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return float(g), float(g - z * se), float(g + z * se)
+
+
+def dunn_test(samples: Sequence[np.ndarray], control: int = 0) -> pd.DataFrame:
+    """Dunn's z test of every group against ``control`` (Holm-adjusted p across groups).
+
+    Columns ``index``, ``z``, ``p_value`` (unadjusted), ``p_adjusted``.
+    """
     from statsmodels.stats.multitest import multipletests
 
-    arr = np.asarray(p, dtype=float)
-    out = np.full(arr.shape, np.nan)
-    ok = np.isfinite(arr)
-    if ok.any():
-        out[ok] = multipletests(arr[ok], method="holm")[1]
-    return out
-
-
-def mixed_model(
-    frame: pd.DataFrame,
-    *,
-    value: str,
-    group: str = "group",
-    time: str = "time_s",
-    subject: str = "animal",
-    control: str | None = None,
-) -> pd.DataFrame:
-    """Linear mixed model ``value ~ group * factor(time) + (1 | subject)`` (REML).
-
-    The equivalent of ``lme4::lmer(value ~ group * factor(time) + (1 | subject))``;
-    rows with a missing value are left out (the model copes with missing samples).
-    ``control`` is the reference level of the group (default: the first in sorted order).
-    Returns the fixed effects: ``term``, ``estimate``, ``se``, ``ci_low``, ``ci_high``
-    (Wald 95 %), ``statistic`` (z), ``p_value``.
-    """
-    import statsmodels.formula.api as smf
-
-    _check(frame, [value, group, time, subject])
-    data = frame[[value, group, time, subject]].dropna().copy()
-    data.columns = ["y", "g", "t", "s"]
-    data["g"] = data["g"].astype(str)
-    levels = sorted(data["g"].unique())
-    ref = control if control is not None else levels[0]
-    if ref not in levels:
-        raise UsageError(f"control group {ref!r} is not in the data (groups: {', '.join(levels)})")
-    if len(levels) < 2 or data["s"].nunique() < 3:
-        raise UsageError("a mixed model needs 2 or more groups and 3 or more subjects")
-    data["t"] = data["t"].map(lambda v: f"{v:g}")
-    formula = f"y ~ C(g, Treatment('{ref}')) * C(t)"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = smf.mixedlm(formula, data, groups=data["s"]).fit(reml=True)
-    ci = fit.conf_int()
-    names = [n for n in fit.fe_params.index]
-    out = pd.DataFrame(
-        {
-            "test": "mixed model",
-            "term": [_term_name(n, ref) for n in names],
-            "estimate": fit.fe_params.to_numpy(),
-            "se": fit.bse_fe.to_numpy(),
-            "ci_low": ci.loc[names, 0].to_numpy(),
-            "ci_high": ci.loc[names, 1].to_numpy(),
-            "statistic": fit.tvalues[names].to_numpy(),
-            "p_value": fit.pvalues[names].to_numpy(),
-        }
-    )
-    out.attrs["converged"] = bool(fit.converged)
-    out.attrs["group_var"] = float(fit.cov_re.iloc[0, 0])
-    out.attrs["scale"] = float(fit.scale)
-    return out
-
-
-def _term_name(name: str, ref: str) -> str:
-    return (
-        name.replace(f"C(g, Treatment('{ref}'))", "group")
-        .replace("C(t)", "time")
-        .replace("[T.", "[")
-    )
-
-
-def compare_to_control_by_time(
-    frame: pd.DataFrame,
-    *,
-    value: str,
-    control: str,
-    group: str = "group",
-    time: str = "time_s",
-) -> pd.DataFrame:
-    """At each time, each group against ``control`` (Welch's t test), Holm-corrected
-    over the time points of each group. ``estimate`` is the difference of means."""
-    _check(frame, [value, group, time])
+    allv = np.concatenate(samples)
+    ranks = stats.rankdata(allv)
+    n = allv.size
+    _, counts = np.unique(allv, return_counts=True)
+    tie = np.sum(counts**3 - counts) / (12 * (n - 1))
+    var = n * (n + 1) / 12 - tie
+    bounds = np.cumsum([0] + [len(s) for s in samples])
+    mean_rank = [ranks[bounds[i] : bounds[i + 1]].mean() for i in range(len(samples))]
     rows = []
-    data = frame.dropna(subset=[value])
-    if control not in set(data[group].astype(str)):
-        raise UsageError(f"control group {control!r} is not in the data")
-    for g in sorted(set(data[group].astype(str)) - {control}):
-        part = []
-        for t in sorted(data[time].unique()):
-            a = data.loc[(data[group].astype(str) == g) & (data[time] == t), value].to_numpy(float)
-            b = data.loc[(data[group].astype(str) == control) & (data[time] == t), value].to_numpy(
-                float
-            )
-            if a.size < 2 or b.size < 2:
-                part.append(
-                    {
-                        "test": "welch t",
-                        "group": g,
-                        "time_s": t,
-                        "estimate": np.nan,
-                        "ci_low": np.nan,
-                        "ci_high": np.nan,
-                        "statistic": np.nan,
-                        "p_value": np.nan,
-                        "n": a.size + b.size,
-                    }
+    for i in range(len(samples)):
+        if i == control:
+            continue
+        se = np.sqrt(var * (1 / len(samples[i]) + 1 / len(samples[control])))
+        z = (mean_rank[i] - mean_rank[control]) / se
+        rows.append((i, z, 2 * stats.norm.sf(abs(z))))
+    df = pd.DataFrame(rows, columns=["index", "z", "p_value"])
+    df["p_adjusted"] = multipletests(df["p_value"], method="holm")[1] if len(df) else []
+    return df
+
+
+def _descriptives(samples: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    rows = []
+    for g, x in samples.items():
+        n = x.size
+        sd = float(x.std(ddof=1)) if n > 1 else float("nan")
+        rows.append((g, n, float(x.mean()), sd, sd / np.sqrt(n), float(np.median(x))))
+    return pd.DataFrame(rows, columns=list(DESCRIPTIVE_COLUMNS))
+
+
+def _assumptions(samples: Sequence[np.ndarray], alpha: float) -> pd.DataFrame:
+    # residuals standardised within group, so that unequal variances (Levene's business)
+    # do not read as heavy tails
+    resid = np.concatenate([(x - x.mean()) / (x.std(ddof=1) or 1.0) for x in samples])
+    rows = []
+    if min(x.size for x in samples) >= 3 and np.ptp(resid) > 0:
+        w, p = stats.shapiro(resid)
+        rows.append(("shapiro_wilk_residuals", float(w), float(p), bool(p >= alpha)))
+    for name, center in (("levene", "mean"), ("brown_forsythe", "median")):
+        # with 2 animals a group's absolute deviations are equal: no spread to compare
+        if all(x.size >= 3 for x in samples) and any(np.ptp(x) > 0 for x in samples):
+            s, p = stats.levene(*samples, center=center)
+            rows.append((name, float(s), float(p), bool(p >= alpha)))
+    return pd.DataFrame(rows, columns=list(ASSUMPTION_COLUMNS))
+
+
+def compare_to_control(
+    data: pd.DataFrame,
+    *,
+    dv: str = "immobility_s",
+    group: str = "group",
+    control: str = "vehicle",
+    order: Sequence[str] | None = None,
+    doses: Mapping[str, float] | None = None,
+    method: str = "auto",
+    alpha: float = 0.05,
+) -> GroupComparison:
+    """Compare every group with the control group.
+
+    Parameters
+    ----------
+    data
+        One row per animal with columns ``dv`` and ``group``.
+    order
+        Group order in the tables (default: control first, then as they appear).
+    doses
+        Dose of each group (control: 0) for the trend test; default: rank in ``order``.
+    method
+        ``"auto"``, ``"anova"``, ``"welch"`` or ``"kruskal"``.
+    """
+    if method not in ("auto", "anova", "welch", "kruskal"):
+        raise UsageError(f"method must be auto, anova, welch or kruskal, got {method!r}")
+    for col in (dv, group):
+        if col not in data.columns:
+            raise UsageError(f"the table has no column {col!r}")
+    df = data[[group, dv]].dropna()
+    df = df.assign(**{group: df[group].astype(str)})
+    groups = list(order) if order else list(dict.fromkeys(df[group]))
+    if control not in groups:
+        raise UsageError(f"no control group {control!r} among {groups}")
+    groups = [control] + [g for g in groups if g != control]
+    samples = {g: df.loc[df[group] == g, dv].to_numpy(float) for g in groups}
+    small = [g for g, x in samples.items() if x.size < 2]
+    if small:
+        raise UsageError(f"group {small[0]!r} has fewer than 2 animals")
+    if len(groups) < 2:
+        raise UsageError("at least two groups are needed")
+    xs = list(samples.values())
+    assumptions = _assumptions(xs, alpha)
+    chosen, reason = method, "requested"
+    if method == "auto":
+        passed = dict(zip(assumptions["check"], assumptions["passed"], strict=True))
+        if not passed.get("shapiro_wilk_residuals", True):
+            chosen, reason = "kruskal", "residuals not normal (Shapiro-Wilk)"
+        elif not (passed.get("levene", True) and passed.get("brown_forsythe", True)):
+            chosen, reason = "welch", "unequal variances (Levene / Brown-Forsythe)"
+        else:
+            chosen, reason = "anova", "normal residuals and equal variances"
+
+    contrasts: list[tuple[Any, ...]] = []
+    omnibus: list[tuple[Any, ...]]
+    ctrl = samples[control]
+    if chosen == "anova":
+        f, p = stats.f_oneway(*xs)
+        n = sum(x.size for x in xs)
+        omnibus = [("one-way ANOVA", float(f), len(xs) - 1, n - len(xs), float(p))]
+        res = stats.dunnett(*xs[1:], control=ctrl, rng=np.random.default_rng(0))
+        ci = res.confidence_interval(1 - alpha)
+        for k, g in enumerate(groups[1:]):
+            contrasts.append(
+                (
+                    g,
+                    "Dunnett",
+                    float(samples[g].mean() - ctrl.mean()),
+                    float(ci.low[k]),
+                    float(ci.high[k]),
+                    float(res.statistic[k]),
+                    float(res.pvalue[k]),
                 )
-                continue
-            res = stats.ttest_ind(a, b, equal_var=False)
-            ci = res.confidence_interval(0.95)
-            part.append(
-                {
-                    "test": "welch t",
-                    "group": g,
-                    "time_s": t,
-                    "estimate": a.mean() - b.mean(),
-                    "ci_low": ci.low,
-                    "ci_high": ci.high,
-                    "statistic": res.statistic,
-                    "p_value": res.pvalue,
-                    "n": a.size + b.size,
-                }
             )
-        adj = holm([r["p_value"] for r in part])
-        for r, pa in zip(part, adj, strict=True):
-            r["p_adj"] = pa
-        rows += part
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "test",
-            "group",
-            "time_s",
-            "estimate",
-            "ci_low",
-            "ci_high",
-            "statistic",
-            "p_value",
-            "p_adj",
-            "n",
-        ],
+    elif chosen == "welch":
+        import pingouin as pg
+
+        w = pg.welch_anova(data=df, dv=dv, between=group)
+        omnibus = [
+            (
+                "Welch ANOVA",
+                float(w["F"].iloc[0]),
+                float(w["ddof1"].iloc[0]),
+                float(w["ddof2"].iloc[0]),
+                float(w["p-unc"].iloc[0]),
+            )
+        ]
+        gh = pg.pairwise_gameshowell(data=df, dv=dv, between=group)
+        for g in groups[1:]:
+            row = gh[
+                ((gh["A"] == g) & (gh["B"] == control)) | ((gh["A"] == control) & (gh["B"] == g))
+            ]
+            r = row.iloc[0]
+            sign = 1.0 if r["A"] == g else -1.0
+            diff = float(samples[g].mean() - ctrl.mean())
+            se = float(r["se"])
+            # Games-Howell interval: studentized range with Welch df
+            q = stats.studentized_range.ppf(1 - alpha, len(groups), float(r["df"])) / np.sqrt(2)
+            contrasts.append(
+                (
+                    g,
+                    "Games-Howell",
+                    diff,
+                    diff - q * se,
+                    diff + q * se,
+                    sign * float(r["T"]),
+                    float(r["pval"]),
+                )
+            )
+    else:
+        h, p = stats.kruskal(*xs)
+        omnibus = [("Kruskal-Wallis", float(h), len(xs) - 1, float("nan"), float(p))]
+        dunn = dunn_test(xs, control=0)
+        for _, r in dunn.iterrows():
+            g = groups[int(r["index"])]
+            diff = float(np.median(samples[g]) - np.median(ctrl))
+            contrasts.append(
+                (
+                    g,
+                    "Dunn (Holm)",
+                    diff,
+                    float("nan"),
+                    float("nan"),
+                    float(r["z"]),
+                    float(r["p_adjusted"]),
+                )
+            )
+    rows = []
+    for g, test, diff, lo, hi, st, p in contrasts:
+        eff, glo, ghi = hedges_g(samples[g], ctrl)
+        rows.append((g, control, test, diff, lo, hi, st, p, eff, glo, ghi, bool(p < alpha)))
+    contrast_df = pd.DataFrame(rows, columns=list(CONTRAST_COLUMNS))
+    trend = _trend(samples, groups, doses)
+    return GroupComparison(
+        method=chosen,
+        reason=reason,
+        descriptives=_descriptives(samples),
+        assumptions=assumptions,
+        omnibus=pd.DataFrame(omnibus, columns=list(OMNIBUS_COLUMNS)),
+        contrasts=contrast_df,
+        trend=trend,
+        alpha=alpha,
     )
 
 
-def dunnett_vs_control(
-    frame: pd.DataFrame, *, value: str, control: str, group: str = "group", seed: int = 0
+def _trend(
+    samples: Mapping[str, np.ndarray], groups: Sequence[str], doses: Mapping[str, float] | None
 ) -> pd.DataFrame:
-    """One-way ANOVA over the groups (first row) and Dunnett's test of each group against
-    ``control`` (``scipy.stats.dunnett``; ``p_adj`` is Dunnett's adjusted p-value)."""
-    _check(frame, [value, group])
-    data = frame.dropna(subset=[value])
-    groups = sorted(set(data[group].astype(str)))
-    if control not in groups or len(groups) < 2:
-        raise UsageError(f"need the control group {control!r} and one more group")
-    samples = {g: data.loc[data[group].astype(str) == g, value].to_numpy(float) for g in groups}
-    others = [g for g in groups if g != control]
-    anova = stats.f_oneway(*samples.values())
-    rows = [
-        {
-            "test": "one-way ANOVA",
-            "group": "all",
-            "estimate": np.nan,
-            "ci_low": np.nan,
-            "ci_high": np.nan,
-            "statistic": anova.statistic,
-            "p_value": anova.pvalue,
-            "p_adj": anova.pvalue,
-            "n": sum(v.size for v in samples.values()),
-        }
-    ]
-    # scipy integrates the multivariate t by quasi-Monte Carlo: a fixed seed keeps it deterministic
-    res = stats.dunnett(*[samples[g] for g in others], control=samples[control], rng=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy warns when the CI search stops near, not at, 95 %
-        ci = res.confidence_interval(0.95)
-    for k, g in enumerate(others):
-        rows.append(
-            {
-                "test": "Dunnett",
-                "group": g,
-                "estimate": samples[g].mean() - samples[control].mean(),
-                "ci_low": ci.low[k],
-                "ci_high": ci.high[k],
-                "statistic": res.statistic[k],
-                "p_value": res.pvalue[k],
-                "p_adj": res.pvalue[k],
-                "n": samples[g].size + samples[control].size,
-            }
-        )
-    return pd.DataFrame(rows)
+    import statsmodels.api as sm
+
+    if len(groups) < 3:
+        return pd.DataFrame(columns=list(TREND_COLUMNS))
+    if doses is not None:
+        missing = [g for g in groups if g not in doses]
+        if missing:
+            raise UsageError(f"no dose for group {missing[0]!r}")
+        x_of = {g: float(doses[g]) for g in groups}
+        scale = "dose"
+    else:
+        x_of = {g: float(k) for k, g in enumerate(groups)}
+        scale = "rank"
+    x = np.concatenate([np.full(samples[g].size, x_of[g]) for g in groups])
+    y = np.concatenate([samples[g] for g in groups])
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    lo, hi = fit.conf_int()[1]
+    return pd.DataFrame(
+        [
+            (
+                "linear trend (OLS)",
+                float(fit.params[1]),
+                float(lo),
+                float(hi),
+                float(fit.pvalues[1]),
+                scale,
+            )
+        ],
+        columns=list(TREND_COLUMNS),
+    )

@@ -6,6 +6,7 @@ results (the measured NET Ki drives the synapse model when there is one).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 import traceback
@@ -35,14 +36,9 @@ __all__ = [
     "synapse_params",
 ]
 
-#: in vivo read-outs of the protocols that this version does not analyse yet
-PENDING = (
-    (
-        "Forced swim test / tail suspension test",
-        "not analysed by this version of pdstudy. Immobility (FST: last 4 of 6 min; TST: 6 min) "
-        "with group statistics will appear here once those sections can be declared.",
-    ),
-)
+#: in vivo read-outs not analysed yet (none: microdialysis and FST/TST are sections; their
+#: measured effects are effect lines of their sections)
+PENDING: tuple[tuple[str, str], ...] = ()
 
 _SYNAPSE_KEYS = {
     "km": ("km_M", "Km of NE uptake by NET", "M"),
@@ -319,6 +315,7 @@ def analyse_pharmacology(
     exposure_occ = None
     ne_fold = None
     vs_model: list[tuple[str, str]] = []
+    behavior_occ: list[tuple[str, str]] = []
     try:
         if len(net_meas):
             ki_net = float(net_meas["ki_M"].iloc[0])
@@ -373,6 +370,7 @@ def analyse_pharmacology(
                 )
                 for r in comparison.to_dict("records")
             ]
+        behavior_occ = _occupancy_at_behavior_tests(outcomes, prediction.to_frame())
         s = prediction.digest()
         methods.append(
             "Extracellular NE was predicted with a model of the noradrenergic synapse: release "
@@ -396,10 +394,9 @@ def analyse_pharmacology(
     headline = _headline(
         spec, outcomes, cu, exposure_text, result, merged, measured, exposure_occ, ne_fold, notes
     )
-    if vs_model:
-        from dataclasses import replace
-
-        headline = replace(headline, effects=headline.effects + tuple(vs_model))
+    extra = tuple(vs_model) + tuple(behavior_occ)
+    if extra:
+        headline = dataclasses.replace(headline, effects=headline.effects + extra)
     return PharmacologyOutcome(
         headline=headline,
         sections=tuple(sections),
@@ -440,6 +437,29 @@ def dialysis_vs_model(outcomes: Sequence[SectionOutcome], predicted: pd.DataFram
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _occupancy_at_behavior_tests(
+    outcomes: Sequence[SectionOutcome], course: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """Predicted NET occupancy (the [pk] time course) at the middle of each FST/TST scoring
+    window, dosing at time 0 and the test after the section's pre-treatment time."""
+    out = []
+    for o in outcomes:
+        if o.kind not in ("fst", "tst") or not o.ok:
+            continue
+        p = o.parameters
+        t = float(p.get("pretreatment", 1800.0)) + 0.5 * (
+            float(p.get("window_start", 0.0)) + float(p.get("window_end", 360.0))
+        )
+        occ = float(np.interp(t, course["time_s"], course["occupancy"]))
+        out.append(
+            (
+                f"predicted NET occupancy during the {o.name}",
+                f"{100 * occ:.0f} % at {t / 60:.0f} min after dosing (study PK)",
+            )
+        )
+    return out
 
 
 def _with_files(section: Section, files: tuple[str, ...]) -> Section:

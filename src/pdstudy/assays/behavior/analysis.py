@@ -1,0 +1,357 @@
+"""Forced swim and tail suspension: per-animal immobility in the test's window, group statistics.
+
+The domain rules: the scoring window of each test (FST: 120-360 s after the
+animal is placed, the last 4 of 6 minutes; TST: 0-360 s), the session start
+in each video, the animals' groups, and the comparison of every dose group
+with vehicle. The numerics are the engines' (:mod:`pdstudy.video`,
+:mod:`pdstudy.stats`).
+
+:func:`score_videos` scores video files (a video that cannot be scored is a
+row with ``status`` ``"failed"`` and its reason; the others are scored);
+:func:`score_event_logs` gives the same rows from manual scores;
+:func:`analyze_behavior` joins the groups and runs the statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.errors import InputFileError, PdStudyError, UsageError
+from pdstudy.io.event_logs import read_event_log
+from pdstudy.stats.groups import compare_to_control
+from pdstudy.video.immobility import Scores, scores_from_bouts
+from pdstudy.video.rois import Roi
+from pdstudy.video.score import ScoringParams, TracedVideo, score_trace, trace_video
+
+__all__ = [
+    "ANIMAL_COLUMNS",
+    "BehaviorResult",
+    "WINDOWS",
+    "analyze_behavior",
+    "score_event_logs",
+    "score_videos",
+]
+
+#: default scoring windows (s after the animal is placed), per test
+WINDOWS = {"fst": (120.0, 360.0), "tst": (0.0, 360.0)}
+TEST_NAMES = {"fst": "forced swim test", "tst": "tail suspension test"}
+
+ANIMAL_COLUMNS = (
+    "video",
+    "animal",
+    "test",
+    "window_start_s",
+    "window_end_s",
+    "immobility_s",
+    "latency_s",
+    "bouts",
+    "active_s",
+    "vigorous_s",
+    "source",
+    "status",
+    "reason",
+)
+
+
+def _row(video: str, animal: str, test: str, s: Scores, source: str) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "video": video,
+        "animal": animal,
+        "test": test,
+        "window_start_s": s.window_start_s,
+        "window_end_s": s.window_end_s,
+        "immobility_s": s.immobility_s,
+        "latency_s": s.latency_s,
+        "bouts": s.bouts,
+        "active_s": s.active_s,
+        "vigorous_s": s.vigorous_s,
+        "source": source,
+        "status": "ok",
+        "reason": "",
+    }
+    for k, v in enumerate(s.per_minute_s):
+        row[f"min{k + 1}_immobility_s"] = v
+    return row
+
+
+def _failed(video: str, animal: str, test: str, window: tuple[float, float], reason: str) -> dict:
+    return {
+        "video": video,
+        "animal": animal,
+        "test": test,
+        "window_start_s": window[0],
+        "window_end_s": window[1],
+        "immobility_s": np.nan,
+        "latency_s": np.nan,
+        "bouts": 0,
+        "active_s": np.nan,
+        "vigorous_s": np.nan,
+        "source": "video",
+        "status": "failed",
+        "reason": reason,
+    }
+
+
+def score_videos(
+    videos: Sequence[str | PathLike[str]],
+    test: str,
+    params: ScoringParams,
+    *,
+    rois: Mapping[str, Sequence[Roi]] | Sequence[Roi] | None = None,
+    window: tuple[float, float] | None = None,
+    session_start_s: Mapping[str, float] | None = None,
+    scale: int = 2,
+    compensate: bool = True,
+    traces: dict[str, TracedVideo] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score each video: (per-animal rows, per-frame motion and state rows).
+
+    ``rois`` is one list for every video, or video file name -> list; without,
+    the whole frame is one animal named after the video's stem. ``traces``, when
+    given, is filled with each video's trace.
+    """
+    window = window or WINDOWS[test]
+    rows, motion = [], []
+    for v in videos:
+        path = Path(v)
+        name = path.name
+        regions = rois.get(name) if isinstance(rois, Mapping) else rois
+        start = (session_start_s or {}).get(name, 0.0)
+        try:
+            tv = trace_video(path, regions, scale=scale, compensate=compensate)
+            scores, states, cutoff = score_trace(tv.trace, params, window, session_start_s=start)
+        except (PdStudyError, ValueError) as exc:
+            animals = [r.animal for r in regions] if regions else [path.stem]
+            where = "" if getattr(exc, "path", None) else f"{path}: "
+            for a in animals:
+                rows.append(_failed(name, a, test, window, f"{where}{exc}"))
+            continue
+        if traces is not None:
+            traces[name] = tv
+        m = tv.trace.motion(cutoff)
+        for i, a in enumerate(tv.trace.animals):
+            animal = path.stem if not regions else a
+            row = _row(name, animal, test, scores[a], "video")
+            if tv.problems:
+                row["reason"] = "; ".join(f"{w}: {msg}" for w, msg in tv.problems[:3])
+            rows.append(row)
+            motion.append(
+                pd.DataFrame(
+                    {
+                        "video": name,
+                        "animal": animal,
+                        "time_s": tv.trace.times_s - start,
+                        "motion": m[:, i],
+                        "state": states[:, i],
+                        "cutoff": cutoff,
+                    }
+                )
+            )
+    frames = (
+        pd.concat(motion, ignore_index=True)
+        if motion
+        else pd.DataFrame(columns=["video", "animal", "time_s", "motion", "state", "cutoff"])
+    )
+    return pd.DataFrame(rows), frames
+
+
+def score_event_logs(
+    logs: Sequence[str | PathLike[str]],
+    test: str,
+    *,
+    window: tuple[float, float] | None = None,
+    min_bout_s: float = 0.0,
+) -> pd.DataFrame:
+    """Per-animal rows from manual scores (bout logs: full scores; time sampling: totals)."""
+    window = window or WINDOWS[test]
+    rows = []
+    for p in logs:
+        log = read_event_log(p)
+        t = log.table
+        if log.kind == "bouts":
+            for (video, animal), b in t.groupby(["video", "animal"], sort=False):
+                s = scores_from_bouts(b, *window, min_bout_s=min_bout_s)
+                rows.append(_row(str(video) or Path(p).name, str(animal), test, s, log.format))
+        else:
+            for (video, animal), b in t.groupby(["video", "animal"], sort=False):
+                dur = b.set_index("behavior")["duration_s"]
+                rows.append(
+                    {
+                        "video": str(video) or Path(p).name,
+                        "animal": str(animal),
+                        "test": test,
+                        "window_start_s": window[0],
+                        "window_end_s": window[1],
+                        "immobility_s": float(dur.get("immobile", np.nan)),
+                        "latency_s": np.nan,
+                        "bouts": 0,
+                        "active_s": float(dur.get("active", np.nan)),
+                        "vigorous_s": float(dur.get("vigorous", np.nan)),
+                        "source": log.format,
+                        "status": "ok",
+                        "reason": "",
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def read_groups(path: str | PathLike[str]) -> pd.DataFrame:
+    """The animals file: ``animal``, ``group`` and optionally ``video``, ``dose``,
+    ``session_start_s``. Names the row of a missing value."""
+    p = Path(path)
+    try:
+        df = pd.read_csv(p)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"cannot read the animals file: {exc}", p) from exc
+    df.columns = [c.strip().lower() for c in df.columns]
+    for col in ("animal", "group"):
+        if col not in df.columns:
+            raise InputFileError(f"no column {col!r} (animal, group; optional video, dose)", p)
+        bad = df[col].isna()
+        if bad.any():
+            raise InputFileError(f"{col} is empty", p, f"row {int(np.flatnonzero(bad)[0]) + 2}")
+    df["animal"] = df["animal"].astype(str)
+    df["group"] = df["group"].astype(str)
+    if "video" in df.columns:
+        df["video"] = df["video"].fillna("").astype(str)
+    return df
+
+
+@dataclass(frozen=True)
+class BehaviorResult(ResultBase):
+    """Per-animal immobility of one FST or TST section, with the group statistics."""
+
+    test: str
+    animals: pd.DataFrame
+    groups: pd.DataFrame
+    contrasts: pd.DataFrame
+    assumptions: pd.DataFrame
+    omnibus: pd.DataFrame
+    trend: pd.DataFrame
+    motion: pd.DataFrame
+    settings: dict[str, Any]
+    method: str
+    reason: str
+    kind: ClassVar[str] = "behavior"
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {
+            "animals": self.animals,
+            "groups": self.groups,
+            "contrasts": self.contrasts,
+            "assumptions": self.assumptions,
+            "omnibus": self.omnibus,
+            "trend": self.trend,
+            "motion": self.motion,
+        }
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.settings)
+
+    def summary(self) -> str:
+        ok = self.animals[self.animals["status"] == "ok"]
+        lines = [
+            f"{TEST_NAMES[self.test]}: {len(ok)} animal(s) scored, "
+            f"{int((self.animals['status'] != 'ok').sum())} failed; "
+            f"window {self.settings['window_start_s']:g}-{self.settings['window_end_s']:g} s"
+        ]
+        for r in self.groups.itertuples(index=False):
+            lines.append(f"{r.group}: immobility {r.mean:.1f} ± {r.sem:.1f} s (n = {r.n})")
+        for r in self.contrasts.itertuples(index=False):
+            lines.append(
+                f"{r.group} vs {r.control} ({r.test}): {r.difference:+.1f} s, p = {r.p_value:.3g}, "
+                f"Hedges g {r.hedges_g:.2f}"
+            )
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "test": self.test,
+            "method": self.method,
+            "reason": self.reason,
+            "settings": self.settings,
+            "contrasts": self.contrasts.to_dict("records"),
+        }
+
+    def headline_rows(self) -> pd.DataFrame:
+        n_of = {str(g): int(n) for g, n in zip(self.groups["group"], self.groups["n"], strict=True)}
+        rows = [
+            {
+                "role": "effect",
+                "label": f"{self.test.upper()} immobility, {r.group} vs {r.control}",
+                "n": n_of[str(r.group)],
+                "status": "significant" if r.significant else "n.s.",
+            }
+            for r in self.contrasts.itertuples(index=False)
+        ]
+        return headline_frame(rows)
+
+
+def analyze_behavior(
+    scores: pd.DataFrame,
+    groups: pd.DataFrame,
+    test: str,
+    *,
+    control: str = "vehicle",
+    method: str = "auto",
+    alpha: float = 0.05,
+    motion: pd.DataFrame | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> BehaviorResult:
+    """Join the per-animal scores with their groups and compare every group with ``control``."""
+    if test not in WINDOWS:
+        raise UsageError(f"test must be fst or tst, got {test!r}")
+    keys = ["video", "animal"] if "video" in groups.columns else ["animal"]
+    g = groups[keys + ["group"] + (["dose"] if "dose" in groups.columns else [])]
+    merged = scores.merge(g, on=keys, how="left")
+    unknown = merged[merged["group"].isna()]
+    if len(unknown):
+        r = unknown.iloc[0]
+        raise UsageError(
+            f"animal {r['animal']!r} of video {r['video']!r} has no group in the animals file"
+        )
+    ok = merged[merged["status"] == "ok"]
+    doses = None
+    if "dose" in merged.columns and ok["dose"].notna().all():
+        first_dose = ok.groupby("group")["dose"].first().astype(float)
+        doses = {str(k): float(v) for k, v in first_dose.items()}
+    comp = compare_to_control(
+        ok,
+        dv="immobility_s",
+        group="group",
+        control=control,
+        doses=doses,
+        method=method,
+        alpha=alpha,
+    )
+    first = [c for c in ("video", "animal", "group") if c in merged.columns]
+    merged = merged[first + [c for c in merged.columns if c not in first]]
+    return BehaviorResult(
+        test=test,
+        animals=merged,
+        groups=comp.descriptives,
+        contrasts=comp.contrasts,
+        assumptions=comp.assumptions,
+        omnibus=comp.omnibus,
+        trend=comp.trend,
+        motion=motion if motion is not None else pd.DataFrame(),
+        settings={
+            **(settings or {}),
+            "control": control,
+            "method": comp.method,
+            "method_reason": comp.reason,
+            "alpha": alpha,
+        },
+        method=comp.method,
+        reason=comp.reason,
+    )

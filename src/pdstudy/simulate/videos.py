@@ -1,0 +1,432 @@
+"""Synthetic forced-swim and tail-suspension videos with per-frame ground truth.
+
+:func:`simulate_behavior_video` draws a session for each animal from a
+semi-Markov behavioural model (bouts of immobility alternating with mobility;
+immobility grows over the first minutes, as despair sets in; mobility is
+vigorous - FST climbing, TST struggling - more often early), renders it and
+writes an H.264 MP4 through PyAV, the library :func:`pdstudy.io.read_video`
+decodes with. Several animals are filmed side by side, one cell each (its
+region of interest).
+
+What the picture holds, so that a scorer is tested on what fools pixel-change
+scoring:
+
+- FST: a bright water column with travelling ripples, lighting flicker and
+  sensor noise; a dark mouse that, when immobile, breathes and *drifts* with
+  the water (slow translation), when swimming moves with paddling limbs, when
+  climbing beats its forelimbs against the wall.
+- TST: a mouse hanging from a bar that, when immobile, breathes and *swings*
+  like a pendulum after each struggle (decaying oscillation about the tape),
+  and when struggling twists and flails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.errors import UsageError
+from pdstudy.video.rois import Roi
+
+__all__ = ["BehaviorModel", "SimulatedVideo", "simulate_behavior_video", "simulate_session"]
+
+STATE_NAMES = ("immobile", "active", "vigorous")
+
+
+@dataclass(frozen=True)
+class BehaviorModel:
+    """Bout statistics of one animal (seconds)."""
+
+    #: fraction of time immobile once despair has set in (after ``ramp_s``)
+    immobile_fraction: float = 0.6
+    #: mean duration of a mobility bout
+    mobile_mean_s: float = 5.0
+    #: immobility fraction at the start, relative to ``immobile_fraction``
+    start_factor: float = 0.3
+    ramp_s: float = 120.0
+    #: probability that a mobility bout is vigorous at the start and at the end
+    vigorous_start: float = 0.6
+    vigorous_end: float = 0.15
+    min_bout_s: float = 1.5
+
+
+@dataclass(frozen=True)
+class SimulatedVideo:
+    """A written video and its truth.
+
+    ``truth``: frame, time_s, animal, state (0 immobile, 1 active, 2 vigorous)
+    and behavior (its name); ``bouts``: animal, behavior, start_s, stop_s.
+    """
+
+    path: Path
+    test: str
+    truth: pd.DataFrame
+    bouts: pd.DataFrame
+    rois: tuple[Roi, ...]
+    fps: float
+    width: int
+    height: int
+    models: dict[str, BehaviorModel] = field(default_factory=dict)
+
+    def immobility_s(self, start_s: float, end_s: float) -> dict[str, float]:
+        """True immobile time of each animal in ``[start_s, end_s)``."""
+        return self.state_s("immobile", start_s, end_s)
+
+    def state_s(self, behavior: str, start_s: float, end_s: float) -> dict[str, float]:
+        """True time of each animal in a state (immobile, active, vigorous) in the window."""
+        out = {}
+        for animal, b in self.bouts.groupby("animal", sort=False):
+            imm = b[b["behavior"] == behavior]
+            lo = imm["start_s"].clip(start_s, end_s)
+            hi = imm["stop_s"].clip(start_s, end_s)
+            out[str(animal)] = float((hi - lo).sum())
+        return out
+
+
+def simulate_session(
+    model: BehaviorModel, duration_s: float, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Bouts (behavior, start_s, stop_s) of one session from the semi-Markov model."""
+    if not 0 <= model.immobile_fraction < 1:
+        raise UsageError(f"immobile_fraction must be in [0, 1), got {model.immobile_fraction}")
+    rows = []
+    t = 0.0
+    mobile = True
+    while t < duration_s:
+        ramp = min(1.0, t / model.ramp_s) if model.ramp_s > 0 else 1.0
+        p = model.immobile_fraction * (model.start_factor + (1 - model.start_factor) * ramp)
+        if mobile:
+            mean = model.mobile_mean_s
+            pv = model.vigorous_start + (model.vigorous_end - model.vigorous_start) * ramp
+            name = "vigorous" if rng.random() < pv else "active"
+        else:
+            mean = model.mobile_mean_s * p / max(1 - p, 1e-6)
+            name = "immobile"
+        d = max(model.min_bout_s, float(rng.gamma(2.0, mean / 2.0)))
+        if not mobile and p < 1e-6:
+            d = 0.0
+        if d > 0:
+            rows.append((name, t, min(duration_s, t + d)))
+        t += d
+        mobile = not mobile
+    return pd.DataFrame(rows, columns=["behavior", "start_s", "stop_s"])
+
+
+def _state_per_frame(bouts: pd.DataFrame, times: np.ndarray) -> np.ndarray:
+    st = np.ones(times.size, np.int8)
+    for b in bouts.itertuples(index=False):
+        sel = (times >= b.start_s) & (times < b.stop_s)
+        st[sel] = STATE_NAMES.index(b.behavior)
+    return st
+
+
+class _Water:
+    """Ripples (two travelling waves) and flicker over a water mask, precomputed bases."""
+
+    def __init__(self, h: int, w: int, rng: np.random.Generator) -> None:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        self.bases = []
+        for _ in range(2):
+            kx, ky = rng.uniform(0.15, 0.35), rng.uniform(0.1, 0.3)
+            ph = kx * xx + ky * yy
+            self.bases.append((np.sin(ph), np.cos(ph), rng.uniform(3.0, 6.0)))
+
+    def at(self, t: float, amp: float) -> np.ndarray:
+        out = 0.0
+        for s, c, omega in self.bases:
+            out = out + amp * (np.cos(omega * t) * s - np.sin(omega * t) * c)
+        return np.asarray(out, np.float32)
+
+
+def _ellipse(img, cx, cy, ax, ay, angle_deg, value) -> None:  # noqa: ANN001
+    import cv2
+
+    s = 16
+    cv2.ellipse(
+        img,
+        (int(round(cx * s)), int(round(cy * s))),
+        (max(1, int(round(ax * s))), max(1, int(round(ay * s)))),
+        angle_deg,
+        0,
+        360,
+        float(value),
+        -1,
+        cv2.LINE_AA,
+        4,
+    )
+
+
+class _FstAnimal:
+    def __init__(self, x0, y0, x1, y1, size, rng, drift) -> None:  # noqa: ANN001
+        self.box = (x0, y0, x1, y1)
+        self.drift = drift
+        self.drift_dir = rng.uniform(0, 2 * np.pi)
+        self.rng = rng
+        self.size = size
+        self.x = (x0 + x1) / 2 + rng.uniform(-5, 5)
+        self.y = (y0 + y1) / 2 + rng.uniform(-5, 5)
+        self.heading = rng.uniform(0, 2 * np.pi)
+        self.vx = self.vy = 0.0
+
+    def step(self, state: int, t: float, dt: float, img: np.ndarray) -> None:
+        rng, s = self.rng, self.size
+        x0, y0, x1, y1 = self.box
+        if state == 0:  # floating: carried by the water, in a slowly turning direction
+            self.drift_dir += rng.normal(0, 0.05)
+            self.vx = self.drift * np.cos(self.drift_dir)
+            self.vy = self.drift * np.sin(self.drift_dir)
+        elif state == 1:  # swimming
+            self.heading += rng.normal(0, 0.15)
+            self.vx, self.vy = 2.5 * s * np.cos(self.heading), 2.5 * s * np.sin(self.heading)
+        else:  # climbing at the wall
+            self.vx, self.vy = rng.normal(0, 0.8 * s), rng.normal(0, 0.8 * s)
+        self.x += self.vx * dt
+        self.y += self.vy * dt
+        m = 1.4 * s
+        if not x0 + m <= self.x <= x1 - m:
+            self.x = float(np.clip(self.x, x0 + m, x1 - m))
+            self.vx, self.heading = -self.vx, np.pi - self.heading
+            self.drift_dir = np.pi - self.drift_dir
+        if not y0 + m <= self.y <= y1 - m:
+            self.y = float(np.clip(self.y, y0 + m, y1 - m))
+            self.vy, self.heading = -self.vy, -self.heading
+            self.drift_dir = -self.drift_dir
+        ang = np.degrees(np.arctan2(self.vy, self.vx)) if state else np.degrees(self.heading)
+        breath = 1 + 0.02 * np.sin(2 * np.pi * 3.0 * t)
+        a = np.radians(ang)
+        ca, sa = np.cos(a), np.sin(a)
+        if state >= 1:  # limbs: paddling (active) or beating forelimbs (vigorous)
+            f, amp = (5.0, 0.35 * s) if state == 1 else (4.0, 0.7 * s)
+            for k, (u, v) in enumerate(((0.6, 0.9), (0.6, -0.9), (-0.6, 0.9), (-0.6, -0.9))):
+                osc = amp * np.sin(2 * np.pi * f * t + k * np.pi / 2)
+                lu = u * s + osc * (2.0 if state == 2 and u > 0 else 1.0)
+                lv = v * s
+                _ellipse(
+                    img,
+                    self.x + lu * ca - lv * sa,
+                    self.y + lu * sa + lv * ca,
+                    0.35 * s,
+                    0.18 * s,
+                    ang,
+                    45,
+                )
+        _ellipse(img, self.x, self.y, 1.1 * s * breath, 0.6 * s * breath, ang, 40)
+        _ellipse(img, self.x + 1.1 * s * ca, self.y + 1.1 * s * sa, 0.45 * s, 0.4 * s, ang, 38)
+
+
+class _TstAnimal:
+    def __init__(self, px, py, size, rng, swing) -> None:  # noqa: ANN001
+        self.px, self.py = px, py
+        self.swing = swing
+        self.size = size
+        self.rng = rng
+        self.theta = 0.0
+        self.omega = 0.0
+        self.twist = 0.0
+
+    def step(self, state: int, t: float, dt: float, img: np.ndarray) -> None:
+        s, rng = self.size, self.rng
+        length = 2.6 * s  # pivot to body centre
+        g_over_l = (2 * np.pi * 0.8) ** 2  # a 0.8-Hz pendulum
+        if state == 0:
+            self.omega += -g_over_l * self.theta * dt - 0.25 * self.omega * dt
+            self.theta += self.omega * dt
+            self.twist *= 0.9
+        else:  # struggling pumps the swing and twists the body
+            kick = 6.0 if state == 2 else 3.0
+            self.omega += (-g_over_l * self.theta + rng.normal(0, kick)) * dt
+            self.omega = float(np.clip(self.omega, -1.5, 1.5))
+            self.theta += self.omega * dt
+            if abs(self.theta) > 0.35:
+                self.theta, self.omega = float(np.sign(self.theta) * 0.35), -self.omega
+            if self.swing > 0 and abs(self.theta) < 0.5 * self.swing:  # leaves it swinging
+                self.theta = float(np.sign(self.theta or 1.0) * self.swing)
+            self.twist = (40 if state == 2 else 25) * np.sin(
+                2 * np.pi * (3.0 if state == 2 else 2.0) * t
+            )
+        th = self.theta
+        cx, cy = self.px + length * np.sin(th), self.py + length * np.cos(th)
+        ang = 90 - np.degrees(th)
+        breath = 1 + 0.02 * np.sin(2 * np.pi * 3.0 * t)
+        import cv2
+
+        cv2.line(
+            img, (int(self.px), int(self.py - 4)), (int(round(self.px)), int(round(self.py))), 90, 1
+        )
+        if state >= 1:
+            f, amp = (4.0, 0.5 * s) if state == 1 else (5.0, 0.9 * s)
+            for k, side in enumerate((1, -1)):
+                osc = amp * np.sin(2 * np.pi * f * t + k * np.pi)
+                _ellipse(
+                    img,
+                    cx + side * 0.9 * s + osc * 0.5,
+                    cy + 1.0 * s + osc,
+                    0.5 * s,
+                    0.2 * s,
+                    ang + self.twist,
+                    50,
+                )
+        # hind body rigid with the swing; the front bends at the waist when struggling
+        _ellipse(img, cx, cy, 1.0 * s * breath, 0.55 * s * breath, ang, 40)
+        bend = th + np.radians(self.twist)
+        jx, jy = (
+            self.px + (length + 0.8 * s) * np.sin(th),
+            self.py + (length + 0.8 * s) * np.cos(th),
+        )
+        fx, fy = jx + 0.9 * s * np.sin(bend), jy + 0.9 * s * np.cos(bend)
+        _ellipse(img, fx, fy, 0.9 * s * breath, 0.5 * s * breath, 90 - np.degrees(bend), 40)
+        hx, hy = jx + 1.9 * s * np.sin(bend), jy + 1.9 * s * np.cos(bend)
+        _ellipse(img, hx, hy, 0.5 * s, 0.45 * s, 90 - np.degrees(bend), 38)
+
+
+def simulate_behavior_video(
+    path: str | PathLike[str],
+    *,
+    test: str = "fst",
+    duration_s: float = 360.0,
+    fps: float = 30.0,
+    width: int = 320,
+    height: int = 240,
+    animals: int | list[str] = 1,
+    models: dict[str, BehaviorModel] | list[BehaviorModel] | BehaviorModel | None = None,
+    seed: int = 0,
+    noise_sd: float = 2.0,
+    ripple_amp: float = 4.0,
+    flicker: float = 0.01,
+    drop_fraction: float = 0.0,
+    crf: int = 20,
+    drift_px_s: float = 8.0,
+    swing_rad: float = 0.2,
+) -> SimulatedVideo:
+    """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
+
+    Parameters
+    ----------
+    animals
+        How many animals side by side (named ``m1``, ``m2``...), or their names.
+    models
+        The behavioural model of each animal (default :class:`BehaviorModel`).
+    drift_px_s
+        FST: speed at which an immobile animal is carried by the water.
+    swing_rad
+        TST: amplitude of the pendulum swing a struggle leaves behind.
+    drop_fraction
+        Fraction of frames left out at random (their timestamps skip: a
+        variable-frame-rate recording with dropped frames).
+    """
+    import av
+
+    if test not in ("fst", "tst"):
+        raise UsageError(f"test must be fst or tst, got {test!r}")
+    rng = np.random.default_rng(seed)
+    names = [f"m{i + 1}" for i in range(animals)] if isinstance(animals, int) else list(animals)
+    if isinstance(models, BehaviorModel) or models is None:
+        mdl = {n: models or BehaviorModel() for n in names}
+    elif isinstance(models, list):
+        mdl = dict(zip(names, models, strict=True))
+    else:
+        mdl = dict(models)
+    n_frames = int(round(duration_s * fps))
+    times = np.arange(n_frames) / fps
+    cell_w = width // len(names)
+    rois = tuple(Roi.rect(n, i * cell_w, 0, cell_w, height) for i, n in enumerate(names))
+    size = min(cell_w, height) / 16.0
+    bouts, states = [], []
+    actors: list[_FstAnimal | _TstAnimal] = []
+    for i, n in enumerate(names):
+        b = simulate_session(mdl[n], duration_s, rng)
+        b.insert(0, "animal", n)
+        bouts.append(b)
+        states.append(_state_per_frame(b, times))
+        x0 = i * cell_w
+        if test == "fst":
+            actors.append(
+                _FstAnimal(
+                    x0 + 0.12 * cell_w,
+                    0.3 * height,
+                    x0 + 0.88 * cell_w,
+                    0.95 * height,
+                    size,
+                    rng,
+                    drift_px_s,
+                )
+            )
+        else:
+            actors.append(_TstAnimal(x0 + cell_w / 2, 0.12 * height, size, rng, swing_rad))
+    # the scene without animals
+    bg = np.full((height, width), 70.0, np.float32)
+    water = np.zeros((height, width), bool)
+    for i in range(len(names)):
+        x0 = i * cell_w
+        if test == "fst":
+            a, b_ = int(x0 + 0.1 * cell_w), int(x0 + 0.9 * cell_w)
+            bg[int(0.25 * height) :, a:b_] = 175
+            water[int(0.28 * height) :, a:b_] = True
+            bg[:, a - 2 : a] = 110
+            bg[:, b_ : b_ + 2] = 110
+        else:
+            bg[:, x0 : x0 + cell_w] = 160
+            bg[int(0.1 * height) - 3 : int(0.1 * height), x0 : x0 + cell_w] = 60
+            bg[:, x0 : x0 + 1] = 120
+    ripples = _Water(height, width, rng) if test == "fst" else None
+    keep = rng.random(n_frames) >= drop_fraction
+    keep[0] = True
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    container = av.open(str(path), mode="w")
+    try:
+        stream = container.add_stream("libx264", rate=int(round(fps)))
+        stream.width, stream.height = width, height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = __import__("fractions").Fraction(1, int(round(fps)))
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        dt = 1.0 / fps
+        for f in range(n_frames):
+            t = times[f]
+            img = bg.copy()
+            if ripples is not None and ripple_amp > 0:
+                img[water] += ripples.at(t, ripple_amp)[water]
+            for i in range(len(names)):
+                actors[i].step(int(states[i][f]), t, dt, img)
+            gain = 1 + flicker * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, flicker / 3)
+            img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+            if not keep[f]:
+                continue
+            frame = av.VideoFrame.from_ndarray(np.clip(img, 0, 255).astype(np.uint8), format="gray")
+            frame.pts = f
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    finally:
+        container.close()
+    truth = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "frame": np.arange(n_frames)[keep],
+                    "time_s": times[keep],
+                    "animal": n,
+                    "state": states[i][keep],
+                    "behavior": np.asarray(STATE_NAMES, dtype=object)[states[i][keep]],
+                }
+            )
+            for i, n in enumerate(names)
+        ],
+        ignore_index=True,
+    )
+    return SimulatedVideo(
+        path=path,
+        test=test,
+        truth=truth,
+        bouts=pd.concat(bouts, ignore_index=True),
+        rois=rois,
+        fps=fps,
+        width=width,
+        height=height,
+        models=mdl,
+    )

@@ -1,0 +1,340 @@
+"""The motion signal: per animal and frame, the fraction of its region whose luma changed.
+
+For each frame and region, the previous frame is first aligned on the current
+one by the region's own translation (phase correlation on a coarse copy,
+sub-pixel), so that an animal carried across the water (FST drift) or swinging
+rigidly on its tail (TST pendulum) does not count as moving: what remains is
+movement relative to the animal's own silhouette. Then the absolute difference
+of the two frames is histogrammed inside the region; the counts of pixels
+changing by more than each cutoff 0..``MAX_CUTOFF - 1`` are kept, so that the
+noise cutoff can be recalibrated, and the signal re-thresholded, without
+decoding again. The motion at a cutoff is that count over the region's area
+(a fraction, independent of resolution and crop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.errors import UsageError
+from pdstudy.io.videos import Frame
+from pdstudy.video.rois import RoiMask
+
+__all__ = [
+    "MAX_CUTOFF",
+    "background_image",
+    "MotionTrace",
+    "compute_motion",
+    "cutoff_from_empty",
+    "cutoff_from_video",
+]
+
+#: cutoffs (luma levels, 0-255) whose exceedance counts are kept per frame
+MAX_CUTOFF = 64
+_COARSE = 2
+#: luma levels per frame by which the background follows the scene
+_BG_RATE = 0.25
+
+
+@dataclass(frozen=True)
+class MotionTrace:
+    """Per-frame changed-pixel counts of each region of one video.
+
+    ``counts[f, r, c]``: pixels of region ``r`` whose luma changed by more than
+    ``c`` between frame ``f - 1`` (aligned) and frame ``f`` (frame 0: zeros).
+    ``shift_px[f, r]``: the translation removed, in analysis pixels.
+    """
+
+    times_s: np.ndarray
+    animals: tuple[str, ...]
+    areas: np.ndarray
+    counts: np.ndarray
+    shift_px: np.ndarray
+    scale: int
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.times_s.size)
+
+    def motion(self, cutoff: int) -> np.ndarray:
+        """Changed fraction per frame and region at a noise cutoff, shape (frames, regions)."""
+        c = int(cutoff)
+        if not 0 <= c < MAX_CUTOFF:
+            raise UsageError(f"noise cutoff must be 0..{MAX_CUTOFF - 1}, got {cutoff}")
+        return self.counts[:, :, c] / self.areas[None, :]
+
+    def to_frame(self, cutoff: int | None = None) -> pd.DataFrame:
+        """Long table: frame, time_s, animal, shift_px, above_0 .. above_63 (and motion)."""
+        n, r, k = self.counts.shape
+        df = pd.DataFrame(
+            {
+                "frame": np.repeat(np.arange(n), r),
+                "time_s": np.repeat(self.times_s, r),
+                "animal": np.tile(np.asarray(self.animals, dtype=object), n),
+                "area_px": np.tile(self.areas, n),
+                "shift_px": self.shift_px.reshape(-1),
+            }
+        )
+        if cutoff is not None:
+            df["motion"] = self.motion(cutoff).reshape(-1)
+        wide = pd.DataFrame(self.counts.reshape(n * r, k), columns=[f"above_{c}" for c in range(k)])
+        return pd.concat([df, wide], axis=1)
+
+    def write_csv(self, path: str | PathLike[str], cutoff: int, states: np.ndarray) -> None:
+        """Write the columns of :meth:`to_frame` (``motion`` at ``cutoff``, then ``state``) as
+        CSV through numpy, much faster than through a DataFrame."""
+        n, r, k = self.counts.shape
+        head = ["frame", "time_s", "animal", "area_px", "shift_px", "motion", "state"]
+        head += [f"above_{c}" for c in range(k)]
+        motion = self.motion(cutoff)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(",".join(head) + "\n")
+            for i, animal in enumerate(self.animals):
+                name = str(animal).replace("%", "%%").replace(",", ";")
+                fmt = f"%d,%.6f,{name},%d,%.3f,%.6g,%d," + ",".join(["%d"] * k)
+                body = np.column_stack(
+                    [np.arange(n), self.times_s, np.full(n, self.areas[i]), self.shift_px[:, i],
+                     motion[:, i], states[:, i], self.counts[:, i, :]]
+                )  # fmt: skip
+                np.savetxt(fh, body, fmt=fmt)
+
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, scale: int = 1) -> MotionTrace:
+        """Inverse of :meth:`to_frame`."""
+        animals = tuple(pd.unique(df["animal"].astype(str)))
+        r = len(animals)
+        n = len(df) // r
+        cols = [f"above_{c}" for c in range(MAX_CUTOFF)]
+        counts = df[cols].to_numpy(np.int64).reshape(n, r, MAX_CUTOFF)
+        return cls(
+            times_s=df["time_s"].to_numpy(float).reshape(n, r)[:, 0],
+            animals=animals,
+            areas=df["area_px"].to_numpy(np.int64)[:r],
+            counts=counts,
+            shift_px=df["shift_px"].to_numpy(float).reshape(n, r),
+            scale=scale,
+        )
+
+
+def _coarse(img: np.ndarray) -> np.ndarray:
+    import cv2
+
+    h, w = img.shape
+    small = cv2.resize(
+        img, (max(8, w // _COARSE), max(8, h // _COARSE)), interpolation=cv2.INTER_AREA
+    )
+    return small.astype(np.float32)
+
+
+Pose = tuple[float, float, float, float, float, float, float, float]
+
+
+def _pose(small: np.ndarray, bg: np.ndarray, contrast: float) -> Pose | None:
+    """Silhouette of the pixels far from the background (the animal): its centroid
+    (x, y, analysis pixels), orientation (rad), elongation and bounding box
+    (x0, y0, x1, y1); None without one."""
+    import cv2
+
+    # a soft silhouette (0 below contrast / 2, 1 above 3 / 2 contrast): sub-pixel moments
+    sil = np.clip(np.abs(small - bg) / contrast - 0.5, 0.0, 1.0).astype(np.float32)
+    m = cv2.moments(sil)
+    if m["m00"] < 4 or m["m00"] > 0.5 * sil.size:
+        return None
+    cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
+    mu20, mu02, mu11 = m["mu20"], m["mu02"], m["mu11"]
+    theta = 0.5 * np.arctan2(2 * mu11, mu20 - mu02)
+    common = np.sqrt(4 * mu11**2 + (mu20 - mu02) ** 2)
+    lam1, lam2 = mu20 + mu02 + common, mu20 + mu02 - common
+    elong = float(np.sqrt(lam1 / lam2)) if lam2 > 1e-9 else float("inf")
+    c = (_COARSE - 1) / 2
+    rows = np.flatnonzero(sil.any(axis=1))
+    cols = np.flatnonzero(sil.any(axis=0))
+    return (
+        cx * _COARSE + c,
+        cy * _COARSE + c,
+        float(theta),
+        elong,
+        float(cols[0] * _COARSE),
+        float(rows[0] * _COARSE),
+        float((cols[-1] + 1) * _COARSE),
+        float((rows[-1] + 1) * _COARSE),
+    )
+
+
+def _rigid(p0: Pose, p1: Pose) -> tuple[np.ndarray, float, float]:
+    """The rigid map of silhouette pose p0 onto p1 (rotation about the centroid only for an
+    elongated silhouette, whose axis is well defined)."""
+    dx, dy = p1[0] - p0[0], p1[1] - p0[1]
+    dth = 0.0
+    if min(p0[3], p1[3]) > 1.8:
+        dth = (p1[2] - p0[2] + np.pi / 2) % np.pi - np.pi / 2
+        if abs(dth) > np.radians(15):
+            dth = 0.0
+    c, s = np.cos(dth), np.sin(dth)
+    rot = np.array([[c, -s], [s, c]])
+    t = np.array([p1[0], p1[1]]) - rot @ np.array([p0[0], p0[1]])
+    mat = np.array([[rot[0, 0], rot[0, 1], t[0]], [rot[1, 0], rot[1, 1], t[1]]], np.float32)
+    return mat, dx, dy
+
+
+def background_image(frames: Sequence[Frame]) -> np.ndarray | None:
+    """Per-pixel median of frames spread over the video (key frames): the scene without a
+    moving animal; None with fewer than 5."""
+    if len(frames) < 5:
+        return None
+    return np.median(np.stack([f.luma for f in frames]), axis=0).astype(np.uint8)
+
+
+def compute_motion(
+    frames: Iterable[Frame],
+    masks: Sequence[RoiMask],
+    *,
+    background: np.ndarray | None = None,
+    compensate: bool = True,
+    contrast: float = 30.0,
+    max_shift_px: float = 12.0,
+    scale: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> MotionTrace:
+    """Motion counts of every region over a stream of luma frames.
+
+    Parameters
+    ----------
+    frames
+        Luma frames in presentation order (:meth:`pdstudy.io.videos.Video.frames`).
+    masks
+        The regions at the frames' resolution (:func:`pdstudy.video.rois.roi_masks`).
+    compensate
+        Also difference the current frame against the previous one moved by the
+        animal's translation, and keep the smaller change per pixel: the
+        background is compared unmoved, the animal on its own silhouette.
+    background
+        The scene without the animal (:func:`background_image`) at the frames'
+        resolution; without one, the first frame starts the background. It
+        follows slow changes (lighting) by an approximate running median.
+    contrast
+        Luma difference from the background that marks the animal's
+        silhouette (whose centroid gives the translation).
+    max_shift_px
+        Larger frame-to-frame translations (analysis pixels) are movement, not drift.
+    progress
+        Called with the number of frames done, every 500 frames.
+    """
+    import cv2
+
+    times: list[float] = []
+    rows: list[np.ndarray] = []
+    shifts: list[np.ndarray] = []
+    r = len(masks)
+    # rectangles need no mask (their crop is the region)
+    mask_u8 = [None if m.mask.all() else m.mask.astype(np.uint8) for m in masks]
+    prev: list[np.ndarray | None] = [None] * r
+    prev_small: list[Pose | None] = [None] * r
+    bgs: list[np.ndarray] = [np.zeros(0, np.float32)] * r
+    for k, fr in enumerate(frames):
+        counts = np.zeros((r, MAX_CUTOFF), np.int64)
+        sh = np.zeros(r)
+        for i, m in enumerate(masks):
+            cur = fr.luma[m.rows, m.cols]
+            if cur.shape != m.mask.shape:
+                raise UsageError(
+                    f"region {m.animal!r} does not fit the frame", where=f"frame {fr.index}"
+                )
+            p = prev[i]
+            if p is not None:
+                d = cv2.absdiff(cur, p)
+                if compensate:
+                    small = _coarse(cur)
+                    b = bgs[i]
+                    b += np.clip(small - b, -_BG_RATE, _BG_RATE)
+                    c1 = _pose(small, b, contrast)
+                    c0 = prev_small[i]
+                    prev_small[i] = c1
+                    if c0 is not None and c1 is not None:
+                        mat, dx, dy = _rigid(c0, c1)
+                        if 0.0001 < dx * dx + dy * dy < max_shift_px**2 or mat[0, 1] != 0:
+                            # only around the animal: the background is compared unmoved
+                            pad = max_shift_px + 2
+                            x0 = int(max(0, min(c0[4], c1[4]) - pad))
+                            y0 = int(max(0, min(c0[5], c1[5]) - pad))
+                            x1 = int(min(cur.shape[1], max(c0[6], c1[6]) + pad))
+                            y1 = int(min(cur.shape[0], max(c0[7], c1[7]) + pad))
+                            if x1 > x0 and y1 > y0:
+                                mat[0, 2] -= x0
+                                mat[1, 2] -= y0
+                                moved = cv2.warpAffine(
+                                    p, mat, (x1 - x0, y1 - y0), borderMode=cv2.BORDER_REPLICATE
+                                )
+                                box = d[y0:y1, x0:x1]
+                                np.minimum(box, cv2.absdiff(cur[y0:y1, x0:x1], moved), out=box)
+                            sh[i] = float(np.hypot(dx, dy))
+                hist = cv2.calcHist([d], [0], mask_u8[i], [256], [0, 256]).ravel()
+                above = m.area - np.cumsum(hist)[:MAX_CUTOFF]
+                counts[i] = np.rint(above).astype(np.int64)
+            elif compensate:
+                small = _coarse(cur)
+                if background is not None:
+                    bgs[i] = _coarse(background[m.rows, m.cols])
+                else:
+                    bgs[i] = small.copy()
+                prev_small[i] = _pose(small, bgs[i], contrast)
+            prev[i] = cur
+        times.append(fr.time_s)
+        rows.append(counts)
+        shifts.append(sh)
+        if progress is not None and (k + 1) % 500 == 0:
+            progress(k + 1)
+    if not times:
+        return MotionTrace(
+            np.zeros(0),
+            tuple(m.animal for m in masks),
+            np.array([m.area for m in masks], np.int64),
+            np.zeros((0, r, MAX_CUTOFF), np.int64),
+            np.zeros((0, r)),
+            scale,
+        )
+    return MotionTrace(
+        times_s=np.asarray(times, float),
+        animals=tuple(m.animal for m in masks),
+        areas=np.array([m.area for m in masks], np.int64),
+        counts=np.stack(rows),
+        shift_px=np.stack(shifts),
+        scale=scale,
+    )
+
+
+def _pooled_fraction_above(trace: MotionTrace) -> np.ndarray:
+    """Fraction of all (frame, pixel) differences above each cutoff, frames 1.. pooled."""
+    if trace.n_frames < 2:
+        raise UsageError("at least 2 frames are needed to calibrate a noise cutoff")
+    tot = trace.counts[1:].sum(axis=(0, 1)).astype(float)
+    return tot / (trace.areas.sum() * (trace.n_frames - 1))
+
+
+def cutoff_from_empty(trace: MotionTrace, *, percentile: float = 99.99, factor: float = 2.0) -> int:
+    """Noise cutoff from an empty-arena clip: ``factor`` x the ``percentile`` of
+    frame-to-frame change (ezTrack's rule: 2 x the 99.99th percentile)."""
+    frac = _pooled_fraction_above(trace)
+    q = 1 - percentile / 100
+    # the percentile is the smallest level c whose exceedance fraction is <= q
+    below = np.nonzero(frac <= q)[0]
+    level = int(below[0]) if below.size else MAX_CUTOFF - 1
+    return int(min(MAX_CUTOFF - 1, max(1, np.ceil(factor * max(level, 0.5)))))
+
+
+def cutoff_from_video(trace: MotionTrace, *, k: float = 5.0, floor: int = 3) -> int:
+    """Noise cutoff from the video itself: ``k`` x the pixel-noise scale, at least ``floor``.
+
+    The noise scale is the 68th percentile of all frame-to-frame changes (the
+    standard deviation of a normal difference); the animal covers a small
+    part of its region, so the pooled changes are mostly camera noise.
+    """
+    frac = _pooled_fraction_above(trace)
+    below = np.nonzero(frac <= 0.3173)[0]
+    sigma = float(below[0]) if below.size else float(MAX_CUTOFF - 1)
+    return int(min(MAX_CUTOFF - 1, max(floor, np.ceil(k * max(sigma, 0.5)))))

@@ -1,0 +1,319 @@
+"""From a video file to per-animal immobility: trace once, then threshold and score.
+
+:func:`trace_video` decodes a video once into a :class:`~pdstudy.video.motion.MotionTrace`
+(the per-frame counts, saved by the caller so that nothing needs decoding again);
+:func:`score_trace` turns a trace into states and scores with
+:class:`ScoringParams`; :func:`fit_threshold` calibrates the threshold and
+minimum bout against human totals and reports the agreement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from os import PathLike
+
+import numpy as np
+import pandas as pd
+
+from pdstudy.errors import UsageError
+from pdstudy.io.videos import keyframes, read_video
+from pdstudy.video.immobility import Scores, classify, score_window
+from pdstudy.video.motion import MotionTrace, background_image, compute_motion, cutoff_from_video
+from pdstudy.video.rois import Roi, roi_masks, whole_frame
+
+__all__ = [
+    "Agreement",
+    "Calibration",
+    "ScoringParams",
+    "TracedVideo",
+    "agreement",
+    "fit_high_threshold",
+    "fit_threshold",
+    "score_trace",
+    "trace_video",
+]
+
+
+@dataclass(frozen=True)
+class ScoringParams:
+    """How a motion trace becomes immobility.
+
+    ``threshold`` and ``high_threshold`` are fractions of the region's area
+    changing per frame; ``cutoff`` is the noise cutoff in luma levels (None:
+    calibrated from the video itself).
+    """
+
+    threshold: float = 0.009
+    high_threshold: float | None = None
+    min_bout_s: float = 1.0
+    smooth_s: float = 0.25
+    cutoff: int | None = None
+
+    @classmethod
+    def from_json(cls, path: str | PathLike[str]) -> ScoringParams:
+        """The parameters of a calibration file (:meth:`Calibration.to_json`)."""
+        import json
+        from pathlib import Path
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls(
+                threshold=float(data["threshold"]),
+                high_threshold=data.get("high_threshold"),
+                min_bout_s=float(data["min_bout_s"]),
+                smooth_s=float(data.get("smooth_s", 0.25)),
+                cutoff=data.get("cutoff"),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"not a pdstudy calibration file: {exc}", where=str(path)) from exc
+
+
+@dataclass(frozen=True)
+class TracedVideo:
+    """A decoded video's motion trace and what went wrong while decoding."""
+
+    path: str
+    trace: MotionTrace
+    problems: tuple[tuple[str, str], ...]
+    width: int
+    height: int
+    nominal_fps: float
+    declared_frames: int
+
+
+def trace_video(
+    path: str | PathLike[str],
+    rois: Sequence[Roi] | None = None,
+    *,
+    scale: int = 2,
+    compensate: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> TracedVideo:
+    """Decode a video once and measure the motion of each region (whole frame without)."""
+    video = read_video(path, scale=scale)
+    info = video.info
+    regions = list(rois) if rois else [whole_frame(info.width, info.height)]
+    masks = roi_masks(regions, info.width, info.height, scale)
+    bg = background_image(keyframes(video)) if compensate else None
+    trace = compute_motion(
+        video.frames(),
+        masks,
+        background=bg,
+        compensate=compensate,
+        scale=scale,
+        progress=progress,
+    )
+    if trace.n_frames == 0:
+        from pdstudy.errors import InputFileError
+
+        raise InputFileError("no frame could be decoded", path)
+    return TracedVideo(
+        str(path),
+        trace,
+        tuple(video.problems),
+        info.width,
+        info.height,
+        info.nominal_fps,
+        info.declared_frames,
+    )
+
+
+def score_trace(
+    trace: MotionTrace,
+    params: ScoringParams,
+    window: tuple[float, float],
+    *,
+    session_start_s: float = 0.0,
+) -> tuple[dict[str, Scores], np.ndarray, int]:
+    """Scores per animal in the window, the states (frames x animals) and the cutoff used."""
+    cutoff = params.cutoff if params.cutoff is not None else cutoff_from_video(trace)
+    motion = trace.motion(cutoff)
+    states = np.stack(
+        [
+            classify(
+                trace.times_s,
+                motion[:, i],
+                params.threshold,
+                high_threshold=params.high_threshold,
+                min_bout_s=params.min_bout_s,
+                smooth_s=params.smooth_s,
+            )
+            for i in range(len(trace.animals))
+        ],
+        axis=1,
+    )
+    out = {
+        a: score_window(
+            trace.times_s, states[:, i], window[0], window[1], session_start_s=session_start_s
+        )
+        for i, a in enumerate(trace.animals)
+    }
+    return out, states, cutoff
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Agreement of automatic with human immobility (seconds): Bland-Altman and Pearson."""
+
+    n: int
+    pearson_r: float
+    bias_s: float
+    loa_low_s: float
+    loa_high_s: float
+    mean_abs_error_s: float
+    per_animal: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+
+def agreement(
+    auto_s: Sequence[float], human_s: Sequence[float], labels: Sequence[str]
+) -> Agreement:
+    """Pearson r, mean bias (auto - human) with 95 % limits of agreement, per-animal errors.
+
+    Warns when r < 0.9 or |bias| > 10 s, and when the human scores span less than 60 s
+    (a calibration on a narrow range does not extrapolate).
+    """
+    a = np.asarray(auto_s, float)
+    h = np.asarray(human_s, float)
+    if a.size != h.size or a.size == 0:
+        raise UsageError("agreement needs as many automatic as human scores, at least one")
+    d = a - h
+    bias = float(d.mean())
+    sd = float(d.std(ddof=1)) if d.size > 1 else float("nan")
+    from scipy import stats
+
+    r = float(stats.pearsonr(a, h).statistic) if a.size > 2 and np.ptp(h) > 0 else float("nan")
+    warn = []
+    if np.isfinite(r) and r < 0.9:
+        warn.append(f"poor agreement: Pearson r = {r:.2f} (< 0.9)")
+    if abs(bias) > 10:
+        warn.append(f"large mean bias: {bias:+.1f} s")
+    if np.ptp(h) < 60:
+        warn.append(
+            f"the human scores span {np.ptp(h):.0f} s only (< 60 s): calibrate on animals "
+            "covering low and high immobility"
+        )
+    per = pd.DataFrame({"animal": list(labels), "auto_s": a, "human_s": h, "error_s": d})
+    return Agreement(
+        n=int(a.size),
+        pearson_r=r,
+        bias_s=bias,
+        loa_low_s=bias - 1.96 * sd,
+        loa_high_s=bias + 1.96 * sd,
+        mean_abs_error_s=float(np.abs(d).mean()),
+        per_animal=per,
+        warnings=tuple(warn),
+    )
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The threshold and minimum bout that best match human scores, and the agreement."""
+
+    params: ScoringParams
+    agreement: Agreement
+    window: tuple[float, float]
+    grid: pd.DataFrame = field(repr=False)
+
+    def to_json(self) -> dict:
+        ag = self.agreement
+        return {
+            "threshold": self.params.threshold,
+            "high_threshold": self.params.high_threshold,
+            "min_bout_s": self.params.min_bout_s,
+            "smooth_s": self.params.smooth_s,
+            "cutoff": self.params.cutoff,
+            "window_s": list(self.window),
+            "agreement": {
+                "n": ag.n,
+                "pearson_r": ag.pearson_r,
+                "bias_s": ag.bias_s,
+                "loa_low_s": ag.loa_low_s,
+                "loa_high_s": ag.loa_high_s,
+                "mean_abs_error_s": ag.mean_abs_error_s,
+                "warnings": list(ag.warnings),
+            },
+        }
+
+
+def fit_threshold(
+    traces: Sequence[MotionTrace],
+    human: Sequence[Mapping[str, float]],
+    window: tuple[float, float],
+    *,
+    base: ScoringParams | None = None,
+    thresholds: Sequence[float] | None = None,
+    min_bouts_s: Sequence[float] = (0.5, 1.0, 1.5, 2.0),
+) -> Calibration:
+    """Grid search of threshold x minimum bout minimising the squared error against human totals.
+
+    ``human[k]`` maps the animals of ``traces[k]`` to their human immobility (s) in
+    ``window``; animals it does not name are left out.
+    """
+    base = base or ScoringParams()
+    if len(traces) != len(human):
+        raise UsageError("one human-score mapping per trace")
+    grid = np.geomspace(5e-4, 0.1, 60) if thresholds is None else np.asarray(thresholds, float)
+    # one cutoff per trace, as scoring would choose it
+    cutoffs = [base.cutoff if base.cutoff is not None else cutoff_from_video(t) for t in traces]
+    rows = []
+    best: tuple[float, ScoringParams] | None = None
+    for mb in min_bouts_s:
+        for th in grid:
+            p = replace(base, threshold=float(th), min_bout_s=float(mb))
+            auto, hum = [], []
+            for tr, hmap, c in zip(traces, human, cutoffs, strict=True):
+                scores, _, _ = score_trace(tr, replace(p, cutoff=c), window)
+                for a, h in hmap.items():
+                    if a in scores:
+                        auto.append(scores[a].immobility_s)
+                        hum.append(h)
+            if not auto:
+                raise UsageError("no human score names an animal of the traces")
+            sse = float(np.sum((np.asarray(auto) - np.asarray(hum)) ** 2))
+            rows.append({"threshold": float(th), "min_bout_s": float(mb), "sse": sse})
+            if best is None or sse < best[0]:
+                best = (sse, p)
+    assert best is not None
+    p = best[1]
+    auto, hum, labels = [], [], []
+    for k, (tr, hmap, c) in enumerate(zip(traces, human, cutoffs, strict=True)):
+        scores, _, _ = score_trace(tr, replace(p, cutoff=c), window)
+        for a, h in hmap.items():
+            if a in scores:
+                auto.append(scores[a].immobility_s)
+                hum.append(h)
+                labels.append(f"{k}:{a}")
+    return Calibration(p, agreement(auto, hum, labels), window, pd.DataFrame(rows))
+
+
+def fit_high_threshold(
+    traces: Sequence[MotionTrace],
+    human_vigorous: Sequence[Mapping[str, float]],
+    window: tuple[float, float],
+    params: ScoringParams,
+    *,
+    grid: Sequence[float] | None = None,
+) -> ScoringParams:
+    """The second threshold (vigorous mobility: FST climbing, TST struggling) whose totals
+    best match human vigorous times (e.g. climbing counts of a time-sampling sheet x 5 s),
+    keeping the immobility threshold of ``params``."""
+    if len(traces) != len(human_vigorous):
+        raise UsageError("one human-score mapping per trace")
+    values = (
+        np.geomspace(params.threshold * 1.05, params.threshold * 20, 80)
+        if grid is None
+        else np.asarray(grid, float)
+    )
+    best: tuple[float, ScoringParams] | None = None
+    for hth in values:
+        p = replace(params, high_threshold=float(hth))
+        err = 0.0
+        for tr, hmap in zip(traces, human_vigorous, strict=True):
+            scores, _, _ = score_trace(tr, p, window)
+            err += sum((scores[a].vigorous_s - h) ** 2 for a, h in hmap.items() if a in scores)
+        if best is None or err < best[0]:
+            best = (err, p)
+    assert best is not None
+    return best[1]
