@@ -202,9 +202,6 @@ protein = "100 µg"
 
 [[bindng]]
 name = "typo"
-
-[[fst]]
-name = "later"
 """
 
 
@@ -225,15 +222,25 @@ def test_broken_study_reports_every_problem_at_once(example: Path) -> None:
         "uptake[1].incubation": r"5 has no unit",
         "uptake[1].km": r"missing \(required for inhibition\)",
         "bindng": r"unknown section 'bindng' \(did you mean 'binding'\?\)",
-        "fst": r"cannot analyse forced swim test",
     }
     for key, pattern in expected.items():
         assert key in problems, f"no problem reported at {key}; got {sorted(problems)}"
         assert re.search(pattern, problems[key]), (key, problems[key])
     assert len(err.problems) == len(expected), err.problems
     text = str(err)
-    assert str(path) in text and "11 problem(s)" in text
+    assert str(path) in text and "10 problem(s)" in text
     assert "binding[1].kd: unknown unit 'nN' in '0.8 nN'" in text
+
+
+def test_a_kind_of_the_protocols_not_analysed_yet_is_named(
+    example: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pdstudy.study.kinds import FUTURE_KINDS
+
+    monkeypatch.setitem(FUTURE_KINDS, "eeg", "cortical EEG")
+    path = write_study(example, broken_text() + '\n[[eeg]]\nname = "later"\n', "future.toml")
+    problems = dict(validate_study(path)[1])
+    assert re.search(r"cannot analyse cortical EEG", problems["eeg"]), problems.get("eeg")
 
 
 @pytest.mark.parametrize(
@@ -370,7 +377,7 @@ def test_provenance_hashes_match_hashlib(run_with_failure) -> None:
 def test_headline_uses_measured_ki(run_with_failure) -> None:
     html = run_with_failure.report_path.read_text(encoding="utf-8")
     assert "measured in this study" in html
-    assert "Forced swim test / tail suspension test" in html  # clearly marked placeholder
+    assert "not analysed by this version" not in html  # every protocol read-out is a section now
     summary = json.loads((run_with_failure.out_dir / "results" / "summary.json").read_text())
     assert [s["status"] for s in summary["sections"]][1] == "failed"
 
