@@ -187,6 +187,10 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         "liabilities": "profile-and-synapse.md",
         "ki_measured": "profile-and-synapse.md",
         "synapse": "profile-and-synapse.md",
+        "dialysis_vs_model": "microdialysis.md",
+        "microdialysis": "microdialysis.md",
+        "fst": "behavior.md",
+        "tst": "behavior.md",
     }
     missing = {}
     for csv in sorted((tmp_path / "results").glob("*.csv")):
