@@ -131,7 +131,16 @@ def build(
         facts=tuple(_facts(result)),
         figures=figures,
         tables=(
-            Table("Immobility per animal", result.animals.drop(columns=["reason"])),
+            Table(
+                "Immobility per animal (per-minute immobility in the CSV)",
+                result.animals.drop(
+                    columns=[
+                        c
+                        for c in result.animals.columns
+                        if c == "reason" or (c.startswith("min") and c.endswith("_immobility_s"))
+                    ]
+                ),
+            ),
             Table("Groups", result.groups),
             Table("Comparisons with the control", result.contrasts),
             Table("Omnibus test", result.omnibus),
