@@ -110,7 +110,7 @@ profile = "norclomipramine"          # shipped profile; or a CSV/TOML file
 reference_target = "NET"
 occupancy_threshold = 0.5
 seed = {seed}
-description = "NET and SERT binding, NET saturation, synaptosomal uptake; simulated data"
+description = "NET and SERT binding, NET saturation, synaptosomal uptake, PFC microdialysis, forced swim and tail suspension tests; simulated data"
 
 [study.exposure]
 plasma_conc = "200 ng/mL"            # total plasma norclomipramine (illustrative)
