@@ -134,6 +134,18 @@ def write_plate_map(layout: Any, out: Path, title: str) -> list[Path]:
     return written
 
 
+def choice(kind: str, key: str, value: str, option: str) -> str:
+    """``value`` when it is one of the choices of the ``[[kind]]`` section's ``key`` (the study
+    file's schema: one list of choices for both); else a usage error naming the option."""
+    from pdstudy.study import HANDLERS
+
+    choices = HANDLERS[kind].schema.key(key).choices
+    if value not in choices:
+        names = f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+        raise UsageError(f"{value!r}: use {names}", where=f"option {option}")
+    return value
+
+
 def run_one(
     kind: str, values: dict[str, Any], out: Path, *, name: str, files: dict[str, list[Path]]
 ) -> Any:

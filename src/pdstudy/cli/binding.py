@@ -19,6 +19,7 @@ from rich.table import Table
 
 from pdstudy.cli._shared import (
     UsageError,
+    choice,
     err_console,
     quantity,
     required,
@@ -365,10 +366,7 @@ def analyze(
         for opt, v in (("--radioligand-conc", lig), ("--kd", kd_m), ("--volume", vol)):
             if v is not None and not v > 0:
                 raise UsageError("must be positive", where=f"option {opt}")
-        if weighting not in ("auto", "counts", "relative", "none"):
-            raise UsageError(
-                f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
-            )
+        choice("binding", "weighting", weighting, "--weighting")
         if efficiency is not None and not 0 < efficiency <= 1:
             raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
         if not 0 < rout_q < 1:
@@ -506,10 +504,7 @@ def saturation(
                 raise UsageError("must be positive", where=f"option {opt}")
         if efficiency is not None and not 0 < efficiency <= 1:
             raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
-        if weighting not in ("auto", "counts", "relative", "none"):
-            raise UsageError(
-                f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
-            )
+        choice("saturation", "weighting", weighting, "--weighting")
         if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
             raise UsageError(
                 f"{protein_model!r}: use auto, linear, quadratic or four_pl",

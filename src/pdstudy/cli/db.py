@@ -157,22 +157,8 @@ def ki_cmd(
             f"[bold]{escape(compound)} at {escape(str(tgt))}[/bold]: "
             f"no usable, non-excluded experiment to pool{escape(why)}"
         )
-    cols = [
-        c
-        for c in (
-            "experiment_id",
-            "study",
-            "section",
-            "target",
-            "experiment",
-            "status",
-            "pki",
-            "ki_M",
-            "excluded",
-            "exclusion_reason",
-        )
-        if c in summary.experiments.columns
-    ]
+    # the experiments as the store's query gives them, without its internal ids
+    cols = [c for c in summary.experiments.columns if c not in ("result_id", "analysis_id")]
     _print_frame(summary.experiments, cols, "the experiments behind it")
 
 

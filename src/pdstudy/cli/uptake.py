@@ -21,6 +21,7 @@ from pdstudy.cli._shared import (
     UsageError,
     agg,
     check_files,
+    choice,
     errors,
     fmt_conc,
     fraction,
@@ -442,12 +443,8 @@ def analyze(
         eff = fraction(efficiency, "--efficiency")
         nsf = fraction(max_nonspecific_fraction, "--max-nonspecific-fraction")
         cv = fraction(max_cv, "--max-cv")
-        if weighting not in ("auto", "counts", "relative", "none"):
-            raise UsageError(
-                f"{weighting!r}: use auto, counts, relative or none", where="option --weighting"
-            )
-        if counts not in ("auto", "dpm", "cpm"):
-            raise UsageError(f"{counts!r}: use auto, dpm or cpm", where="option --counts")
+        choice("uptake", "weighting", weighting, "--weighting")
+        choice("uptake", "counts", counts, "--counts")
         prot = _protein_values(
             protein,
             protein_plate,
@@ -584,8 +581,7 @@ def kinetics(
             )
         if weighting not in ("relative", "none"):
             raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
-        if counts not in ("auto", "dpm", "cpm"):
-            raise UsageError(f"{counts!r}: use auto, dpm or cpm", where="option --counts")
+        choice("uptake", "counts", counts, "--counts")
         prot = _protein_values(
             protein,
             protein_plate,
