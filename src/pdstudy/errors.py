@@ -52,6 +52,10 @@ class UsageError(PdStudyError, ValueError):
     """A bad option value, argument or parameter given by the user (CLI exit code 2)."""
 
 
+class StoreError(PdStudyError):
+    """The results store refused an operation (a write to an immutable row, an outdated schema...)."""
+
+
 class StudyFileError(PdStudyError):
     """A study file is invalid; ``problems`` holds every (key path, message) found."""
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from pdstudy.errors import PdStudyError
+from pdstudy.errors import StoreError
 
 __all__ = [
     "GENESIS_HASH",
@@ -45,10 +45,6 @@ __all__ = [
 
 #: the ``prev_hash`` of the first audit-log row
 GENESIS_HASH = "0" * 64
-
-
-class StoreError(PdStudyError):
-    """The store refused an operation (a write to an immutable row, an outdated schema...)."""
 
 
 class Base(DeclarativeBase):
