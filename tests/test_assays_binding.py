@@ -106,8 +106,8 @@ def test_dpm_to_fmol_by_hand():
 
 
 def test_annotations():
-    assert ki_annotation(0.52e-9, 0.41e-9, 0.66e-9) == "Ki = 0.52 nM (95 % CI 0.41–0.66)"
-    assert conc_with_ci(2.5e-7, 1e-7, 5e-7) == "0.25 µM (0.1–0.5)"
+    assert ki_annotation(0.52e-9, 0.41e-9, 0.66e-9) == "Ki = 0.52 nM (95 % CI 0.41–0.66 nM)"
+    assert conc_with_ci(2.5e-7, 1e-7, 5e-7) == "0.25 µM (0.1–0.5 µM)"
     assert "not determined" in ki_annotation(float("nan"), 1, 2)
 
 

@@ -324,7 +324,7 @@ def conc_unit(values_M: object) -> tuple[str, float]:
 
 
 def format_conc_ci(value_M: float, low_M: float, high_M: float) -> str:
-    """``"0.52 nM (0.41–0.66)"``: a concentration and its CI in one unit that suits the value.
+    """``"0.52 nM (0.41–0.66 nM)"``: a concentration and its CI in one unit that suits the value.
 
     An infinite upper limit is shown as ``∞``, an undetermined one as ``?``.
     """
@@ -337,11 +337,11 @@ def format_conc_ci(value_M: float, low_M: float, high_M: float) -> str:
             return "∞" if v > 0 else "?"
         return f"{v / fac:.3g}"
 
-    return f"{f(value_M)} {unit} ({f(low_M)}–{f(high_M)})"
+    return f"{f(value_M)} {unit} ({f(low_M)}–{f(high_M)} {unit})"
 
 
 def format_estimate(value_M: float, low_M: float, high_M: float, name: str = "Ki") -> str:
-    """``"Ki = 0.52 nM (95 % CI 0.41–0.66)"`` in a unit that suits the value."""
+    """``"Ki = 0.52 nM (95 % CI 0.41–0.66 nM)"`` in a unit that suits the value."""
     if not math.isfinite(value_M):
         return f"{name} not determined"
     text = format_conc_ci(value_M, low_M, high_M)

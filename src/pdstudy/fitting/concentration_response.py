@@ -204,8 +204,10 @@ def fit_concentration_response(
         ``curves`` columns: the keys, ``model`` (``one_site`` or ``four_pl``,
         chosen by the F test), ``log_ic50``, ``ic50_M``, ``ic50_ci_low_M``,
         ``ic50_ci_high_M``, ``hill``, ``hill_ci_low``, ``hill_ci_high`` (the
-        variable-slope fit's, with its asymptotic CI, whichever model is chosen),
-        ``bottom``, ``top``, ``ki_M``, ``ki_ci_low_M``, ``ki_ci_high_M``, ``pki``,
+        chosen model's: -1 with no CI for one site, ``hill_fixed`` True; the
+        variable-slope estimate with its asymptotic CI is always in
+        ``hill_four_pl``, ``hill_four_pl_ci_low``, ``hill_four_pl_ci_high``),
+        ``bottom``, ``top`` with ``*_ci_low``/``*_ci_high`` (asymptotic, chosen model), ``ki_M``, ``ki_ci_low_M``, ``ki_ci_high_M``, ``pki``,
         ``pki_ci_low``, ``pki_ci_high`` (Ki and IC50 are one pair from the chosen
         model: one site, log Ki fitted directly and IC50 = Ki (1 + [L]/K); or
         variable slope, Ki = IC50 / (1 + [L]/K) from its IC50), ``ki_method``,
@@ -372,13 +374,22 @@ def fit_concentration_response(
         rec["ic50_M"] = 10.0**lic
         rec["ic50_ci_low_M"] = 10.0**lo
         rec["ic50_ci_high_M"] = 10.0**hi
-        # the Hill slope is the variable-slope fit's, whichever model is chosen
+        # the parameters of the model the row reports: one site has its Hill slope fixed
+        # at -1 (no CI); the variable-slope estimate stays in hill_four_pl*
         kh = FOUR_PL.index("hill")
-        rec["hill"] = float(four.params[i, kh])
-        rec["hill_ci_low"] = float(four.ci_low[i, kh])
-        rec["hill_ci_high"] = float(four.ci_high[i, kh])
-        rec["bottom"] = float(fit.param("bottom")[i])
-        rec["top"] = float(fit.param("top")[i])
+        if pick_four:
+            rec["hill"] = float(four.params[i, kh])
+            rec["hill_ci_low"] = float(four.ci_low[i, kh])
+            rec["hill_ci_high"] = float(four.ci_high[i, kh])
+        else:
+            rec["hill"] = -1.0
+            rec["hill_ci_low"] = rec["hill_ci_high"] = math.nan
+        rec["hill_fixed"] = not pick_four
+        for name in ("bottom", "top"):
+            k = fit.model.index(name)
+            rec[name] = float(fit.params[i, k])
+            rec[f"{name}_ci_low"] = float(fit.ci_low[i, k])
+            rec[f"{name}_ci_high"] = float(fit.ci_high[i, k])
         # one Ki/IC50 pair per curve, from the model chosen for it
         rec.update(ki_cols)
         one_site_ki = _ki_columns(i, ki_fit, lig, kk)
@@ -394,7 +405,9 @@ def fit_concentration_response(
         )
         rec["log_ic50_one_site"] = float(one.param("log_ic50")[i])
         rec["log_ic50_four_pl"] = float(four.param("log_ic50")[i])
-        rec["hill_four_pl"] = float(four.param("hill")[i])
+        rec["hill_four_pl"] = float(four.params[i, kh])
+        rec["hill_four_pl_ci_low"] = float(four.ci_low[i, kh])
+        rec["hill_four_pl_ci_high"] = float(four.ci_high[i, kh])
         rec["r_squared"] = float(fit.r_squared()[i])
         used = fit.used[i]
         rec["n_points"] = int(used.sum())

@@ -233,3 +233,45 @@ def table_html(table: Table) -> Markup:
         out.append(f'<p class="note">{html.escape(table.note)}</p>')
     out.append("</div>")
     return Markup("".join(out))
+
+
+def estimate_ci_text(value: float, low: float, high: float, decimals: int = 2) -> str:
+    """``"-1.02 (-1.15 to -0.89)"``: a parameter and its CI in one number style.
+
+    A missing CI leaves the value alone; a missing value is a dash.
+    """
+    if _is_missing(value) or not math.isfinite(float(value)):
+        return MISSING
+    text = f"{float(value):.{decimals}f}"
+    if _is_missing(low) or _is_missing(high):
+        return text
+    return f"{text} ({float(low):.{decimals}f} to {float(high):.{decimals}f})"
+
+
+def model_parameters_text(curves: pd.DataFrame) -> pd.DataFrame:
+    """``curves`` with the reported model's Hill slope, top and bottom as text with CIs.
+
+    Adds ``hill_text`` (``"-1 (fixed)"`` for the one-site model, else the
+    variable-slope estimate with its CI), ``top_text`` and ``bottom_text``
+    (the chosen model's plateaus with their CIs), for the report's curve tables.
+    """
+    out = curves.copy()
+    fixed = out.get("hill_fixed", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+
+    def col(name: str) -> pd.Series:
+        return out[name] if name in out.columns else pd.Series(np.nan, index=out.index)
+
+    out["hill_text"] = [
+        "-1 (fixed)" if f else estimate_ci_text(v, lo, hi, 2)
+        for f, v, lo, hi in zip(
+            fixed, col("hill"), col("hill_ci_low"), col("hill_ci_high"), strict=True
+        )
+    ]
+    for name in ("top", "bottom"):
+        out[f"{name}_text"] = [
+            estimate_ci_text(v, lo, hi, 1)
+            for v, lo, hi in zip(
+                col(name), col(f"{name}_ci_low"), col(f"{name}_ci_high"), strict=True
+            )
+        ]
+    return out

@@ -68,7 +68,8 @@ def profile_section(
     ref = result.reference_target
     unverified = [t for t, s in zip(result.targets, result.status, strict=True) if s != "verified"]
     intro = [
-        f"Occupancy follows the law of mass action, occupancy = Cu / (Cu + Ki), at the unbound "
+        f"Occupancy follows the law of mass action, occupancy = Cu / (Cu + Ki) with the "
+        f"profile's literature Ki, at the unbound "
         f"concentration Cu = {format_conc(result.conc_free_M)} ({exposure}). Only free drug "
         "binds (free-drug hypothesis).",
     ]
@@ -86,9 +87,18 @@ def profile_section(
     liab = liability.copy()
     tables = [
         Table(
-            f"Ki table and occupancy at Cu = {format_conc(result.conc_free_M)}",
+            f"Literature Ki table and occupancy at Cu = {format_conc(result.conc_free_M)}",
             frame[_PROFILE_COLUMNS],
-            labels={"selectivity": f"selectivity (Ki / Ki {ref})" if ref else "selectivity"},
+            labels={
+                "ki_M": "literature Ki",
+                "pki": "literature pKi",
+                "selectivity": (
+                    f"selectivity (literature Ki / Ki {ref})" if ref else "selectivity (literature)"
+                ),
+                "occupancy": "occupancy (literature Ki)",
+            },
+            note="Every value of this table uses the literature Ki of the profile; occupancies "
+            "from the Ki measured in this study are in the headline.",
         ),
         Table(
             f"Liabilities: targets occupied above {100 * threshold:.0f} %",

@@ -314,6 +314,8 @@ def analyse_pharmacology(
     net_meas = measured[measured["target"].astype(str).str.casefold() == "net"]
     exposure_occ = None
     ne_fold = None
+    ki_note = ""
+    ki_net = math.nan
     vs_model: list[tuple[str, str]] = []
     behavior_occ: list[tuple[str, str]] = []
     try:
@@ -391,8 +393,22 @@ def analyse_pharmacology(
         ok = False
         sections.append(_failed("synapse", "Synapse model: predicted NE response", "synapse", exc))
 
+    selectivity = _measured_selectivity(merged, measured)
+    if len(selectivity):
+        write_results_plain(ctx, {"selectivity_measured": selectivity})
     headline = _headline(
-        spec, outcomes, cu, exposure_text, result, merged, measured, exposure_occ, ne_fold, notes
+        spec,
+        outcomes,
+        cu,
+        exposure_text,
+        result,
+        merged,
+        measured,
+        exposure_occ,
+        ne_fold,
+        notes,
+        ki_note=ki_note if exposure_occ is not None else "",
+        ki_net=ki_net if exposure_occ is not None else math.nan,
     )
     extra = tuple(vs_model) + tuple(behavior_occ)
     if extra:
@@ -462,6 +478,44 @@ def _occupancy_at_behavior_tests(
     return out
 
 
+def _measured_selectivity(merged: pd.DataFrame | None, measured: pd.DataFrame) -> pd.DataFrame:
+    """Measured Ki(target) / Ki(NET) with its CI, beside the literature ratio, per target."""
+    from pdstudy.assays.binding import selectivity_ratios
+
+    sel = selectivity_ratios(measured, "NET")
+    if sel.empty:
+        return pd.DataFrame(
+            columns=[
+                "target",
+                "selectivity_measured",
+                "selectivity_ci_low",
+                "selectivity_ci_high",
+                "selectivity_literature",
+            ]
+        )
+    sel = sel.rename(columns={"selectivity": "selectivity_measured"})
+    lit = math.nan
+    lit_ki: dict[str, float] = {}
+    if merged is not None and "literature_ki_M" in merged.columns:
+        lit_ki = {
+            str(t).casefold(): float(k)
+            for t, k in zip(merged["target"], merged["literature_ki_M"], strict=True)
+        }
+        lit = lit_ki.get("net", math.nan)
+    sel["selectivity_literature"] = [
+        lit_ki.get(str(t).casefold(), math.nan) / lit for t in sel["target"]
+    ]
+    return sel[
+        [
+            "target",
+            "selectivity_measured",
+            "selectivity_ci_low",
+            "selectivity_ci_high",
+            "selectivity_literature",
+        ]
+    ].reset_index(drop=True)
+
+
 def _with_files(section: Section, files: tuple[str, ...]) -> Section:
     from dataclasses import replace
 
@@ -479,6 +533,9 @@ def _headline(
     exposure_occ: float | None,
     ne_fold: float | None,
     notes: list[str],
+    *,
+    ki_note: str = "",
+    ki_net: float = math.nan,
 ) -> Headline:
     n_ok = sum(o.ok for o in outcomes)
     failed = [o for o in outcomes if not o.ok]
@@ -492,7 +549,8 @@ def _headline(
         ),
     ]
     if exposure_occ is not None:
-        facts.append(("NET occupancy at the exposure", f"{100 * exposure_occ:.0f} %"))
+        which = f" (NET Ki {format_conc(ki_net)}, {ki_note})" if ki_note else ""
+        facts.append(("NET occupancy at the exposure", f"{100 * exposure_occ:.0f} %{which}"))
     ki_table = None
     if merged is not None and len(measured):
         rows = merged[merged["measured_ki_M"].notna()]
@@ -508,14 +566,30 @@ def _headline(
             "fold_vs_literature",
             "literature_in_ci",
         ]
+        sel = _measured_selectivity(merged, measured)
+        if len(sel):
+            rows = rows.merge(sel, on="target", how="left")
+            cols += [
+                "selectivity_measured",
+                "selectivity_ci_low",
+                "selectivity_ci_high",
+                "selectivity_literature",
+            ]
         ki_table = Table(
             f"Ki of {spec.study['compound']}: measured in this study (95 % CI) beside the "
             "literature",
             rows[cols].reset_index(drop=True),
-            labels={"status": "literature status"},
+            labels={
+                "status": "literature status",
+                "selectivity_measured": "selectivity vs NET (measured)",
+                "selectivity_ci_low": "selectivity CI low",
+                "selectivity_ci_high": "selectivity CI high",
+                "selectivity_literature": "selectivity vs NET (literature)",
+            },
             note="Measured: geometric mean over independent experiments with a t-based 95 % CI "
-            "(one experiment: its profile-likelihood CI). Literature status: verified / "
-            "approximate / vendor-reported (unverified).",
+            "(one experiment: its profile-likelihood CI). Selectivity: Ki(target) / Ki(NET), "
+            "how many-fold weaker than at NET; its 95 % CI is Welch's on the difference of mean "
+            "pKi. Literature status: verified / approximate / vendor-reported (unverified).",
         )
         for rec in rows.to_dict("records"):
             fold = rec["fold_vs_literature"]

@@ -4,6 +4,7 @@
   :func:`aggregate_experiments`, :func:`plot_competition`;
 - :mod:`.saturation`: :func:`analyze_saturation`, :class:`SaturationResult`,
   :func:`plot_saturation`, :func:`plot_scatchard`;
+- :mod:`.selectivity`: :func:`selectivity_ratios`, measured Ki ratios with CIs;
 - :mod:`.section`: the keys of the ``[[binding]]`` and ``[[saturation]]``
   study-file sections and the analysis of one section.
 """
@@ -26,10 +27,12 @@ from pdstudy.assays.binding.saturation import (
     plot_saturation,
     plot_scatchard,
 )
+from pdstudy.assays.binding.selectivity import SELECTIVITY_COLUMNS, selectivity_ratios
 from pdstudy.assays.plates import read_merged
 
 __all__ = [
     "CURVE_COLUMNS",
+    "SELECTIVITY_COLUMNS",
     "DPM_PER_CI",
     "CompetitionResult",
     "QCThresholds",
@@ -44,4 +47,5 @@ __all__ = [
     "plot_scatchard",
     "pool_ki",
     "read_merged",
+    "selectivity_ratios",
 ]

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from pdstudy.report.figures import new_figure
+from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
 from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
 from pdstudy.units import conc_text
@@ -87,8 +88,9 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 f"{info.slug}_curve{i + 1}",
                 f"Experiment {rec['experiment']}, {rec['compound']} at {rec['target']}: "
                 "% specific binding (mean ± SD of the replicate wells), the chosen model "
-                f"({rec['model']}) with its 95 % confidence band, ROUT-excluded wells as "
-                "crosses, and Ki with its 95 % CI.",
+                f"({rec['model']}) with its 95 % confidence band, "
+                + ("ROUT-excluded wells as crosses, " if info.values.get("rout") else "")
+                + "and Ki with its 95 % CI.",
                 partial(single, i),
             )
         )
@@ -119,6 +121,14 @@ def _facts(curves: pd.DataFrame, aggregate: pd.DataFrame) -> list[tuple[str, str
             text = "no usable curve"
         facts.append((label, text))
     return facts
+
+
+#: headers of the reported model's parameters (as text with their CIs)
+PARAMETER_LABELS = {
+    "hill_text": "Hill slope (95 % CI)",
+    "bottom_text": "bottom, % (95 % CI)",
+    "top_text": "top, % (95 % CI)",
+}
 
 
 def _present(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
@@ -159,6 +169,7 @@ def build(
         "profile-likelihood 95 % CIs. pKi values of independent experiments are reported as "
         "mean ± SEM and the geometric-mean Ki with a t-based 95 % CI."
     )
+    curves = model_parameters_text(curves)
     shown = _present(
         curves,
         (
@@ -167,7 +178,9 @@ def build(
             "target",
             "model",
             "ic50_M",
-            "hill",
+            "hill_text",
+            "bottom_text",
+            "top_text",
             "ki_M",
             "ki_ci_low_M",
             "ki_ci_high_M",
@@ -190,7 +203,16 @@ def build(
             "flags",
         ),
     )
-    shown_tables = [Table("Curves (one per experiment)", curves[shown])]
+    shown_tables = [
+        Table(
+            "Curves (one per experiment)",
+            curves[shown],
+            labels=PARAMETER_LABELS,
+            note="Hill slope, bottom and top are those of the model each row reports, with "
+            "95 % CIs (asymptotic); the one-site model fixes the Hill slope at -1 (the "
+            "variable-slope estimate is in the CSV as hill_four_pl).",
+        )
+    ]
     if len(aggregate):
         shown_tables.append(
             Table(

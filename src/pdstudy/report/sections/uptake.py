@@ -8,9 +8,10 @@ from typing import Any
 import pandas as pd
 
 from pdstudy.report.figures import new_figure
+from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
 from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
-from pdstudy.report.sections.binding import qc_table
+from pdstudy.report.sections.binding import PARAMETER_LABELS, qc_table
 from pdstudy.units import conc_text
 
 __all__ = ["KINETICS_TITLE", "MAX_CURVE_FIGURES", "TITLE", "build", "effects", "figures"]
@@ -161,6 +162,7 @@ def build(
         "from the IC50 of the model chosen for each curve (flagged when that is the variable "
         "slope: Cheng-Prusoff assumes a slope of 1)."
     )
+    curves = model_parameters_text(curves)
     shown = [
         c
         for c in (
@@ -171,7 +173,9 @@ def build(
             "ic50_M",
             "ic50_ci_low_M",
             "ic50_ci_high_M",
-            "hill",
+            "hill_text",
+            "bottom_text",
+            "top_text",
             "ki_M",
             "pki",
             "control_rate_pmol_per_mg_per_min",
@@ -199,7 +203,12 @@ def build(
             Table(
                 "Curves (one per experiment)",
                 curves[shown],
-                labels={"control_rate_pmol_per_mg_per_min": "control uptake (pmol/mg/min)"},
+                labels={
+                    "control_rate_pmol_per_mg_per_min": "control uptake (pmol/mg/min)",
+                    **PARAMETER_LABELS,
+                },
+                note="Hill slope, bottom and top (% of control) are those of the model each row "
+                "reports, with 95 % CIs; the one-site model fixes the Hill slope at -1.",
             ),
             Table("Plate QC", result.qc),
         ),
