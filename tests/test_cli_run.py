@@ -188,6 +188,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         "ki_measured": "profile-and-synapse.md",
         "synapse": "profile-and-synapse.md",
         "dialysis_vs_model": "microdialysis.md",
+        "selectivity_measured": "profile-and-synapse.md",
+        "truth_vs_recovered": "profile-and-synapse.md",
         "microdialysis": "microdialysis.md",
         "fst": "behavior.md",
         "tst": "behavior.md",
@@ -199,6 +201,12 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         if cols:
             missing[csv.name] = sorted(cols)
     assert not missing, f"output columns not documented in docs/: {missing}"
+    # the simulated truth: every quantity found, and recovered within 2-fold of the truth
+    truth = pd.read_csv(tmp_path / "results" / "truth_vs_recovered.csv", keep_default_na=False)
+    assert len(truth) >= 9 and (truth["note"] == "").all(), truth.to_string()
+    ratio = truth["recovered_over_true"].astype(float)
+    assert ratio.between(0.5, 2.0).all(), truth.to_string()
+    assert "Simulation check: true vs recovered values" in html
     # the headline renders (the README's screenshot is made by `make screenshot`)
     from test_report import chromium_render, console_errors
 

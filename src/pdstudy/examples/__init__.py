@@ -68,6 +68,126 @@ EXAMPLE_TRUTH: dict[str, Any] = {
 }
 
 
+def truth_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where the analysis of the example reports each simulated quantity (``[study] truth``)."""
+
+    def check(
+        quantity: str,
+        section: str,
+        table: str,
+        where: dict[str, str],
+        column: str,
+        ci: list[str],
+        true: float,
+        unit: str,
+    ) -> dict[str, Any]:
+        return {
+            "quantity": quantity,
+            "section": section,
+            "table": table,
+            "where": where,
+            "column": column,
+            "ci": ci,
+            "true": true,
+            "unit": unit,
+        }
+
+    ki = ["ki_ci_low_M", "ki_ci_high_M"]
+    total_nsb = {"method": "total_nsb"}
+    return [
+        check(
+            "NET Ki (binding, geometric mean)",
+            "binding[1]",
+            "aggregate",
+            {"target": "NET"},
+            "ki_geomean_M",
+            ki,
+            t["net_ki_M"],
+            "M",
+        ),
+        check(
+            "SERT Ki (binding, geometric mean)",
+            "binding[2]",
+            "aggregate",
+            {"target": "SERT"},
+            "ki_geomean_M",
+            ki,
+            t["sert_ki_M"],
+            "M",
+        ),
+        check(
+            "NET Kd (saturation)",
+            "saturation[1]",
+            "params",
+            total_nsb,
+            "kd_M",
+            ["kd_ci_low_M", "kd_ci_high_M"],
+            t["saturation_kd_M"],
+            "M",
+        ),
+        check(
+            "NET Bmax (saturation)",
+            "saturation[1]",
+            "params",
+            total_nsb,
+            "bmax_fmol_per_mg",
+            ["bmax_ci_low_fmol_per_mg", "bmax_ci_high_fmol_per_mg"],
+            t["saturation_bmax_fmol_per_mg"],
+            "fmol/mg",
+        ),
+        check(
+            "NET Ki (uptake, geometric mean)",
+            "uptake[1]",
+            "aggregate",
+            {"target": "NET"},
+            "ki_geomean_M",
+            ki,
+            t["uptake_ki_M"],
+            "M",
+        ),
+        check(
+            "Km of NE uptake (kinetics)",
+            "uptake[2]",
+            "curves",
+            {},
+            "km_M",
+            ["km_ci_low_M", "km_ci_high_M"],
+            t["kinetics_km_M"],
+            "M",
+        ),
+        check(
+            "Vmax of NE uptake (kinetics)",
+            "uptake[2]",
+            "curves",
+            {},
+            "vmax_pmol_per_mg_per_min",
+            ["vmax_ci_low", "vmax_ci_high"],
+            t["kinetics_vmax_pmol_per_mg_per_min"],
+            "pmol/mg/min",
+        ),
+        check(
+            "membrane protein",
+            "protein[1]",
+            "samples",
+            {"sample": "NET membranes"},
+            "protein_mg_per_mL",
+            ["ci_low_mg_per_mL", "ci_high_mg_per_mL"],
+            t["membrane_protein_ug_per_mL"] / 1000,
+            "mg/mL",
+        ),
+        check(
+            "synaptosome protein",
+            "protein[1]",
+            "samples",
+            {"sample": "synaptosomes"},
+            "protein_mg_per_mL",
+            ["ci_low_mg_per_mL", "ci_high_mg_per_mL"],
+            t["synaptosome_protein_ug_per_mL"] / 1000,
+            "mg/mL",
+        ),
+    ]
+
+
 def _write_behavior(folder: Path, seed: int) -> None:
     """FST and TST bout logs of 8 mice per group, and the animals file (groups, doses)."""
     import pandas as pd
@@ -110,6 +230,7 @@ profile = "norclomipramine"          # shipped profile; or a CSV/TOML file
 reference_target = "NET"
 occupancy_threshold = 0.5
 seed = {seed}
+truth = "TRUTH.json"                  # simulated: the report shows true vs recovered values
 description = "NET and SERT binding, NET saturation, synaptosomal uptake, PFC microdialysis, forced swim and tail suspension tests; simulated data"
 
 [study.exposure]
@@ -390,7 +511,8 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
     _write_behavior(root / "behavior", int(seeds[11]))
 
     (root / "TRUTH.json").write_text(
-        json.dumps({"seed": seed, **t}, indent=2, ensure_ascii=False), encoding="utf-8"
+        json.dumps({"seed": seed, **t, "checks": truth_checks(t)}, indent=2, ensure_ascii=False),
+        encoding="utf-8",
     )
     study = root / "study.toml"
     study.write_text(_STUDY_TOML.format(seed=seed), encoding="utf-8")

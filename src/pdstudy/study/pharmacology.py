@@ -410,6 +410,10 @@ def analyse_pharmacology(
         ki_note=ki_note if exposure_occ is not None else "",
         ki_net=ki_net if exposure_occ is not None else math.nan,
     )
+    if spec.study.get("truth"):
+        truth = _truth_section(spec, outcomes, ctx)
+        ok = ok and truth.status != "failed"
+        sections.append(truth)
     extra = tuple(vs_model) + tuple(behavior_occ)
     if extra:
         headline = dataclasses.replace(headline, effects=headline.effects + extra)
@@ -476,6 +480,48 @@ def _occupancy_at_behavior_tests(
             )
         )
     return out
+
+
+def _truth_section(spec: StudySpec, outcomes: Sequence[SectionOutcome], ctx: RunContext) -> Section:
+    """The simulated truth beside the recovered values (``[study] truth``)."""
+    from pdstudy.study.truth import read_truth_checks, truth_vs_recovered
+
+    title = "Simulation check: true vs recovered values"
+    try:
+        table = truth_vs_recovered(read_truth_checks(spec.study["truth"]), outcomes)
+    except Exception as exc:  # noqa: BLE001
+        return _failed("truth", title, "truth", exc)
+    files = write_results_plain(ctx, {"truth_vs_recovered": table})
+    covered = table["true_in_ci"].dropna()
+    n_cov = int(covered.astype(bool).sum())
+    return Section(
+        anchor="truth",
+        title=title,
+        kind="truth",
+        key="",
+        status="ok"
+        if n_cov == len(covered) and not table["note"].astype(bool).any()
+        else "flagged",
+        intro=(
+            "Every raw file of this study was simulated. Each quantity the simulator was given "
+            "is shown beside the value the analysis recovered from the files, with its 95 % CI.",
+        ),
+        facts=(("true value inside the 95 % CI", f"{n_cov} of {len(covered)} quantities"),),
+        tables=(
+            Table(
+                "True vs recovered",
+                table,
+                labels={
+                    "true_value": "true",
+                    "ci": "95 % CI",
+                    "recovered_over_true": "recovered / true",
+                    "true_in_ci": "true in CI",
+                },
+                note="About 1 in 20 intervals is expected to miss the truth by chance.",
+            ),
+        ),
+        files=files,
+    )
 
 
 def _measured_selectivity(merged: pd.DataFrame | None, measured: pd.DataFrame) -> pd.DataFrame:

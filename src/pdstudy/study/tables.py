@@ -131,6 +131,13 @@ STUDY = Schema(
             example="20261128",
         ),
         Key(
+            "truth",
+            "file",
+            doc="for a simulated study: the simulator's truth (JSON with a 'checks' list); the "
+            "report then shows true beside recovered values",
+            example='"TRUTH.json"',
+        ),
+        Key(
             "description",
             "text",
             default="",
