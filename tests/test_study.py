@@ -478,3 +478,22 @@ def test_implausible_radioligand_values_warn_but_validate(example: Path) -> None
     messages = [str(w.message) for w in record]
     assert any("binding[1].radioligand_conc = 10 mM is unusual" in m for m in messages)
     assert any("binding[1].volume = 2 mL" in m for m in messages)
+
+
+def test_pdstudy_run_prints_plausibility_warnings_one_per_line(example: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pdstudy.cli import app
+
+    text = SMALL.format(extra='volume = "2 mL"\nno_such_key = 1').replace(
+        'radioligand_conc = "1 nM"', 'radioligand_conc = "10 mM"'
+    )
+    path = write_study(example, text, "odd_and_invalid.toml")
+    res = CliRunner().invoke(app, ["run", str(path), "--out", str(example / "odd_out")])
+    assert res.exit_code == 2, res.output  # invalid: nothing run, the warnings still shown
+    lines = res.output.splitlines()
+    assert any(
+        ln.startswith("warning: binding[1].radioligand_conc = 10 mM is unusual") for ln in lines
+    ), res.output
+    assert any(ln.startswith("warning: binding[1].volume = 2 mL") for ln in lines)
+    assert "no_such_key" in res.output

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from pdstudy.errors import PdStudyError, StudyFileError, UnitError, UsageError
+
+T = TypeVar("T")
 
 #: errors are printed unwrapped (a path is never broken across lines, whatever the terminal width)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -146,29 +148,41 @@ def choice(kind: str, key: str, value: str, option: str) -> str:
     return value
 
 
+def with_plausibility_warnings(load: Callable[[], T], console: Console | None = None) -> T:
+    """``load()`` (a study or section spec), printing each plausibility warning it raises as
+    one line ``warning: <key path> = <value> is unusual...`` (other warnings pass on
+    unchanged), also when ``load()`` raises."""
+    import warnings
+
+    from pdstudy.units import PlausibilityWarning
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return load()
+    finally:  # also when the file is invalid: the warnings add to its problems
+        for w in caught:
+            # by name: a test run may hold two copies of pdstudy.units (a reloaded module)
+            if w.category.__name__ == PlausibilityWarning.__name__:
+                (console or err_console).print(
+                    f"warning: {w.message}", highlight=False, markup=False, soft_wrap=True
+                )
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
 def run_one(
     kind: str, values: dict[str, Any], out: Path, *, name: str, files: dict[str, list[Path]]
 ) -> Any:
     """Run an assay command as a one-section study: the same handler, writer and names as
     ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first).
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
-    import warnings
-
     from pdstudy.study import run_section, section_spec
-    from pdstudy.units import PlausibilityWarning
 
     for option, paths in files.items():
         check_files(paths, option)
     agg()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        spec = section_spec(kind, values, name=name)
-    for w in caught:
-        # by name: a test run may hold two copies of pdstudy.units (a reloaded module)
-        if w.category.__name__ == PlausibilityWarning.__name__:
-            err_console.print(f"warning: {w.message}", highlight=False, markup=False)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    spec = with_plausibility_warnings(lambda: section_spec(kind, values, name=name))
     outcome = run_section(spec, out)
     if not outcome.ok:
         raise PdStudyError(str(outcome.section.error))

@@ -55,10 +55,11 @@ def run_with_progress(
     report); 2: the study file is invalid (every problem printed, nothing run).
     ``store``: where the results are recorded (:func:`pdstudy.study.run_study`).
     """
+    from pdstudy.cli._shared import with_plausibility_warnings
     from pdstudy.study import load_study, run_study
 
     try:
-        spec = load_study(study)
+        spec = with_plausibility_warnings(lambda: load_study(study), console)
     except StudyFileError as err:
         print_problems(err, console)
         return 2

@@ -56,6 +56,7 @@ def qc_table(curves: pd.DataFrame, plates: pd.DataFrame) -> Table | None:
 def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     """The overlay of every curve, then up to :data:`MAX_CURVE_FIGURES` single curves."""
     from pdstudy.assays.binding import plot_competition
+    from pdstudy.assays.residuals import plot_residuals
 
     curves = result.curves
     if result.fits is None or not len(curves):
@@ -81,6 +82,20 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 overlay,
             )
         )
+
+    def residuals() -> Any:
+        fig, (ax,) = new_figure(7.0, 3.0)
+        plot_residuals(result.fits, ax=ax, ylabel="residual (% specific binding)")
+        return fig
+
+    out.append(
+        FigureSpec(
+            f"{info.slug}_residuals",
+            "Residuals (data - chosen model, % specific binding) of every curve against log "
+            "concentration; a run on one side of zero shows where the model misses the data.",
+            residuals,
+        )
+    )
     for i in range(min(len(curves), MAX_CURVE_FIGURES)):
         rec = curves.iloc[i]
         out.append(

@@ -55,6 +55,7 @@ def _protein_figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
 def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     """Up to :data:`MAX_CURVE_FIGURES` curves (kinetics: with an Eadie-Hofstee panel), then
     the protein standard curve when the protein came from a plate."""
+    from pdstudy.assays.residuals import plot_residuals
     from pdstudy.assays.uptake import plot_kinetics, plot_uptake
 
     curves = result.curves
@@ -94,6 +95,20 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                     partial(inhibition, i),
                 )
             )
+
+        def residuals() -> Any:
+            fig, (ax,) = new_figure(7.0, 3.0)
+            plot_residuals(result.fits, ax=ax, ylabel="residual (% of control)")
+            return fig
+
+        out.append(
+            FigureSpec(
+                f"{info.slug}_residuals",
+                "Residuals (data - chosen model, % of control) of every curve against log "
+                "concentration; a run on one side of zero shows where the model misses the data.",
+                residuals,
+            )
+        )
     return out + _protein_figures(result, info)
 
 
