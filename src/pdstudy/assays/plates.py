@@ -115,6 +115,75 @@ COUNTING_KEYS = (
     ),
 )
 
+#: how the plates were made: optional keys written into the Methods text as given
+PROCEDURE_KEYS = (
+    Key(
+        "incubation",
+        "quantity",
+        "time",
+        positive=True,
+        doc="incubation time (Methods text)",
+        example='"60 min"',
+    ),
+    Key("temperature", "text", doc="incubation temperature (Methods text)", example='"25 °C"'),
+    Key(
+        "buffer",
+        "text",
+        doc="assay buffer (Methods text)",
+        example='"50 mM Tris-HCl, 120 mM NaCl, 5 mM KCl, pH 7.4"',
+    ),
+    Key(
+        "filters",
+        "text",
+        doc="how bound and free were separated (Methods text)",
+        example='"GF/B filters presoaked in 0.3 % PEI"',
+    ),
+    Key(
+        "wash",
+        "text",
+        doc="washes after filtration (Methods text)",
+        example='"3 x 3 mL ice-cold buffer"',
+    ),
+    Key(
+        "replicates",
+        "integer",
+        low=1,
+        doc="replicate wells per concentration (Methods text; the fit uses every well)",
+        example="3",
+    ),
+)
+
+_REPLICATE_WORDS = {1: "a single well", 2: "duplicate", 3: "triplicate", 4: "quadruplicate"}
+
+
+def procedure_text(values: Any, *, incubation: bool = True) -> str:
+    """The procedure keys of a section as one Methods sentence ("" when none is given).
+
+    ``incubation=False`` leaves the incubation time out (a section whose own
+    sentence states it already, as uptake's does).
+    """
+    first = ""
+    inc = values.get("incubation") if incubation else None
+    temp = values.get("temperature")
+    if inc:
+        first = f"incubated for {float(inc) / 60.0:g} min" + (f" at {temp}" if temp else "")
+    elif temp:
+        first = f"incubated at {temp}"
+    if values.get("buffer"):
+        first = f"{first or 'incubated'} in {values['buffer']}"
+    parts = [first] if first else []
+    if values.get("filters"):
+        parts.append(f"filtered through {values['filters']}")
+    if values.get("wash"):
+        parts.append(f"washed with {values['wash']}")
+    reps = values.get("replicates")
+    if reps:
+        word = _REPLICATE_WORDS.get(int(reps), f"{int(reps)} replicate wells")
+        parts.append(f"each concentration in {word}")
+    if not parts:
+        return ""
+    return f"Plates were {'; '.join(parts)}."
+
 
 def experiment_names(paths: Sequence[str | PathLike[str]]) -> list[str]:
     """The name of each file's experiment: its stem, or its name or path where stems clash."""

@@ -184,6 +184,62 @@ def run_one(
     agg()
     spec = with_plausibility_warnings(lambda: section_spec(kind, values, name=name))
     outcome = run_section(spec, out)
+    if outcome.section.methods:  # the Methods paragraph, ready for a manuscript
+        (Path(out) / "methods.txt").write_text(outcome.section.methods + "\n", encoding="utf-8")
     if not outcome.ok:
         raise PdStudyError(str(outcome.section.error))
     return outcome
+
+
+# ---------------------------------------------------------------- procedure (Methods text)
+
+#: the counting efficiency, one type on every plate command (parsed by :func:`fraction`)
+EFFICIENCY_OPTION: Any = typer.Option(
+    None,
+    "--efficiency",
+    help='Counting efficiency (CPM/DPM), needed when the file has CPM but no DPM: "0.45" or '
+    '"45 %".',
+)
+
+#: options of the plate commands that say how the plates were made (the study file's
+#: procedure keys, :data:`pdstudy.assays.plates.PROCEDURE_KEYS`); Methods text only
+INCUBATION_OPTION: Any = typer.Option(
+    None, "--incubation", help='Incubation time, e.g. "60 min" (Methods text).'
+)
+TEMPERATURE_OPTION: Any = typer.Option(
+    None, "--temperature", help='Incubation temperature, e.g. "25 °C" (Methods text).'
+)
+BUFFER_OPTION: Any = typer.Option(
+    None, "--buffer", help='Assay buffer, e.g. "50 mM Tris-HCl, pH 7.4" (Methods text).'
+)
+FILTERS_OPTION: Any = typer.Option(
+    None, "--filters", help='Filtration, e.g. "GF/B presoaked in 0.3 % PEI" (Methods text).'
+)
+WASH_OPTION: Any = typer.Option(
+    None, "--wash", help='Washes, e.g. "3 x 3 mL ice-cold buffer" (Methods text).'
+)
+REPLICATES_OPTION: Any = typer.Option(
+    None, "--replicates", min=1, help="Replicate wells per concentration (Methods text)."
+)
+
+
+def procedure_values(
+    *,
+    incubation: str | None = None,
+    temperature: str | None,
+    buffer: str | None,
+    filters: str | None,
+    wash: str | None,
+    replicates: int | None,
+) -> dict[str, Any]:
+    """The procedure options as a section's values (the incubation time parsed)."""
+    values: dict[str, Any] = {
+        "temperature": temperature,
+        "buffer": buffer,
+        "filters": filters,
+        "wash": wash,
+        "replicates": replicates,
+    }
+    if incubation is not None:
+        values["incubation"] = quantity(incubation, "time", "--incubation")
+    return values

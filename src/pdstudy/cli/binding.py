@@ -18,9 +18,18 @@ from rich.console import Console
 from rich.table import Table
 
 from pdstudy.cli._shared import (
+    BUFFER_OPTION,
+    EFFICIENCY_OPTION,
+    FILTERS_OPTION,
+    INCUBATION_OPTION,
+    REPLICATES_OPTION,
+    TEMPERATURE_OPTION,
+    WASH_OPTION,
     UsageError,
     choice,
     err_console,
+    fraction,
+    procedure_values,
     quantity,
     required,
     run_one,
@@ -341,7 +350,7 @@ def analyze(
         None, "--specific-activity", help='e.g. "80 Ci/mmol" (ligand-depletion check).'
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
-    efficiency: float | None = typer.Option(None, help="Counting efficiency (without DPM)."),
+    efficiency: str | None = EFFICIENCY_OPTION,
     rout: bool = typer.Option(
         False, "--rout/--no-rout", help="ROUT outlier removal (off by default, as in Prism)."
     ),
@@ -351,6 +360,12 @@ def analyze(
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    incubation: str | None = INCUBATION_OPTION,
+    temperature: str | None = TEMPERATURE_OPTION,
+    buffer: str | None = BUFFER_OPTION,
+    filters: str | None = FILTERS_OPTION,
+    wash: str | None = WASH_OPTION,
+    replicates: int | None = REPLICATES_OPTION,
     name: str = typer.Option("competition", help="Section name (output file names)."),
 ) -> None:
     """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
@@ -367,8 +382,7 @@ def analyze(
             if v is not None and not v > 0:
                 raise UsageError("must be positive", where=f"option {opt}")
         choice("binding", "weighting", weighting, "--weighting")
-        if efficiency is not None and not 0 < efficiency <= 1:
-            raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
+        eff = fraction(efficiency, "--efficiency")
         if not 0 < rout_q < 1:
             raise UsageError(f"{rout_q}: must be in (0, 1)", where="option --rout-q")
         values = {
@@ -381,11 +395,19 @@ def analyze(
             "kd": kd_m,
             "specific_activity": sa,
             "volume": vol,
-            "efficiency": efficiency,
+            "efficiency": eff,
             "rout": rout,
             "rout_q": rout_q,
             "two_site": two_site,
             "weighting": weighting,
+            **procedure_values(
+                incubation=incubation,
+                temperature=temperature,
+                buffer=buffer,
+                filters=filters,
+                wash=wash,
+                replicates=replicates,
+            ),
         }
         outcome = run_one(
             "binding",
@@ -452,7 +474,7 @@ def saturation(
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
     out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     specific_activity: str | None = typer.Option(None, "--specific-activity", help='"80 Ci/mmol"'),
-    efficiency: float | None = typer.Option(None, help="Counting efficiency, e.g. 0.45."),
+    efficiency: str | None = EFFICIENCY_OPTION,
     protein: str | None = typer.Option(None, "--protein", help='Protein per well, e.g. "30 ug".'),
     protein_plate: Path | None = typer.Option(
         None, "--protein-plate", help="A Bradford/BCA plate measuring the preparation's protein."
@@ -482,6 +504,12 @@ def saturation(
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    incubation: str | None = INCUBATION_OPTION,
+    temperature: str | None = TEMPERATURE_OPTION,
+    buffer: str | None = BUFFER_OPTION,
+    filters: str | None = FILTERS_OPTION,
+    wash: str | None = WASH_OPTION,
+    replicates: int | None = REPLICATES_OPTION,
     name: str = typer.Option("saturation", help="Section name (output file names)."),
 ) -> None:
     """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
@@ -502,8 +530,7 @@ def saturation(
         ):
             if val is not None and not val > 0:
                 raise UsageError("must be positive", where=f"option {opt}")
-        if efficiency is not None and not 0 < efficiency <= 1:
-            raise UsageError(f"{efficiency}: must be in (0, 1]", where="option --efficiency")
+        eff = fraction(efficiency, "--efficiency")
         choice("saturation", "weighting", weighting, "--weighting")
         if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
             raise UsageError(
@@ -533,7 +560,7 @@ def saturation(
             "radioligand": radioligand,
             "specific_activity": sa,
             "volume": vol,
-            "efficiency": efficiency,
+            "efficiency": eff,
             "protein": prot_g,
             "protein_plate": protein_plate,
             "protein_layout": protein_layout,
@@ -545,6 +572,14 @@ def saturation(
             "protein_max_cv": protein_max_cv,
             "free_correction": free_correction,
             "weighting": weighting,
+            **procedure_values(
+                incubation=incubation,
+                temperature=temperature,
+                buffer=buffer,
+                filters=filters,
+                wash=wash,
+                replicates=replicates,
+            ),
         }
         files = {"PLATE": list(plates), "option --layout": [layout]}
         if protein_plate is not None:

@@ -18,6 +18,12 @@ from rich.console import Console
 from rich.table import Table
 
 from pdstudy.cli._shared import (
+    BUFFER_OPTION,
+    EFFICIENCY_OPTION,
+    FILTERS_OPTION,
+    REPLICATES_OPTION,
+    TEMPERATURE_OPTION,
+    WASH_OPTION,
     UsageError,
     agg,
     check_files,
@@ -25,6 +31,7 @@ from pdstudy.cli._shared import (
     errors,
     fmt_conc,
     fraction,
+    procedure_values,
     quantity,
     required,
     run_one,
@@ -409,9 +416,7 @@ def analyze(
     protein_max_cv: str | None = typer.Option(
         None, "--protein-max-cv", help="Protein samples: replicate CV flagged above (0.15)."
     ),
-    efficiency: str | None = typer.Option(
-        None, "--efficiency", help='Counting efficiency for CPM-only files, e.g. "0.45".'
-    ),
+    efficiency: str | None = EFFICIENCY_OPTION,
     counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
     target: str = typer.Option("NET", help="Target name where the layout has none."),
     rout: bool = typer.Option(
@@ -428,6 +433,11 @@ def analyze(
     ),
     max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    temperature: str | None = TEMPERATURE_OPTION,
+    buffer: str | None = BUFFER_OPTION,
+    filters: str | None = FILTERS_OPTION,
+    wash: str | None = WASH_OPTION,
+    replicates: int | None = REPLICATES_OPTION,
     name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
@@ -472,6 +482,13 @@ def analyze(
             "weighting": weighting,
             "max_nonspecific_fraction": nsf,
             "max_cv": cv,
+            **procedure_values(
+                temperature=temperature,
+                buffer=buffer,
+                filters=filters,
+                wash=wash,
+                replicates=replicates,
+            ),
         }
         res = _run(values, prot, plates, layout, out, name)
         if not len(res.curves):
@@ -558,11 +575,16 @@ def kinetics(
         help="Labelled substrate conc. when higher [S] were made with unlabelled substrate.",
     ),
     nonspecific: str = typer.Option("auto", help="auto, linear or per_conc."),
-    efficiency: str | None = typer.Option(None, "--efficiency", help="Counting efficiency."),
+    efficiency: str | None = EFFICIENCY_OPTION,
     counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
     target: str = typer.Option("NET", help="Target name where the layout has none."),
     weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    temperature: str | None = TEMPERATURE_OPTION,
+    buffer: str | None = BUFFER_OPTION,
+    filters: str | None = FILTERS_OPTION,
+    wash: str | None = WASH_OPTION,
+    replicates: int | None = REPLICATES_OPTION,
     name: str = typer.Option("kinetics", help=_NAME_HELP),
 ) -> None:
     """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
@@ -605,6 +627,13 @@ def kinetics(
             "efficiency": eff,
             "counts": counts,
             "weighting": weighting,
+            **procedure_values(
+                temperature=temperature,
+                buffer=buffer,
+                filters=filters,
+                wash=wash,
+                replicates=replicates,
+            ),
         }
         res = _run(values, prot, plates, layout, out, name)
         _print_kinetics(res, out)

@@ -251,6 +251,11 @@ radioligand_conc = "1 nM"
 kd = "0.8 nM"                         # Tejani-Butt 1992
 specific_activity = "80 Ci/mmol"
 volume = "200 µL"
+incubation = "60 min"                 # procedure keys: written into the Methods text
+temperature = "room temperature"
+filters = "glass-fibre filters on a cell harvester"
+wash = "3 x ice-cold assay buffer"
+replicates = 3
 
 [[binding]]
 name = "SERT competition"
@@ -285,6 +290,9 @@ substrate_conc = "15 nM"
 km = "0.3 µM"                         # Coyle & Axelrod 1971
 specific_activity = "40 Ci/mmol"
 incubation = "5 min"
+temperature = "37 °C"
+filters = "glass-fibre filters"
+replicates = 3
 protein_plate = "protein/bca_plate.csv"
 protein_layout = "protein/bca_layout.toml"
 protein_sample = "synaptosomes"

@@ -20,6 +20,7 @@ from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
     PLATE_KEYS,
+    PROCEDURE_KEYS,
     TARGET_KEY,
     check_plates,
     input_files,
@@ -129,6 +130,7 @@ BINDING = Schema(
             example='"200 µL"',
         ),
         *COUNTING_KEYS[:1],
+        *PROCEDURE_KEYS,
         *FIT_KEYS,
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
@@ -222,6 +224,7 @@ SATURATION = Schema(
             doc="weighting of the fit (as for binding)",
             example='"auto"',
         ),
+        *PROCEDURE_KEYS,
     ),
     doc="Saturation binding: total and NSB wells over a radioligand concentration series; Kd "
     "and Bmax from total and NSB fitted together.",

@@ -20,6 +20,7 @@ from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
     PLATE_KEYS,
+    PROCEDURE_KEYS,
     TARGET_KEY,
     check_plates,
     input_files,
@@ -164,6 +165,7 @@ UPTAKE = Schema(
             doc="QC: replicate CV above this is flagged",
             example="0.2",
         ),
+        *PROCEDURE_KEYS[1:],  # the uptake time is the required key 'incubation'
     ),
     doc="Synaptosomal uptake of a labelled substrate: inhibition by the test compound, or "
     "substrate kinetics.",

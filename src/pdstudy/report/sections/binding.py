@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
@@ -184,6 +185,9 @@ def build(
         "profile-likelihood 95 % CIs. pKi values of independent experiments are reported as "
         "mean ± SEM and the geometric-mean Ki with a t-based 95 % CI."
     )
+    procedure = procedure_text(v)
+    if procedure:
+        methods = f"{methods} {procedure}"
     curves = model_parameters_text(curves)
     shown = _present(
         curves,

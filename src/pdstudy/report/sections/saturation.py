@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import format_value
 from pdstudy.report.model import Figure, Section, Table
@@ -110,6 +111,9 @@ def build(
         "profile-likelihood 95 % CIs; "
         f"Bmax converted to fmol/mg protein with the specific activity and {protein_text}."
     )
+    procedure = procedure_text(v)
+    if procedure:
+        methods = f"{methods} {procedure}"
     return Section(
         anchor=info.slug,
         title=info.title(TITLE),

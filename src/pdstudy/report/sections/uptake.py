@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
@@ -177,6 +178,9 @@ def build(
         "from the IC50 of the model chosen for each curve (flagged when that is the variable "
         "slope: Cheng-Prusoff assumes a slope of 1)."
     )
+    procedure = procedure_text(v, incubation=False)
+    if procedure:
+        methods = f"{methods} {procedure}"
     curves = model_parameters_text(curves)
     shown = [
         c
@@ -248,6 +252,9 @@ def _build_kinetics(
         f"({v.get('nonspecific', result.settings.get('nonspecific'))}); Km and Vmax "
         "from a Michaelis-Menten fit with profile-likelihood 95 % CIs."
     )
+    procedure = procedure_text(v, incubation=False)
+    if procedure:
+        methods = f"{methods} {procedure}"
     return Section(
         anchor=info.slug,
         title=info.title(KINETICS_TITLE),
