@@ -77,3 +77,23 @@ def test_suite_subset_in_a_long_path_at_40_columns(tmp_path: Path) -> None:
     )  # fmt: skip
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     assert " passed" in res.stdout
+
+
+def test_error_messages_are_not_wrapped_in_a_40_column_terminal(tmp_path: Path) -> None:
+    """A real narrow terminal (the suite's conftest pins COLUMNS for rich's tables, so this
+    runs the command in its own process): the missing file's long path stays on one line."""
+    folder = tmp_path / ("a-long-folder-name-" + "y" * 100)
+    folder.mkdir()
+    missing = folder / "net_exp1_microbeta_plate_that_does_not_exist.txt"
+    layout = folder / "layout.toml"
+    layout.write_text('[well.A1]\nrole = "total"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(COLUMNS="40", LANG="C", LC_ALL="C", PYTHONPATH=str(REPO / "src"))
+    res = subprocess.run(
+        [sys.executable, "-m", "pdstudy", "binding", "analyze", str(missing),
+         "--layout", str(layout), "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert res.returncode != 0
+    lines = (res.stdout + res.stderr).splitlines()
+    assert any(str(missing) in line for line in lines), res.stdout + res.stderr
