@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from os import PathLike
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -124,12 +125,48 @@ def profile_section(
     )
 
 
+def plot_measured_vs_predicted(
+    measured: pd.DataFrame, samples: pd.DataFrame, *, ax: Any = None
+) -> Any:
+    """Measured dialysate NE per group (mean ± SEM) and the predicted dialysate, in % of baseline."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.4))
+    for i, (group, sub) in enumerate(measured.groupby("group", sort=False)):
+        ax.errorbar(
+            sub["time_s"] / 60.0,
+            sub["mean_pct"],
+            yerr=sub["sem_pct"].fillna(0.0),
+            fmt="o",
+            ms=4,
+            capsize=2,
+            color=f"C{i + 1}",
+            label=f"measured: {group}",
+        )
+    ax.plot(
+        samples["sample_end_s"] / 60.0,
+        samples["ne_pct_baseline"],
+        "-",
+        color="C0",
+        lw=2,
+        label="synapse model (predicted dialysate)",
+    )
+    ax.axhline(100.0, color="0.6", lw=0.8, ls=":")
+    ax.axvline(0.0, color="0.4", lw=0.8, ls="--")
+    ax.set_xlabel("time after dosing (min)")
+    ax.set_ylabel("extracellular NE (% of baseline)")
+    ax.legend(fontsize="small", frameon=False)
+    return ax
+
+
 def synapse_section(
     prediction: MicrodialysisPrediction,
     *,
     parameters: pd.DataFrame,
     samples: pd.DataFrame,
     ki_note: str,
+    measured: pd.DataFrame | None = None,
     exposure_occupancy: float | None = None,
     compound: str = "NET inhibitor",
     figures_dir: str | PathLike[str] | None = None,
@@ -148,6 +185,9 @@ def synapse_section(
         From :func:`pdstudy.pharmacology.dialysate_samples` (predicted dialysate bins).
     ki_note
         Where the NET Ki came from (measured in this study or literature).
+    measured
+        The study's measured dialysate NE (``group``, ``time_s``, ``mean_pct``,
+        ``sem_pct``), drawn against the predicted dialysate when given.
     exposure_occupancy
         NET occupancy at the study's exposure, marked on the fold-change figure.
     """
@@ -196,6 +236,20 @@ def synapse_section(
             relative_to,
         )
     )
+    if measured is not None and len(measured):
+        fig, (ax,) = new_figure(7.0, 4.4)
+        plot_measured_vs_predicted(measured, samples, ax=ax)
+        figures.append(
+            render_figure(
+                fig,
+                "synapse_measured_vs_predicted",
+                "Dialysate NE measured in this study (mean ± SEM over animals, % of each "
+                "animal's baseline, per group) against the synapse model's predicted dialysate "
+                "at the study's dose (line: each collection interval's mean, drawn at its end).",
+                figures_dir,
+                relative_to,
+            )
+        )
     s = prediction.digest()
     pk = prediction.pk
     facts = [

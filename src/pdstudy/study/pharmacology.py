@@ -342,6 +342,7 @@ def analyse_pharmacology(
             prediction,
             parameters=table,
             samples=samples,
+            measured=measured_ne_course(outcomes),
             ki_note=ki_note,
             exposure_occupancy=exposure_occ,
             compound=compound,
@@ -424,6 +425,29 @@ def analyse_pharmacology(
         parameters=params,
         ok=ok,
     )
+
+
+def measured_ne_course(outcomes: Sequence[SectionOutcome]) -> pd.DataFrame:
+    """Dialysate NE in % of baseline of every microdialysis section: per group and sample time,
+    the mean and SEM over animals (rows marked excluded are left out).
+
+    Columns ``section``, ``group``, ``time_s``, ``n``, ``mean_pct``, ``sem_pct``.
+    """
+    parts = []
+    for o in outcomes:
+        if not (o.ok and o.kind == "microdialysis"):
+            continue
+        pct = o.result.percent_baseline
+        ne = pct[pct["analyte"] == "NE"]
+        if "excluded" in ne.columns:
+            ne = ne[~ne["excluded"].fillna(False).astype(bool)]
+        ne = ne[np.isfinite(pd.to_numeric(ne["pct_baseline"], errors="coerce"))]
+        g = ne.groupby(["group", "time_s"])["pct_baseline"]
+        agg = g.agg(n="count", mean_pct="mean", sem_pct="sem").reset_index()
+        agg.insert(0, "section", o.key)
+        parts.append(agg)
+    cols = ["section", "group", "time_s", "n", "mean_pct", "sem_pct"]
+    return pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
 
 
 def dialysis_vs_model(outcomes: Sequence[SectionOutcome], predicted: pd.DataFrame) -> pd.DataFrame:
