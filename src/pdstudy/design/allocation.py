@@ -276,7 +276,9 @@ def unblinding_key(
     """
     key = allocation[["code", "animal", "group_code", "group"]].copy()
     for col in ("treatment", "dose", "route", "pretreatment_min"):
-        key[col] = [treatments[str(g)].get(col, "") for g in key["group"]]
+        key[col] = pd.Series(
+            [treatments[str(g)].get(col, "") for g in key["group"]], index=key.index
+        )
     for f in blocking:
         key[f] = allocation[f]
     return key.sort_values("code").reset_index(drop=True)
