@@ -270,3 +270,82 @@ def test_a_design_that_cannot_be_balanced_is_refused_with_the_reason(tmp_path: P
     assert res.exit_code == 2
     assert "cannot be balanced" in res.output.replace("\n", " ")
     assert not (tmp_path / "d").exists()
+
+
+MICRODIALYSIS_STUDY = """\
+[study]
+name = "Dialysis design test"
+compound = "norclomipramine"
+
+[study.exposure]
+free_conc = "1 nM"
+
+[[microdialysis]]
+name = "PFC microdialysis"
+sequence = "md/sequence_coded.csv"
+method = "md/method.toml"
+
+[design]
+seed = 99
+animals_per_group = 3
+key = "design/key/unblinding_key.csv"
+
+[design.dialysis]
+baseline_samples = 4
+post_samples = 9
+interval = "20 min"
+
+[[design.groups]]
+name = "vehicle"
+treatment = "aCSF"
+dose = "0 mg/kg"
+pretreatment = "0 min"
+
+[[design.groups]]
+name = "drug"
+treatment = "norclomipramine"
+dose = "10 mg/kg"
+pretreatment = "0 min"
+
+[[design.primary]]
+section = "PFC microdialysis"
+outcome = "auc_pct_min"
+analyte = "NE"
+"""
+
+
+@pytest.mark.slow
+def test_microdialysis_samples_are_matched_by_code_and_missing_ones_listed(
+    tmp_path: Path,
+) -> None:
+    from pdstudy.simulate.chromatograms import DialysisDesign, simulate_dialysis_experiment
+
+    simulate_dialysis_experiment(
+        tmp_path / "md", design=DialysisDesign(animals_per_group=3), seed=4
+    )
+    study = tmp_path / "study.toml"
+    study.write_text(MICRODIALYSIS_STUDY, encoding="utf-8")
+    seq = pd.read_csv(tmp_path / "md" / "sequence.csv", dtype=str, keep_default_na=False)
+    seq.to_csv(tmp_path / "md" / "sequence_coded.csv", index=False)  # a placeholder to validate
+    res = runner.invoke(app, ["design", str(study), "--out", str(tmp_path / "design")])
+    assert res.exit_code == 0, res.output
+    key = pd.read_csv(tmp_path / "design" / "key" / "unblinding_key.csv", dtype=str)
+    # the lab names each simulated rat by the code of an animal allocated to its group
+    rename = {}
+    for group in ("vehicle", "drug"):
+        sim = sorted(a for a in seq.loc[seq["group"] == group, "animal"].unique())
+        rename.update(zip(sim, key.loc[key["group"] == group, "code"], strict=True))
+    coded = seq.assign(animal=seq["animal"].map(rename).fillna(""), group="")
+    lost = coded.index[(coded["kind"] == "sample")][-1]  # the last sample of the last rat
+    coded.drop(index=lost).to_csv(tmp_path / "md" / "sequence_coded.csv", index=False)
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["run", str(study), "--out", str(out), "-w", "1", "--no-store"])
+    assert res.exit_code == 1, res.output  # one missing sample
+    auc = pd.read_csv(out / "results" / "microdialysis1_pfc-microdialysis_auc.csv")
+    by_code = key.set_index("code")["group"]
+    assert (auc["group"] == auc["animal"].map(by_code)).all()
+    dev = pd.read_csv(out / "results" / "design_deviations.csv", dtype=str)
+    assert list(dev["deviation"]) == ["missing samples"]
+    assert "12 of 13 planned samples" in dev["detail"].iloc[0]
+    planned = pd.read_csv(out / "results" / "design_analyses.csv")
+    assert "drug vs vehicle" in planned.loc[planned["status"] == "planned", "result"].iloc[0]

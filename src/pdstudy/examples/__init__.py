@@ -254,26 +254,28 @@ animals_per_group = 8
 blocking = ["day"]                    # 2 test days, every group tested on each
 blocks = 2
 blinded = ["dosing", "testing", "scoring"]
-effect = -36                          # s of immobility in the FST's 240-s window
-sd = 25
+sd = 25                               # s of immobility in the FST's 240-s window
 effect_source = "illustrative: the simulation's immobile fractions 0.65 / 0.50 / 0.35"
 key = "design/key/unblinding_key.csv" # written by pdstudy design; without it the run is blind
 inclusion = "all animals allocated were tested; none was to be excluded"
 
 [[design.groups]]
 name = "vehicle"
+expected = 156                      # s: the expected FST immobility (sample size)
 treatment = "saline"
 dose = "0 mg/kg"
 pretreatment = "30 min"
 
 [[design.groups]]
 name = "10 mg/kg"
+expected = 120                      # s: the expected FST immobility (sample size)
 treatment = "norclomipramine"
 dose = "10 mg/kg"
 pretreatment = "30 min"
 
 [[design.groups]]
 name = "20 mg/kg"
+expected = 84                      # s: the expected FST immobility (sample size)
 treatment = "norclomipramine"
 dose = "20 mg/kg"
 pretreatment = "30 min"

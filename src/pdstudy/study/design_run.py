@@ -816,6 +816,7 @@ def _arrive_answers(
     excluded = dev[dev["deviation"].isin(["excluded", "not in the allocation"])]
     inclusion = str(v.get("inclusion") or "")
     if inclusion:
+        inclusion = inclusion.rstrip(". ") + "."
         inclusion += f" Animals excluded or left out: {len(excluded)} (listed in the deviations)."
     return {
         "Study design": study_design,
