@@ -349,3 +349,22 @@ def test_microdialysis_samples_are_matched_by_code_and_missing_ones_listed(
     assert "12 of 13 planned samples" in dev["detail"].iloc[0]
     planned = pd.read_csv(out / "results" / "design_analyses.csv")
     assert "drug vs vehicle" in planned.loc[planned["status"] == "planned", "result"].iloc[0]
+
+
+def test_target_power_sets_the_group_size_from_the_sample_size_search(tmp_path: Path) -> None:
+    from pdstudy.stats.power import sample_size
+
+    study = _write_study(tmp_path)
+    text = study.read_text().replace("animals_per_group = 6", "target_power = 0.9")
+    study.write_text(text.replace("blocks = 2", "blocks = 1"))
+    design = load_study(study).design
+    want = sample_size([0.0, -70.0], 30.0, power=0.9, seed=4711).n_per_group
+    assert design.n_per_group == want == 5
+    # 2 groups x 5 over 2 days cannot be balanced: refused, with the reason
+    study.write_text(text)
+    _, problems = validate_study(study)
+    assert problems[0] == (
+        "design.blocks",
+        "block day 1 has 5 animals, not a multiple of the 2 groups, so the groups cannot be "
+        "balanced within it",
+    )

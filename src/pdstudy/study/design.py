@@ -11,6 +11,7 @@ uses it is in :mod:`pdstudy.study.design_run`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,6 +379,9 @@ class DesignSpec:
         Key paths of the sections whose animals are allocated.
     folder
         The study file's folder (``key`` is relative to it).
+    n_per_group
+        Animals per group: ``animals_per_group``, or the n found for
+        ``target_power`` (0 until :func:`parse_design` has computed it).
     """
 
     values: Mapping[str, Any]
@@ -385,6 +389,7 @@ class DesignSpec:
     primary: tuple[Mapping[str, Any], ...]
     sections: tuple[str, ...]
     folder: Path = field(default=Path("."))
+    n_per_group: int = 0
 
     @property
     def group_names(self) -> list[str]:
@@ -576,6 +581,11 @@ def parse_design(
         sections=tuple(scope),
         folder=base,
     )
+    try:
+        spec = dataclasses.replace(spec, n_per_group=planned_n(spec))
+    except PdStudyError as exc:
+        problems.append(("design.target_power", str(exc)))
+        return None
     _balance(spec, problems)
     return None if len(problems) > before else spec
 
@@ -616,11 +626,7 @@ def _balance(spec: DesignSpec, problems: Problems) -> None:
 
     values = spec.values
     k = len(spec.groups)
-    try:
-        n = planned_n(spec)
-    except PdStudyError as exc:
-        problems.append(("design.target_power", str(exc)))
-        return
+    n = planned_n(spec)
     blocking = spec.blocking
     if values.get("animals") is None and len(blocking) > 1:
         problems.append(
@@ -674,6 +680,8 @@ def planned_n(spec: DesignSpec) -> int:
     (:func:`pdstudy.stats.power.sample_size`); ``pdstudy design`` then checks
     the n found by simulating the analysis itself.
     """
+    if spec.n_per_group:
+        return spec.n_per_group
     n = spec.values.get("animals_per_group")
     if n is not None:
         return int(n)
