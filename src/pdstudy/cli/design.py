@@ -26,6 +26,9 @@ def register(app: typer.Typer) -> None:
             min=100,
             help="Simulated studies of the sample-size justification (default: the design's n_sim).",
         ),
+        workers: int = typer.Option(
+            1, "--workers", "-w", min=1, help="Processes for the power simulations (1: inline)."
+        ),
     ) -> None:
         """Allocate, code and schedule the animals, justify the sample size, lay out the plates.
 
@@ -50,7 +53,15 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         try:
-            files = write_design(spec, out, n_sim=n_sim)
+            if workers > 1:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                context = multiprocessing.get_context("forkserver")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    files = write_design(spec, out, n_sim=n_sim, mapper=pool.map)
+            else:
+                files = write_design(spec, out, n_sim=n_sim)
         except PdStudyError as err:
             console.print(f"[red]error:[/red] {escape(str(err))}")
             raise typer.Exit(2) from err

@@ -617,9 +617,12 @@ def _planned(
         )
     except (UsageError, ValueError, KeyError) as exc:
         return f"not run: {exc}", None
+    from pdstudy.report.format import format_value as fv
+
     parts = [
-        f"{r.group} vs {r.control}: {r.difference:+.3g} (95 % CI {r.ci_low:.3g} to "
-        f"{r.ci_high:.3g}), p = {r.p_value:.3g}, Hedges g {r.hedges_g:.2f}"
+        f"{r.group} vs {r.control}: {fv('difference', r.difference)} (95 % CI "
+        f"{fv('ci_low', r.ci_low)} to {fv('ci_high', r.ci_high)}), "
+        f"p = {fv('p_value', r.p_value)}, Hedges g {fv('hedges_g', r.hedges_g)}"
         for r in comp.contrasts.itertuples(index=False)
     ]
     return f"{comp.method}: " + "; ".join(parts), comp.contrasts
