@@ -590,11 +590,31 @@ def _per_animal(outcome: SectionOutcome, primary: Mapping[str, Any]) -> pd.DataF
         return None
     if outcome.kind in ("fst", "tst"):
         frame = result.animals
-        return frame[frame["status"] == "ok"]
-    if outcome.kind == "microdialysis":
+        frame = frame[frame["status"] == "ok"]
+    elif outcome.kind == "microdialysis":
         frame = result.auc
-        return frame[frame["analyte"] == str(primary.get("analyte", "NE"))]
-    return None
+        frame = frame[frame["analyte"] == str(primary.get("analyte", "NE"))]
+    else:
+        return None
+    if "excluded" in frame.columns:  # rows excluded by the section's `exclude` key
+        frame = frame[~frame["excluded"].fillna(False).astype(bool)]
+    return frame
+
+
+def _excluded(outcome: SectionOutcome) -> list[tuple[str, str, str, str]]:
+    """Animals a section excluded (its ``exclude`` key, or not scored), with the reasons."""
+    out = []
+    table = outcome.result.animals if outcome.kind in ("fst", "tst") else outcome.result.auc
+    if "excluded" in table.columns:
+        reason = table.get("exclude_reason", pd.Series("", index=table.index))
+        for i in table.index[table["excluded"].fillna(False).astype(bool)]:
+            why = str(reason[i]) if str(reason[i]) else "excluded"
+            out.append(("excluded", outcome.key, str(table.at[i, "animal"]), why))
+    if outcome.kind in ("fst", "tst"):
+        bad = table[table["status"] != "ok"]
+        for r in bad.itertuples(index=False):
+            out.append(("excluded", outcome.key, str(r.animal), f"not scored: {r.reason}"))
+    return list(dict.fromkeys(out))
 
 
 def _planned(
@@ -647,10 +667,7 @@ def _group_sizes(
                 out.append(
                     ("group below plan", o.key, "", f"group {g}: {got} of {n} planned animals")
                 )
-        if o.kind in ("fst", "tst"):
-            bad = o.result.animals[o.result.animals["status"] != "ok"]
-            for r in bad.itertuples(index=False):
-                out.append(("excluded", o.key, str(r.animal), f"not scored: {r.reason}"))
+        out += _excluded(o)
     return out
 
 
@@ -670,7 +687,10 @@ def review_design(
     dev = pd.DataFrame(deviations, columns=["deviation", "section", "animal", "detail"])
     shown = run.allocation[["order", "code", *design.blocking, "block"]].copy()
     shown["group"] = run.allocation["group"].map(run.labels)
-    balance = shown.groupby(["block", "group"]).size().unstack(fill_value=0).reset_index()
+    order = [run.labels[g] for g in design.group_names]
+    if run.blind:
+        order = sorted(order)  # code order: the control's place would say which it is
+    balance = shown.groupby(["block", "group"]).size().unstack(fill_value=0)[order].reset_index()
     # the analyses: planned (declared) and exploratory
     rows = []
     results = []
@@ -793,8 +813,8 @@ def _arrive_answers(
             + (
                 "This analysis ran blind (no key given)."
                 if run.blind
-                else f"The analysis was unblinded with the key {run.key_path.name if run.key_path else ''}"
-                " after the data were collected."
+                else "The analysis was unblinded with the key "
+                f"{run.key_path.name if run.key_path else ''}."
             )
         )
     planned = analyses[analyses["status"] == "planned"]
