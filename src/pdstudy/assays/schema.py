@@ -35,7 +35,18 @@ __all__ = [
 ]
 
 #: value kinds of a key
-KINDS = ("text", "quantity", "fraction", "number", "integer", "bool", "file", "files", "choice")
+KINDS = (
+    "text",
+    "texts",
+    "quantity",
+    "fraction",
+    "number",
+    "integer",
+    "bool",
+    "file",
+    "files",
+    "choice",
+)
 
 Problems = list[tuple[str, str]]
 
@@ -49,7 +60,8 @@ class Key:
     name
         The TOML key.
     kind
-        One of :data:`KINDS`: ``text`` (string), ``quantity`` (string with a
+        One of :data:`KINDS`: ``text`` (string), ``texts`` (a list of strings,
+        each one of ``choices`` when those are given), ``quantity`` (string with a
         unit of ``dimension``; parsed to pdstudy's base unit), ``fraction``
         (a number in [0, 1] or a percentage string, ``"2 %"``), ``number``,
         ``integer``, ``bool``, ``file`` (a path relative to the study file,
@@ -218,6 +230,19 @@ def parse_value(key: Key, raw: Any, path: str, base: Path, problems: Problems) -
             problems.append((path, f"expected a string, got {_type_name(raw)}"))
             return None
         return raw
+    if kind == "texts":
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            problems.append((path, f"expected a list of strings, got {_type_name(raw)}"))
+            return None
+        bad = [i for i in items if key.choices and i not in key.choices]
+        if bad:
+            hint = did_you_mean(bad[0], key.choices)
+            problems.append(
+                (path, f"{bad[0]!r} is not one of {', '.join(map(repr, key.choices))}{hint}")
+            )
+            return None
+        return list(items)
     if kind == "bool":
         if not isinstance(raw, bool):
             problems.append((path, f"expected true or false, got {raw!r}"))

@@ -109,7 +109,17 @@ def demo(
 
 
 # the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import behavior, binding, db, dialysis, profile, protein, run, uptake  # noqa: E402
+from pdstudy.cli import (  # noqa: E402
+    behavior,
+    binding,
+    db,
+    design,
+    dialysis,
+    profile,
+    protein,
+    run,
+    uptake,
+)
 
 for _name, _module in (
     ("binding", binding),
@@ -122,6 +132,7 @@ for _name, _module in (
     app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
 profile.register(app)
 run.register(app)
+design.register(app)
 
 
 def main() -> None:  # pragma: no cover - console entry

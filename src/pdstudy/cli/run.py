@@ -48,12 +48,14 @@ def run_with_progress(
     command: str | None = None,
     scheduler: str | None = None,
     store: str | Path | bool = True,
+    key: Path | None = None,
 ) -> int:
     """Validate and run ``study`` with a progress bar; print a summary; return the exit code.
 
     0: every section analysed; 1: some section failed (the others are in the
     report); 2: the study file is invalid (every problem printed, nothing run).
-    ``store``: where the results are recorded (:func:`pdstudy.study.run_study`).
+    ``store``: where the results are recorded (:func:`pdstudy.study.run_study`);
+    ``key``: the unblinding key of the study's ``[design]``.
     """
     from pdstudy.cli._shared import with_plausibility_warnings
     from pdstudy.study import load_study, run_study
@@ -93,6 +95,7 @@ def run_with_progress(
                 command=command or " ".join(["pdstudy", *sys.argv[1:]]),
                 scheduler=scheduler,
                 store=store,
+                key=key,
             )
         except UsageError as err:  # e.g. an unreachable --scheduler
             console.print(f"[red]error:[/red] {escape(str(err))}")
@@ -119,7 +122,14 @@ def run_with_progress(
             escape(o.section.error or ""),
         )
     console.print(table)
-    if result.exit_code:
+    if result.deviations is not None and len(result.deviations):
+        console.print(f"[yellow]{len(result.deviations)} deviation(s) from the design[/yellow]:")
+        for r in result.deviations.itertuples(index=False):
+            where = " ".join(x for x in (r.section, r.animal) if x)
+            console.print(f"  {escape(r.deviation)} {escape(where)}: {escape(r.detail)}")
+    if result.exit_code and not result.failed and result.deviations is not None:
+        console.print("[yellow]exit code 1: the study deviates from its design[/yellow]")
+    elif result.exit_code:
         console.print(
             f"[red]{len(result.failed) or 'some'} analysis(es) failed[/red]; "
             "the report shows the others and the errors."
@@ -175,12 +185,21 @@ def register(app: typer.Typer) -> None:
         no_store: bool = typer.Option(
             False, "--no-store", help="Do not record the results in the store."
         ),
+        key: Path | None = typer.Option(
+            None,
+            "--key",
+            help="Unblinding key of the [design] (pdstudy design's key/unblinding_key.csv); "
+            "without one the design's sections are analysed blind.",
+        ),
     ) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
-        Exit code 0: all analysed; 1: some assay failed (reported); 2: invalid study file.
+        Exit code 0: all analysed; 1: some assay failed, or the study deviates from its
+        [design] (reported); 2: invalid study file.
         """
         console = Console()
         store: str | bool = False if no_store else (db or True)
-        code = run_with_progress(study, out, workers, console, store=store, scheduler=scheduler)
+        code = run_with_progress(
+            study, out, workers, console, store=store, scheduler=scheduler, key=key
+        )
         raise typer.Exit(code)

@@ -20,7 +20,9 @@ real instrument formats, simulated from known parameters
   ``method.toml``;
 - ``behavior/``: hand-scored forced swim and tail suspension bouts of 24 mice
   (vehicle, 10 and 20 mg/kg; immobile fraction 0.65, 0.50, 0.35 once despair
-  has set in) and the animals file with their groups;
+  has set in), allocated over two test days by the study's ``[design]`` and
+  scored under their codes; the coded animals file, and the unblinding key in
+  ``design/key/``;
 - ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
   parameters the data were simulated from (what the analysis should recover).
 
@@ -188,29 +190,66 @@ def truth_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _write_behavior(folder: Path, seed: int) -> None:
-    """FST and TST bout logs of 8 mice per group, and the animals file (groups, doses)."""
+#: the behavioural groups of the example's [design]: treatment, dose, route, pre-treatment (min)
+EXAMPLE_GROUPS = {
+    "vehicle": {
+        "treatment": "saline",
+        "dose": "0 mg/kg",
+        "route": "i.p.",
+        "pretreatment_min": 30.0,
+    },
+    "10 mg/kg": {
+        "treatment": "norclomipramine",
+        "dose": "10 mg/kg",
+        "route": "i.p.",
+        "pretreatment_min": 30.0,
+    },
+    "20 mg/kg": {
+        "treatment": "norclomipramine",
+        "dose": "20 mg/kg",
+        "route": "i.p.",
+        "pretreatment_min": 30.0,
+    },
+}
+
+
+def _write_behavior(folder: Path, seed: int, design_seed: int) -> None:
+    """FST and TST bout logs of 8 mice per group, allocated as the study's [design] says.
+
+    The mice are allocated over two test days with the design's seed
+    (:func:`pdstudy.design.allocation.allocate_design`, what ``pdstudy design``
+    does), scored under their codes; ``animals.csv`` is the coded list (code,
+    group code) and ``../design/key/unblinding_key.csv`` the key.
+    """
     import pandas as pd
 
+    from pdstudy.design.allocation import allocate_design, generate_animals, unblinding_key
     from pdstudy.simulate.videos import BehaviorModel, simulate_session
 
     folder.mkdir(parents=True, exist_ok=True)
+    groups = list(EXAMPLE_GROUPS)
+    alloc = allocate_design(
+        generate_animals(8 * len(groups), factor="day", levels=2),
+        groups,
+        blocking=["day"],
+        seed=design_seed,
+    )
     rng = np.random.default_rng(seed)
-    doses = {"vehicle": 0.0, "10 mg/kg": 10.0, "20 mg/kg": 20.0}
-    animals = []
     logs: dict[str, list[pd.DataFrame]] = {"fst": [], "tst": []}
-    k = 0
-    for group, frac in EXAMPLE_TRUTH["behavior_immobile_fraction"].items():
-        for _ in range(8):
-            k += 1
-            animal = f"m{k:02d}"
-            animals.append((animal, group, doses[group]))
-            for test in ("fst", "tst"):
-                b = simulate_session(BehaviorModel(immobile_fraction=frac), 360.0, rng)
-                b.insert(0, "animal", animal)
-                logs[test].append(b)
-    pd.DataFrame(animals, columns=["animal", "group", "dose"]).to_csv(
-        folder / "animals.csv", index=False
+    for code, group in zip(alloc["code"], alloc["group"], strict=True):
+        frac = EXAMPLE_TRUTH["behavior_immobile_fraction"][group]
+        for test in ("fst", "tst"):
+            b = simulate_session(BehaviorModel(immobile_fraction=frac), 360.0, rng)
+            b.insert(0, "animal", code)
+            logs[test].append(b)
+    coded = alloc[["code", "group_code", "animal", "day", "order"]].rename(
+        columns={"code": "animal", "group_code": "group", "animal": "tag"}
+    )
+    coded.to_csv(folder / "animals.csv", index=False)
+    key_dir = folder.parent / "design" / "key"
+    key_dir.mkdir(parents=True, exist_ok=True)
+    unblinding_key(alloc, EXAMPLE_GROUPS, ["day"]).to_csv(
+        key_dir / "unblinding_key.csv", index=False
     )
     for test, parts in logs.items():
         pd.concat(parts, ignore_index=True).round(3).to_csv(
@@ -334,6 +373,46 @@ name = "Tail suspension test"
 event_logs = ["behavior/tst_bouts.csv"]
 animals = "behavior/animals.csv"
 control = "vehicle"
+
+[design]                              # the behavioural experiment, as planned (docs/design.md)
+seed = {seed}
+experimental_unit = "animal"
+animals_description = "male mice (simulated example)"
+sections = ["Forced swim test", "Tail suspension test"]
+animals_per_group = 8
+blocking = ["day"]                    # 2 test days, every group tested on each
+blocks = 2
+blinded = ["dosing", "testing", "scoring"]
+sd = 25                               # s of immobility in the FST's 240-s window
+effect_source = "illustrative: the simulation's immobile fractions 0.65 / 0.50 / 0.35"
+key = "design/key/unblinding_key.csv" # written by pdstudy design; without it the run is blind
+inclusion = "all animals allocated were tested; none was to be excluded"
+
+[[design.groups]]
+name = "vehicle"
+expected = 156                      # s: the expected FST immobility (sample size)
+treatment = "saline"
+dose = "0 mg/kg"
+pretreatment = "30 min"
+
+[[design.groups]]
+name = "10 mg/kg"
+expected = 120                      # s: the expected FST immobility (sample size)
+treatment = "norclomipramine"
+dose = "10 mg/kg"
+pretreatment = "30 min"
+
+[[design.groups]]
+name = "20 mg/kg"
+expected = 84                      # s: the expected FST immobility (sample size)
+treatment = "norclomipramine"
+dose = "20 mg/kg"
+pretreatment = "30 min"
+
+[[design.primary]]
+section = "Forced swim test"
+outcome = "immobility_s"
+test = "anova"
 
 [pk]                                  # illustrative rat PK for the predicted microdialysis
 dose = "5 mg/kg"
@@ -516,7 +595,7 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
     simulate_dialysis_experiment(
         root / "microdialysis", design=DialysisDesign(animals_per_group=3), seed=dialysis_seed
     )
-    _write_behavior(root / "behavior", int(seeds[11]))
+    _write_behavior(root / "behavior", int(seeds[11]), seed)
 
     (root / "TRUTH.json").write_text(
         json.dumps({"seed": seed, **t, "checks": truth_checks(t)}, indent=2, ensure_ascii=False),

@@ -6,19 +6,33 @@ two-sample t test for two groups) and counts rejections; :func:`t_test_power`
 is the closed form of the two-group case (statsmodels), which the simulation
 reproduces. :func:`sample_size` finds the smallest n per group reaching a
 target power.
+:func:`power_by_analysis` simulates studies and analyses each with pdstudy's
+own group comparison (:func:`pdstudy.stats.groups.compare_to_control`), with
+the Monte Carlo error of the rate; its batches go through a ``mapper`` so a
+cluster can run them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
 
 from pdstudy.errors import UsageError
 
-__all__ = ["PowerResult", "sample_size", "simulate_power", "t_test_power"]
+__all__ = [
+    "ANALYSIS_METHODS",
+    "PowerResult",
+    "SimulatedPower",
+    "mc_error",
+    "power_by_analysis",
+    "sample_size",
+    "simulate_power",
+    "t_test_power",
+]
 
 
 @dataclass(frozen=True)
@@ -118,3 +132,139 @@ def sample_size(
         if min(last.power) >= power:
             return last
     raise UsageError(f"power {power:g} is not reached with {n_max} animals per group")
+
+
+#: the planned tests that :func:`power_by_analysis` runs (:func:`pdstudy.stats.groups.compare_to_control`)
+ANALYSIS_METHODS = ("anova", "welch", "kruskal", "auto")
+
+#: ``mapper(function, iterable) -> iterable``: the builtin ``map`` (local), an
+#: executor's ``map``, or a cluster's
+Mapper = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
+
+
+@dataclass(frozen=True)
+class SimulatedPower:
+    """Power of the planned analysis, by simulating studies and analysing each.
+
+    Attributes
+    ----------
+    n_per_group, n_sim, alpha, method
+        The design simulated and the analysis run (``compare_to_control``'s method).
+    means, sd
+        The expected group means (control first) and SD.
+    power, mc_error
+        Rejection rate of each treated group against the control, and its
+        Monte Carlo standard error ``sqrt(p (1 - p) / n_sim)``.
+    power_any, mc_error_any
+        Rate at which any treated group is significant.
+    failed
+        Simulated studies the analysis could not analyse (counted as not rejected).
+    """
+
+    n_per_group: int
+    n_sim: int
+    alpha: float
+    method: str
+    means: tuple[float, ...]
+    sd: float
+    power: tuple[float, ...]
+    mc_error: tuple[float, ...]
+    power_any: float
+    mc_error_any: float
+    failed: int = 0
+
+
+def mc_error(p: float, n_sim: int) -> float:
+    """Monte Carlo standard error of a simulated rate ``p`` over ``n_sim`` runs."""
+    return float(np.sqrt(max(p * (1 - p), 0.0) / n_sim))
+
+
+def _analyse_chunk(
+    job: tuple[tuple[float, ...], float, int, str, float, np.random.SeedSequence, int],
+) -> tuple[np.ndarray, int]:
+    """Simulate ``count`` studies and analyse each: (rejections (count, k - 1), failures)."""
+    import pandas as pd
+
+    from pdstudy.stats.groups import compare_to_control
+
+    means, sd, n, method, alpha, seq, count = job
+    rng = np.random.default_rng(seq)
+    k = len(means)
+    labels = np.repeat([f"g{i}" for i in range(k)], n)
+    rej = np.zeros((count, k - 1), dtype=bool)
+    failed = 0
+    for s in range(count):
+        y = rng.normal(np.repeat(means, n), sd)
+        data = pd.DataFrame({"group": labels, "y": y})
+        try:
+            comp = compare_to_control(data, dv="y", control="g0", method=method, alpha=alpha)
+        except (UsageError, ValueError):
+            failed += 1
+            continue
+        p = comp.contrasts.set_index("group")["p_value"]
+        rej[s] = [bool(p.get(f"g{i}", 1.0) < alpha) for i in range(1, k)]
+    return rej, failed
+
+
+def power_by_analysis(
+    means: Sequence[float],
+    sd: float,
+    n_per_group: int,
+    *,
+    method: str = "anova",
+    alpha: float = 0.05,
+    n_sim: int = 2000,
+    seed: int = 0,
+    mapper: Mapper | None = None,
+    chunks: int = 8,
+) -> SimulatedPower:
+    """Power of pdstudy's own group analysis, by simulation; ``means[0]`` is the control.
+
+    Each simulated study draws ``n_per_group`` normal values per group and is
+    analysed by :func:`pdstudy.stats.groups.compare_to_control` with ``method``
+    (what an ``[[fst]]`` section or a microdialysis AUC comparison runs), so
+    the power is that of the analysis as it will be done.
+
+    Parameters
+    ----------
+    mapper
+        ``mapper(function, jobs)``: how the ``chunks`` batches of simulations
+        run. Default the builtin ``map`` (this process); an executor's ``map``
+        or a cluster's spreads them. The result does not depend on it: each
+        batch has its own seed (``SeedSequence(seed).spawn``).
+    """
+    if method not in ANALYSIS_METHODS:
+        raise UsageError(f"method must be one of {', '.join(ANALYSIS_METHODS)}, got {method!r}")
+    m = tuple(float(x) for x in means)
+    if len(m) < 2:
+        raise UsageError("give the control mean and at least one treated mean")
+    if not sd > 0:
+        raise UsageError(f"sd must be > 0, got {sd}")
+    if n_per_group < 2:
+        raise UsageError(f"n per group must be >= 2, got {n_per_group}")
+    if n_sim < 1:
+        raise UsageError(f"n_sim must be >= 1, got {n_sim}")
+    chunks = max(1, min(chunks, n_sim))
+    sizes = [n_sim // chunks + (1 if i < n_sim % chunks else 0) for i in range(chunks)]
+    seqs = np.random.SeedSequence(seed).spawn(chunks)
+    jobs = [
+        (m, float(sd), n_per_group, method, alpha, q, c) for q, c in zip(seqs, sizes, strict=True)
+    ]
+    parts = list((mapper or map)(_analyse_chunk, jobs))
+    rej = np.concatenate([r for r, _ in parts], axis=0)
+    failed = int(sum(f for _, f in parts))
+    power = rej.mean(axis=0)
+    any_ = float(rej.any(axis=1).mean())
+    return SimulatedPower(
+        n_per_group=n_per_group,
+        n_sim=n_sim,
+        alpha=alpha,
+        method=method,
+        means=m,
+        sd=float(sd),
+        power=tuple(float(p) for p in power),
+        mc_error=tuple(mc_error(float(p), n_sim) for p in power),
+        power_any=any_,
+        mc_error_any=mc_error(any_, n_sim),
+        failed=failed,
+    )

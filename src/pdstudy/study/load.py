@@ -18,6 +18,7 @@ import pandas as pd
 
 from pdstudy.assays.schema import Problems, did_you_mean, parse_table
 from pdstudy.errors import InputFileError, StudyFileError
+from pdstudy.study.design import parse_design
 from pdstudy.study.model import SectionSpec, StudySpec, slugify
 from pdstudy.study.registry import FUTURE_KINDS, HANDLERS
 from pdstudy.study.tables import PK, STUDY, SYNAPSE
@@ -67,8 +68,10 @@ def validate_study(path: str | PathLike[str]) -> tuple[StudySpec | None, Problem
     problems: Problems = []
     parsed: dict[str, Any] = {}
     sections: list[SectionSpec] = []
-    known = [*_TABLES, *HANDLERS]
+    known = [*_TABLES, "design", *HANDLERS]
     for name, value in raw.items():
+        if name == "design":
+            continue  # checked below, against the sections
         if name in _TABLES:
             parsed[name] = parse_table(_TABLES[name], value, name, base, problems)
         elif name in HANDLERS:
@@ -103,6 +106,7 @@ def validate_study(path: str | PathLike[str]) -> tuple[StudySpec | None, Problem
         if name not in parsed:
             parsed[name] = parse_table(_TABLES[name], {}, name, base, problems)
     _unique_names(sections, problems)
+    design = parse_design(raw["design"], base, sections, problems) if "design" in raw else None
     study = dict(parsed["study"])
     profile = _profile(study, raw.get("study", {}), base, problems)
     _compound_in_layouts(study, sections, problems)
@@ -124,6 +128,7 @@ def validate_study(path: str | PathLike[str]) -> tuple[StudySpec | None, Problem
         pk=parsed["pk"],
         raw=raw,
         profile=profile,
+        design=design,
     )
     return spec, []
 

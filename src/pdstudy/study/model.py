@@ -108,6 +108,8 @@ class StudySpec:
         The whole file as read.
     profile
         The compound's target-affinity profile (read while validating).
+    design
+        The ``[design]`` table (:class:`pdstudy.study.design.DesignSpec`), or ``None``.
     """
 
     path: Path
@@ -117,6 +119,7 @@ class StudySpec:
     pk: Mapping[str, Any]
     raw: Mapping[str, Any]
     profile: pd.DataFrame | None = field(default=None, compare=False)
+    design: Any = None
 
     @property
     def folder(self) -> Path:

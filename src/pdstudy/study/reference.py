@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from pdstudy.assays.schema import Key, Schema
+from pdstudy.study.design import DESIGN, DIALYSIS, GROUP, PRIMARY
 from pdstudy.study.registry import HANDLERS
 from pdstudy.study.tables import EXPOSURE, PK, STUDY, SYNAPSE
 from pdstudy.units import example_unit, format_conc
@@ -27,6 +28,10 @@ def _type(key: Key) -> str:
         return " or ".join(f"{d.replace('_', ' ')} ({example_unit(d)})" for d in dims)
     if key.kind == "choice":
         return "one of " + ", ".join(f'"{c}"' for c in key.choices)
+    if key.kind == "texts":
+        if key.choices:
+            return "list of " + ", ".join(f'"{c}"' for c in key.choices)
+        return "list of strings"
     return {
         "text": "string",
         "fraction": 'fraction (0.02 or "2 %")',
@@ -48,10 +53,14 @@ def _default(key: Key) -> str:
         return m.group(1).strip() if m else "–"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     if isinstance(value, str):
         return f'"{value}"' if value else '""'
     if key.kind == "quantity" and key.dimension == "concentration":
         return format_conc(float(value))
+    if key.kind == "quantity" and key.dimension == "flow":
+        return f"{float(value) * 60e6:g} µL/min"
     if key.kind == "quantity" and key.dimension == "time":
         v = float(value)
         return f"{v / 3600:g} h" if v >= 3600 and v % 3600 == 0 else f"{v / 60:g} min"
@@ -81,5 +90,9 @@ def schema_markdown() -> str:
         lines += _table(f"[[{kind}]]", handler.schema)
     lines += _table("[synapse]", SYNAPSE)
     lines += _table("[pk]", PK)
+    lines += _table("[design]", DESIGN)
+    lines += _table("[[design.groups]]", GROUP)
+    lines += _table("[[design.primary]]", PRIMARY)
+    lines += _table("[design.dialysis]", DIALYSIS)
     lines.append(END)
     return "\n".join(lines)

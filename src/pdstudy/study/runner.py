@@ -74,6 +74,9 @@ class StudyRun:
         ``None`` when the run was not recorded.
     store_error
         Why recording failed (the outputs are written all the same; exit code 1).
+    deviations
+        Deviations from the study's ``[design]`` (a DataFrame; any one makes the exit code 1),
+        or ``None`` without a design.
     """
 
     spec: StudySpec
@@ -85,6 +88,7 @@ class StudyRun:
     elapsed_s: float
     recorded: Any = None
     store_error: str | None = None
+    deviations: Any = None
 
     @property
     def failed(self) -> tuple[SectionOutcome, ...]:
@@ -193,6 +197,7 @@ def run_study(
     command: str | None = None,
     scheduler: Any = None,
     store: str | PathLike[str] | bool | None = None,
+    key: str | PathLike[str] | None = None,
 ) -> StudyRun:
     """Run every section of a study and write results, figures, report and provenance.
 
@@ -222,6 +227,10 @@ def run_study(
         written: a database URL or SQLite path; ``True`` the default store
         (``$PDSTUDY_DB``, else ``./pdstudy.db``); ``None`` ``$PDSTUDY_DB`` when it
         is set, else nothing; ``False`` nothing.
+    key
+        The unblinding key of the study's ``[design]`` (overrides its ``key``);
+        without one the design's sections are analysed blind
+        (:func:`pdstudy.study.design_run.apply_design`).
 
     Returns
     -------
@@ -233,6 +242,11 @@ def run_study(
     out = Path(out_dir).resolve()
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
+    design_run = None
+    if spec.design is not None:
+        from pdstudy.study.design_run import apply_design
+
+        spec, design_run = apply_design(spec, out, key)
     ctx = RunContext(
         out_dir=out,
         study_dir=spec.folder,
@@ -301,11 +315,18 @@ def run_study(
         x for x in (description, f"compound {spec.study.get('compound')}", f"run {finished}") if x
     )
     earlier = _earlier_section(spec, outcomes, store)
+    design_sections: tuple[Any, ...] = ()
+    deviations = None
+    if design_run is not None:
+        from pdstudy.study.design_run import review_design
+
+        design_section, deviations, _ = review_design(spec, design_run, outcomes, out)
+        design_sections = (design_section,)
     data = ReportData(
         title=spec.name,
         subtitle=subtitle,
         headline=pharm.headline,
-        sections=tuple(o.section for o in outcomes),
+        sections=design_sections + tuple(o.section for o in outcomes),
         pharmacology=tuple(pharm.sections) + earlier,
         methods=tuple(methods),
         provenance=provenance,
@@ -321,6 +342,7 @@ def run_study(
     )
     recorded, store_error = _record(spec, outcomes, out, store, command)
     failed = any(not o.ok for o in outcomes) or not pharm.ok or store_error is not None
+    failed = failed or (deviations is not None and len(deviations) > 0)
     return StudyRun(
         spec=spec,
         out_dir=out,
@@ -331,6 +353,7 @@ def run_study(
         elapsed_s=time.perf_counter() - t0,
         recorded=recorded,
         store_error=store_error,
+        deviations=deviations,
     )
 
 
