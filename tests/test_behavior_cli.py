@@ -102,7 +102,11 @@ def test_calibrate_from_a_boris_export_equals_calibrating_on_totals(tst_pair, tm
 
     sim, rois = tst_pair
     boris = write_boris(
-        sim.bouts, tmp_path / f"boris_{kind}.tsv", media_file=sim.path.name, test="tst", kind=kind
+        sim.bouts,
+        tmp_path / f"boris_{kind}.{'tsv' if kind == 'aggregated' else 'csv'}",
+        media_file=sim.path.name,
+        test="tst",
+        kind=kind,
     )
     log = read_event_log(boris)
     assert log.format == f"boris_{kind}" and set(log.table["video"]) == {"tst_pair.mp4"}

@@ -166,7 +166,8 @@ class KeyframeScan:
 
 
 def scan_keyframes(video: Video, limit: int = 60) -> KeyframeScan:
-    """Demux the whole video, decoding key frames only (cheap: FFmpeg skips the others)."""
+    """Demux the whole video, decoding key frames only (cheap: FFmpeg skips the others);
+    ``limit=0`` decodes nothing (the positions only)."""
     import av
 
     container = _open(video.path)
@@ -186,12 +187,14 @@ def scan_keyframes(video: Video, limit: int = 60) -> KeyframeScan:
                     all_pts.append(packet.pts)
                     if packet.is_keyframe:
                         key_pts.append(packet.pts)
+                if limit == 0:
+                    continue
                 for fr in packet.decode():
                     plane = fr.planes[0]
                     y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
                     t = (fr.pts - start) * tb if fr.pts is not None else float("nan")
                     out.append(Frame(len(out), float(t), _reduce(y[:, : plane.width], video.scale)))
-            for fr in stream.decode(None):
+            for fr in stream.decode(None) if limit else ():
                 plane = fr.planes[0]
                 y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
                 t = (fr.pts - start) * tb if fr.pts is not None else float("nan")

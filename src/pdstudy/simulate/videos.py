@@ -479,38 +479,44 @@ def write_boris(
         "Media duration (s)": round(duration, 3),
         "FPS": fps,
     }
-    rows = []
-    for r in b.itertuples(index=False):
-        beh = names.get(str(r.behavior), str(r.behavior))
+    rows: list[dict[str, object]] = []
+    for animal, behavior, start_s, stop_s in zip(
+        b["animal"].astype(str).tolist(),
+        b["behavior"].astype(str).tolist(),
+        b["start_s"].astype(float).tolist(),
+        b["stop_s"].astype(float).tolist(),
+        strict=True,
+    ):
+        beh = names.get(behavior, behavior)
         if kind == "aggregated":
             rows.append(
                 {
                     **common,
-                    "Subject": r.animal,
+                    "Subject": animal,
                     "Behavior": beh,
                     "Behavioral category": "",
                     "Behavior type": "STATE",
-                    "Start (s)": round(float(r.start_s), 3),
-                    "Stop (s)": round(float(r.stop_s), 3),
-                    "Duration (s)": round(float(r.stop_s) - float(r.start_s), 3),
+                    "Start (s)": round(start_s, 3),
+                    "Stop (s)": round(stop_s, 3),
+                    "Duration (s)": round(stop_s - start_s, 3),
                     "Media file name": f"/data/videos/{media_file}",
-                    "Image index start": int(round(r.start_s * fps)),
-                    "Image index stop": int(round(r.stop_s * fps)),
+                    "Image index start": int(round(start_s * fps)),
+                    "Image index stop": int(round(stop_s * fps)),
                     "Comment start": "",
                     "Comment stop": "",
                 }
             )
         else:
-            for t, status in ((r.start_s, "START"), (r.stop_s, "STOP")):
+            for t, status in ((start_s, "START"), (stop_s, "STOP")):
                 rows.append(
                     {
                         **common,
-                        "Subject": r.animal,
+                        "Subject": animal,
                         "Behavior": beh,
                         "Behavioral category": "",
                         "Modifiers": "",
                         "Behavior type": "STATE",
-                        "Time": round(float(t), 3),
+                        "Time": round(t, 3),
                         "Media file path": f"/data/videos/{media_file}",
                         "Image index": int(round(t * fps)),
                         "Comment": "",

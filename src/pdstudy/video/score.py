@@ -32,6 +32,7 @@ __all__ = [
     "fit_high_threshold",
     "fit_threshold",
     "score_trace",
+    "segment_starts",
     "trace_video",
 ]
 
@@ -87,7 +88,7 @@ class TracedVideo:
 SEGMENT_MIN_FRAMES = 3000
 
 
-def _segment_bounds(scan: KeyframeScan, segments: int) -> list[tuple[int, float]]:
+def segment_starts(scan: KeyframeScan, segments: int) -> list[tuple[int, float]]:
     """Key frames (index, time) at which segments 2.. start: the nearest to equal splits."""
     n = scan.n_packets
     keys = [p for p in scan.positions if 0 < p[0] < n - 1]
@@ -167,7 +168,7 @@ def trace_video(
         and want > 1
         and (segments is not None or scan.n_packets >= SEGMENT_MIN_FRAMES)
     ):
-        cuts = _segment_bounds(scan, want)
+        cuts = segment_starts(scan, want)
     problems: list[tuple[str, str]] = []
     if not cuts:
         trace = compute_motion(

@@ -237,12 +237,17 @@ def human_immobility(
             out.setdefault(names[key], {})[str(animal)] = s.immobility_s
         return out
     imm = t[t["behavior"] == "immobile"]
-    for i, r in zip(imm.index, imm.itertuples(index=False), strict=True):
-        key = str(r.video)
-        if key not in names:
-            where = f"row {int(i) + 2}" if log.format == "human_totals" else f"animal {r.animal!r}"
-            raise InputFileError(f"video {key!r} is not among the videos given", log.path, where)
-        out.setdefault(names[key], {})[str(r.animal)] = float(r.duration_s)
+    for i, video, animal, seconds in zip(
+        imm.index.tolist(),
+        imm["video"].astype(str).tolist(),
+        imm["animal"].astype(str).tolist(),
+        imm["duration_s"].astype(float).tolist(),
+        strict=True,
+    ):
+        if video not in names:
+            where = f"row {int(i) + 2}" if log.format == "human_totals" else f"animal {animal!r}"
+            raise InputFileError(f"video {video!r} is not among the videos given", log.path, where)
+        out.setdefault(names[video], {})[animal] = seconds
     return out
 
 
