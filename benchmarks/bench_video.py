@@ -15,7 +15,7 @@ What each line measures:
 - ``decode OpenCV read()+cvtColor``: OpenCV's ``VideoCapture.read`` and conversion
   to grey, the decoder ezTrack uses;
 - ``decode-only, the scorer's settings``: exactly the decoding ``pdstudy behavior
-  score`` does, nothing else: half resolution (area averaging), no in-loop
+  score`` does, nothing else: half resolution (area averaging), with the in-loop
   deblocking filter, the video cut at its middle key frame into 2 segments
   decoded at once in 2 threads (the key frames found by demuxing alone). This is
   the decode-only rate the scorer is compared with;
@@ -74,13 +74,13 @@ def decode_pyav(path: Path, scale: int) -> int:
 
 
 def decode_scorer_settings(path: Path) -> int:
-    """The scorer's decoding only: 1/2 resolution, no loop filter, 2 segments in 2 threads."""
+    """The scorer's decoding only: 1/2 resolution, loop filter, 2 segments in 2 threads."""
     from dataclasses import replace
 
     from pdstudy.io.videos import read_video, scan_keyframes
     from pdstudy.video.score import segment_starts
 
-    video = read_video(path, scale=2, loop_filter=False)
+    video = read_video(path, scale=2)
     cuts = segment_starts(scan_keyframes(video, limit=0), 2)
     starts = [(0, None), *cuts]
     stops = [t for _, t in cuts] + [None]

@@ -10,8 +10,8 @@ Decoding keeps the luma (Y) plane only, read straight from the decoder's
 buffer without colour conversion, optionally reduced by an integer factor
 (area averaging, which also smooths pixel noise), with FFmpeg's frame and
 slice threads; optionally without the in-loop deblocking filter
-(``loop_filter=False``: about a sixth less decoding work, the blocking
-artefacts it leaves are far below a motion cutoff). Frames can be decoded
+(``loop_filter=False``: about a sixth less decoding work, but the blocking
+artefacts it leaves change scores, see :func:`pdstudy.video.score.trace_video`). Frames can be decoded
 from one key frame to another (:meth:`Video.frames` ``start_s``/``stop_s``),
 so that one video can be decoded in segments at once. Every frame carries its own presentation time in seconds from
 the stream's timestamps, so variable frame rates are timed right; a frame

@@ -142,7 +142,7 @@ def trace_video(
     compensate: bool = True,
     progress: Callable[[int], None] | None = None,
     segments: int | None = None,
-    loop_filter: bool = False,
+    loop_filter: bool = True,
 ) -> TracedVideo:
     """Decode a video once and measure the motion of each region (whole frame without).
 
@@ -151,7 +151,10 @@ def trace_video(
     (None: as many as cores, at most 2, for videos of at least
     :data:`SEGMENT_MIN_FRAMES` frames). The result is the same as in one segment except
     that each segment starts its slow background update afresh.
-    ``loop_filter=False`` decodes without the in-loop deblocking filter (faster).
+    ``loop_filter=False`` decodes without the in-loop deblocking filter: about a sixth
+    less decoding, but the block edges it leaves cost accuracy (on six simulated 6-minute
+    TST sessions, errors up to 10 s instead of 4.4 s and per-frame agreement 0.94 instead
+    of 0.96-0.99), so it is not the default.
     """
     video = read_video(path, scale=scale, loop_filter=loop_filter)
     info = video.info
