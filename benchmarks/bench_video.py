@@ -37,8 +37,9 @@ What each line measures:
   thresholded pixel count, full resolution, one stream).
 
 Then the ratios of the whole process (and of scoring in process) against the
-baseline and against the scorer's decode-only rate, and the best any scorer
-decoding this file with the scorer's settings could reach against the baseline.
+baseline and against the scorer's decode-only rate, the same comparisons by CPU
+seconds (steadier than wall time on a loaded machine), and the best any scorer
+decoding this file could reach against the baseline.
 
 Run: ``python benchmarks/bench_video.py [--keep DIR] [--rounds N]``.
 """
@@ -257,6 +258,14 @@ def main() -> None:
                 f"{fps[key] / fps['base']:.1f}x the ezTrack baseline, "
                 f"{100 * fps[key] / fps['decode']:.0f} % of the scorer's decode-only rate"
             )
+        # on a shared machine wall time depends on the others' load; the CPU a job needs
+        # does much less, and on an idle machine bounds its wall time (CPU / cores)
+        cpu = {k: v[1] for k, v in rows.items()}
+        print(
+            f"by CPU seconds: the whole process needs {cpu['base'] / cpu['whole']:.1f}x less CPU "
+            f"than the baseline; the scorer's decoding is {100 * cpu['decode'] / cpu['whole']:.0f} "
+            f"% of the whole process's CPU"
+        )
         best = max(fps["plain"], fps["decode"])
         print(
             f"ceiling against the baseline: decoding every frame (the faster of the two PyAV "
