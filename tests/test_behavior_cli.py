@@ -63,3 +63,83 @@ def test_calibrate_names_a_human_score_of_a_video_not_given(clip, tmp_path):
     assert res.exit_code != 0
     flat = " ".join(res.output.split())
     assert "human.csv, row 3" in flat and "'fst_b.mp4' is not among the videos given" in flat
+
+
+@pytest.fixture(scope="module")
+def tst_pair(tmp_path_factory):
+    """A 30-s TST clip of two mice with different despair, and its ROIs file."""
+    from pdstudy.simulate.videos import BehaviorModel
+
+    d = tmp_path_factory.mktemp("tst_pair")
+    sim = simulate_behavior_video(
+        d / "tst_pair.mp4",
+        test="tst",
+        duration_s=30,
+        animals=2,
+        seed=21,
+        models=[
+            BehaviorModel(immobile_fraction=0.7, ramp_s=5),
+            BehaviorModel(immobile_fraction=0.3, ramp_s=5),
+        ],
+    )
+    rois = d / "rois.toml"
+    rois.write_text(
+        "\n".join(
+            f'[[roi]]\nanimal = "{r.animal}"\npolygon = {[list(p) for p in r.vertices]}\n'
+            for r in sim.rois
+        )
+    )
+    return sim, rois
+
+
+@pytest.mark.parametrize("kind", ["aggregated", "events"])
+def test_calibrate_from_a_boris_export_equals_calibrating_on_totals(tst_pair, tmp_path, kind):
+    """A BORIS export of the (simulated) human scoring calibrates like its immobility totals."""
+    import json
+
+    from pdstudy.io.event_logs import read_event_log
+    from pdstudy.simulate.videos import write_boris
+
+    sim, rois = tst_pair
+    boris = write_boris(
+        sim.bouts,
+        tmp_path / f"boris_{kind}.{'tsv' if kind == 'aggregated' else 'csv'}",
+        media_file=sim.path.name,
+        test="tst",
+        kind=kind,
+    )
+    log = read_event_log(boris)
+    assert log.format == f"boris_{kind}" and set(log.table["video"]) == {"tst_pair.mp4"}
+    totals = tmp_path / "human.csv"
+    truth = sim.immobility_s(0.0, 30.0)
+    totals.write_text(
+        "video,animal,immobility_s\n"
+        + "".join(f"{sim.path.name},{a},{s:.6f}\n" for a, s in truth.items())
+    )
+    cal = {}
+    for name, human in (("boris", boris), ("totals", totals)):
+        res = _cli("behavior", "calibrate", sim.path, "--human", human, "--test", "tst",
+                   "--rois", rois, "--window-end", 30, "--out", tmp_path / f"{name}.json")  # fmt: skip
+        assert res.exit_code == 0, res.output
+        cal[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    assert cal["boris"]["threshold"] == cal["totals"]["threshold"]
+    assert cal["boris"]["min_bout_s"] == cal["totals"]["min_bout_s"]
+    # the agreement is against the BORIS bouts scored in the window: the simulated truth
+    ag = cal["boris"]["agreement"]
+    assert ag["n"] == 2 and ag["mean_abs_error_s"] == pytest.approx(
+        cal["totals"]["agreement"]["mean_abs_error_s"], abs=1e-3
+    )
+    assert ag["mean_abs_error_s"] < 3.0
+
+
+def test_calibrate_names_a_boris_observation_of_a_video_not_given(tst_pair, tmp_path):
+    from pdstudy.simulate.videos import write_boris
+
+    sim, rois = tst_pair
+    boris = write_boris(sim.bouts, tmp_path / "other.tsv", media_file="tst_other.mp4", test="tst")
+    res = _cli("behavior", "calibrate", sim.path, "--human", boris, "--test", "tst",
+               "--rois", rois, "--window-end", 30, "--out", tmp_path / "cal.json")  # fmt: skip
+    assert res.exit_code != 0
+    flat = " ".join(res.output.split())
+    assert "other.tsv" in flat and "observation 'tst_other.mp4'" in flat
+    assert "'tst_other.mp4' is not among the videos given (tst_pair.mp4)" in flat

@@ -127,3 +127,34 @@ def test_simulated_sessions_read_back_as_bout_logs(tmp_path):
     imm = b[b["behavior"] == "immobile"]
     truth = (imm["stop_s"].clip(120, 360) - imm["start_s"].clip(120, 360)).sum()
     assert s.immobility_s == pytest.approx(truth)
+
+
+def test_human_immobility_for_calibration_from_every_kind_of_manual_score(tmp_path):
+    """Totals, time-sampling sheets (their immobility counts only), BORIS exports (the media
+    file names the video) and bout CSVs all give video -> animal -> immobility in the window."""
+    from pdstudy.assays.behavior.analysis import human_immobility
+
+    videos = [tmp_path / "fst1.mp4", tmp_path / "fst2.mp4"]
+    lucki = _write(
+        tmp_path,
+        "lucki.csv",
+        "video,animal,immobility,swimming,climbing\nfst1,r1,30,12,6\nfst2.mp4,r2,10,30,8\n",
+    )
+    got = human_immobility(read_event_log(lucki), videos, (120.0, 360.0))
+    assert got == {"fst1.mp4": {"r1": 150.0}, "fst2.mp4": {"r2": 50.0}}
+    boris = _write(
+        tmp_path,
+        "boris.tsv",
+        "Observation id\tSubject\tBehavior\tBehavior type\tStart (s)\tStop (s)\tMedia file name\n"
+        "obs A\tr1\tImmobility\tSTATE\t100.0\t150.0\tC:\\videos\\fst1.mp4\n"
+        "obs A\tr1\tSwimming\tSTATE\t150.0\t200.0\tC:\\videos\\fst1.mp4\n"
+        "obs A\tr1\tImmobility\tSTATE\t200.0\t400.0\tC:\\videos\\fst1.mp4\n",
+    )
+    log = read_event_log(boris)
+    assert set(log.table["video"]) == {"fst1.mp4"}
+    # clipped to the window: 30 s (120-150) + 160 s (200-360)
+    assert human_immobility(log, videos, (120.0, 360.0)) == {"fst1.mp4": {"r1": 190.0}}
+    with pytest.raises(InputFileError, match=r"boris.tsv, observation 'fst1.mp4'"):
+        human_immobility(log, videos[1:], (120.0, 360.0))
+    with pytest.raises(InputFileError, match=r"lucki.csv, animal 'r2'.*'fst2.mp4' is not among"):
+        human_immobility(read_event_log(lucki), videos[:1], (120.0, 360.0))

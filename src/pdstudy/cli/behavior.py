@@ -199,7 +199,9 @@ def score(
 @app.command()
 def calibrate(
     videos: list[Path] = typer.Argument(..., help="Human-scored videos."),
-    human: Path = typer.Option(..., "--human", help="CSV: video, [animal], immobility_s."),
+    human: Path = typer.Option(
+        ..., "--human", help="CSV: video, [animal], immobility_s; or a BORIS export / bout log."
+    ),
     test: str = typer.Option(..., "--test", help="fst or tst (the scoring window)."),
     out: Path = typer.Option(..., "--out", help="Calibration JSON to write."),
     rois: Path | None = typer.Option(None, "--rois", help="Regions file."),
@@ -207,8 +209,8 @@ def calibrate(
     window_start: float | None = typer.Option(None, "--window-start", help="Default: the test's."),
     window_end: float | None = typer.Option(None, "--window-end", help="Default: the test's."),
 ) -> None:
-    """Fit the threshold and minimum bout that best match human totals; print the agreement."""
-    from pdstudy.errors import InputFileError
+    """Fit the threshold and minimum bout that best match human scores; print the agreement."""
+    from pdstudy.assays.behavior.analysis import human_immobility
     from pdstudy.io.event_logs import read_event_log
     from pdstudy.video.rois import read_rois
     from pdstudy.video.score import fit_threshold, trace_video
@@ -217,32 +219,23 @@ def calibrate(
         test = _test(test)
         check_files([*videos, human], "VIDEO")
         log = read_event_log(human)
-        if log.kind != "totals":
-            raise UsageError("--human must be totals (video, [animal], immobility_s)")
-        names = {v.name: v for v in videos}
-        t = log.table
-        for i, v in enumerate(t["video"]):
-            if v not in names:
-                raise InputFileError(
-                    f"video {v!r} is not among the videos given", human, f"row {i + 2}"
-                )
-        regions = read_rois(rois) if rois else None
-        traces, hum = [], []
-        for name, v in names.items():
-            sel = t[t["video"] == name]
-            if sel.empty:
-                continue
-            tv = trace_video(v, regions, scale=scale)
-            traces.append(tv.trace)
-            if regions:
-                hum.append(dict(zip(sel["animal"], sel["duration_s"], strict=True)))
-            else:
-                hum.append({tv.trace.animals[0]: float(sel["duration_s"].iloc[0])})
         lo, hi = WINDOWS[test]
         window = (
             lo if window_start is None else window_start,
             hi if window_end is None else window_end,
         )
+        human_s = human_immobility(log, videos, window)
+        regions = read_rois(rois) if rois else None
+        traces, hum = [], []
+        for v in videos:
+            if v.name not in human_s:
+                continue
+            tv = trace_video(v, regions, scale=scale)
+            traces.append(tv.trace)
+            scored = human_s[v.name]
+            if not regions and len(scored) == 1:  # one animal per video: any name
+                scored = {tv.trace.animals[0]: next(iter(scored.values()))}
+            hum.append(scored)
         cal = fit_threshold(traces, hum, window)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(cal.to_json(), indent=2), encoding="utf-8")

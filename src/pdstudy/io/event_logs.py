@@ -9,11 +9,13 @@ Formats (in :data:`EVENT_LOG_FORMATS`, sniffed from the header, not the name):
 ``boris_aggregated``
     BORIS "aggregated events" export: ``Observation id``, ``Subject``,
     ``Behavior``, ``Start (s)``, ``Stop (s)`` (CSV or TSV). The animal is the
-    subject, or the observation id when no subject is coded.
+    subject, or the observation id when no subject is coded; the video is the
+    file name of ``Media file name`` (or ``Media file path``) when the export
+    has it, else the observation id.
 ``boris_events``
     BORIS tabular events export: ``Observation id``, ``Time``, ``Subject``,
     ``Behavior``, ``Status`` (``START``/``STOP``; ``POINT`` events are
-    ignored), paired into bouts.
+    ignored), paired into bouts; the video as for aggregated events.
 ``time_sampling``
     A Detke/Lucki 5-s time-sampling sheet: ``animal`` and counts of
     ``immobility``, ``swimming``, ``climbing`` (optionally ``interval_s``,
@@ -162,11 +164,25 @@ def _read_bouts_csv(path: Path) -> EventLog:
     return EventLog(str(path), "bouts_csv", "bouts", _check_bouts(df, path))
 
 
+_MEDIA_COLUMNS = ("media file name", "media file path", "media file")
+
+
+def _media_names(df: pd.DataFrame, cols: dict[str, str], obs: pd.Series) -> pd.Series:
+    """The video of each row: the file name of the BORIS media column, else the observation."""
+    for key in _MEDIA_COLUMNS:
+        if key in cols:
+            media = df[cols[key]]
+            names = media.astype(str).map(lambda v: v.replace("\\", "/").rsplit("/", 1)[-1])
+            return names.where(media.notna() & (media.astype(str).str.strip() != ""), obs)
+    return obs
+
+
 def _read_boris_aggregated(path: Path) -> EventLog:
     df = _frame(path)
     cols = {c.strip().lower(): c for c in df.columns}
     subject = df[cols["subject"]] if "subject" in cols else None
     obs = df[cols["observation id"]].astype(str)
+    video = _media_names(df, cols, obs)
     animal = (
         obs
         if subject is None
@@ -176,7 +192,7 @@ def _read_boris_aggregated(path: Path) -> EventLog:
     )
     out = pd.DataFrame(
         {
-            "video": obs,
+            "video": video,
             "animal": animal.astype(str),
             "behavior": df[cols["behavior"]],
             "start_s": df[cols["start (s)"]],
@@ -194,11 +210,13 @@ def _read_boris_events(path: Path) -> EventLog:
     rows = []
     open_: dict[tuple[str, str, str], tuple[float, int]] = {}
     subj = cols.get("subject")
+    videos = _media_names(df, cols, df[cols["observation id"]].astype(str))
     for i, (_, r) in enumerate(df.iterrows()):
         status = str(r[cols["status"]]).strip().upper()
         if status == "POINT":
             continue
         obs = str(r[cols["observation id"]])
+        video = str(videos.iloc[i])
         animal = (
             str(r[subj])
             if subj is not None and pd.notna(r[subj]) and str(r[subj]).lower() != "no focal subject"
@@ -211,7 +229,7 @@ def _read_boris_events(path: Path) -> EventLog:
             raise InputFileError(
                 f"Time is not a number: {r[cols['time']]!r}", path, f"row {i + 2}"
             ) from exc
-        key = (obs, animal, beh)
+        key = (video, animal, beh)
         if status == "START":
             if key in open_:
                 raise InputFileError(
@@ -224,7 +242,7 @@ def _read_boris_events(path: Path) -> EventLog:
                     f"{beh!r} of {animal!r} stops without a start", path, f"row {i + 2}"
                 )
             t0, _ = open_.pop(key)
-            rows.append((obs, animal, beh, t0, t))
+            rows.append((video, animal, beh, t0, t))
         else:
             raise InputFileError(
                 f"unknown Status {status!r} (START, STOP or POINT)", path, f"row {i + 2}"

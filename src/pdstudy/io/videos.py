@@ -9,7 +9,11 @@ All are decoded by FFmpeg through PyAV (measured faster here than OpenCV's
 Decoding keeps the luma (Y) plane only, read straight from the decoder's
 buffer without colour conversion, optionally reduced by an integer factor
 (area averaging, which also smooths pixel noise), with FFmpeg's frame and
-slice threads. Every frame carries its own presentation time in seconds from
+slice threads; optionally without the in-loop deblocking filter
+(``loop_filter=False``: about a sixth less decoding work, but the blocking
+artefacts it leaves change scores, see :func:`pdstudy.video.score.trace_video`). Frames can be decoded
+from one key frame to another (:meth:`Video.frames` ``start_s``/``stop_s``),
+so that one video can be decoded in segments at once. Every frame carries its own presentation time in seconds from
 the stream's timestamps, so variable frame rates are timed right; a frame
 that cannot be decoded is skipped and reported (its index and time) in
 :attr:`Video.problems`, and a missing timestamp is taken from the previous
@@ -35,7 +39,9 @@ __all__ = [
     "Frame",
     "Video",
     "VideoInfo",
+    "KeyframeScan",
     "keyframes",
+    "scan_keyframes",
     "list_video_formats",
     "read_video",
 ]
@@ -82,6 +88,8 @@ class Video:
     info: VideoInfo
     scale: int = 1
     threads: bool = True
+    #: decode with H.264/HEVC's in-loop deblocking filter (False: skip it, faster)
+    loop_filter: bool = True
     problems: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -93,16 +101,23 @@ class Video:
         """(height, width) of the luma arrays :meth:`frames` yields."""
         return self.info.height // self.scale, self.info.width // self.scale
 
-    def frames(self) -> Iterator[Frame]:
+    def frames(
+        self, start_s: float | None = None, stop_s: float | None = None, first_index: int = 0
+    ) -> Iterator[Frame]:
         """Decode the luma frames in presentation order.
 
         With ``threads`` the decoder runs in a background thread (PyAV releases
         the GIL while FFmpeg decodes, so decoding overlaps the caller's work) as
         well as with FFmpeg's own frame threads.
+
+        ``start_s`` (a key frame's time, :func:`scan_keyframes`) starts decoding
+        there instead of at the first frame, and ``first_index`` is the index of
+        that frame; ``stop_s`` ends with the first frame at or after it
+        (included), so that consecutive segments share one frame.
         """
         self.problems.clear()
         if not self.threads:
-            yield from _decode(self)
+            yield from _decode(self, start_s, stop_s, first_index)
             return
         q: queue.Queue[object] = queue.Queue(maxsize=64)
         stop = threading.Event()
@@ -110,7 +125,7 @@ class Video:
 
         def produce() -> None:
             try:
-                for fr in _decode(self):
+                for fr in _decode(self, start_s, stop_s, first_index):
                     if stop.is_set():
                         return
                     q.put(fr)
@@ -139,24 +154,51 @@ class Video:
                     t.join(0.01)
 
 
-def keyframes(video: Video, limit: int = 60) -> list[Frame]:
-    """The video's key frames only (cheap: FFmpeg skips the others), at most ``limit``,
-    spread evenly; for a background image."""
+@dataclass(frozen=True)
+class KeyframeScan:
+    """One pass over a video's packets: its key frames (decoded, at most ``limit``,
+    spread evenly) and where every key frame is: ``positions`` holds
+    (index among all frames in presentation order, time in seconds) pairs."""
+
+    frames: list[Frame]
+    positions: list[tuple[int, float]]
+    n_packets: int
+
+
+def scan_keyframes(video: Video, limit: int = 60) -> KeyframeScan:
+    """Demux the whole video, decoding key frames only (cheap: FFmpeg skips the others);
+    ``limit=0`` decodes nothing (the positions only)."""
     import av
 
     container = _open(video.path)
     out: list[Frame] = []
+    key_pts: list[int] = []
+    all_pts: list[int] = []
     try:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONKEY"
         tb = float(stream.time_base) if stream.time_base else 0.0
         start = stream.start_time or 0
         try:
-            for k, fr in enumerate(container.decode(stream)):
+            for packet in container.demux(stream):
+                if packet.size == 0:
+                    continue
+                if packet.pts is not None:
+                    all_pts.append(packet.pts)
+                    if packet.is_keyframe:
+                        key_pts.append(packet.pts)
+                if limit == 0:
+                    continue
+                for fr in packet.decode():
+                    plane = fr.planes[0]
+                    y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
+                    t = (fr.pts - start) * tb if fr.pts is not None else float("nan")
+                    out.append(Frame(len(out), float(t), _reduce(y[:, : plane.width], video.scale)))
+            for fr in stream.decode(None) if limit else ():
                 plane = fr.planes[0]
                 y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
                 t = (fr.pts - start) * tb if fr.pts is not None else float("nan")
-                out.append(Frame(k, float(t), _reduce(y[:, : plane.width], video.scale)))
+                out.append(Frame(len(out), float(t), _reduce(y[:, : plane.width], video.scale)))
         except av.error.FFmpegError:
             pass  # a damaged tail: the key frames read so far serve
     finally:
@@ -164,7 +206,17 @@ def keyframes(video: Video, limit: int = 60) -> list[Frame]:
     if len(out) > limit:
         idx = np.linspace(0, len(out) - 1, limit).round().astype(int)
         out = [out[i] for i in idx]
-    return out
+    order = np.sort(np.asarray(all_pts, np.int64))
+    positions = [
+        (int(np.searchsorted(order, k)), float((k - start) * tb)) for k in sorted(set(key_pts))
+    ]
+    return KeyframeScan(out, positions, len(all_pts))
+
+
+def keyframes(video: Video, limit: int = 60) -> list[Frame]:
+    """The video's key frames only (cheap: FFmpeg skips the others), at most ``limit``,
+    spread evenly; for a background image."""
+    return scan_keyframes(video, limit).frames
 
 
 def _open(path: Path):  # noqa: ANN202 - av container
@@ -214,7 +266,9 @@ def _reduce(y: np.ndarray, scale: int) -> np.ndarray:
     return cv2.resize(y, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
 
 
-def _decode(video: Video) -> Iterator[Frame]:
+def _decode(
+    video: Video, start_s: float | None = None, stop_s: float | None = None, first_index: int = 0
+) -> Iterator[Frame]:
     import av
 
     path = video.path
@@ -224,11 +278,20 @@ def _decode(video: Video) -> Iterator[Frame]:
         stream = container.streams.video[0]
         if video.threads:
             stream.thread_type = "AUTO"
+        if not video.loop_filter:
+            stream.codec_context.options = {"skip_loop_filter": "all"}
         tb = float(stream.time_base) if stream.time_base else 0.0
         start = stream.start_time or 0
         dt = 1.0 / info.nominal_fps if np.isfinite(info.nominal_fps) else 0.0
-        index = 0
-        last_t = -dt
+        index = first_index
+        last_t = -dt if start_s is None else start_s - dt
+        # half a frame interval (or 1 ms) of tolerance on the segment bounds
+        eps = 0.5 * dt if dt > 0 else 1e-3
+        if start_s is not None and start_s > 0 and tb > 0:
+            try:
+                container.seek(start + int(round(start_s / tb)), stream=stream, backward=True)
+            except av.error.FFmpegError as exc:
+                raise InputFileError(f"cannot seek to {start_s:.3f} s: {exc}", path) from exc
         packets = container.demux(stream)
         while True:
             try:
@@ -254,12 +317,16 @@ def _decode(video: Video) -> Iterator[Frame]:
                     video.problems.append((f"frame {index}", "no timestamp; taken from the rate"))
                 else:
                     t = (fr.pts - start) * tb
+                if start_s is not None and t < start_s - eps:
+                    continue  # before the segment (leading frames of an open GOP)
                 plane = fr.planes[0]
                 y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)
                 luma = _reduce(y[:, : plane.width], video.scale)
                 yield Frame(index, float(t), luma)
                 last_t = float(t)
                 index += 1
+                if stop_s is not None and t >= stop_s - eps:
+                    return
     finally:
         container.close()
 
@@ -293,8 +360,12 @@ def _sniff_mkv(path: Path, head: bytes) -> bool:
 
 
 def _reader(name: str):  # noqa: ANN202
-    def read(path: Path, *, scale: int = 1, threads: bool = True) -> Video:
-        return Video(_probe(Path(path), name), scale=scale, threads=threads)
+    def read(
+        path: Path, *, scale: int = 1, threads: bool = True, loop_filter: bool = True
+    ) -> Video:
+        return Video(
+            _probe(Path(path), name), scale=scale, threads=threads, loop_filter=loop_filter
+        )
 
     return read
 
@@ -321,7 +392,12 @@ def list_video_formats():  # noqa: ANN201 - pandas frame
 
 
 def read_video(
-    path: str | PathLike[str], *, scale: int = 1, threads: bool = True, format: str = "auto"
+    path: str | PathLike[str],
+    *,
+    scale: int = 1,
+    threads: bool = True,
+    loop_filter: bool = True,
+    format: str = "auto",
 ) -> Video:
     """Open a video file; frames are decoded when :meth:`Video.frames` is iterated.
 
@@ -334,6 +410,9 @@ def read_video(
         area averaging).
     threads
         Decode in a background thread and with FFmpeg's threads.
+    loop_filter
+        False: skip the in-loop deblocking filter of H.264/HEVC (faster; the
+        frames differ from the encoder's by a few luma levels at block edges).
     format
         ``"auto"`` (sniff the content) or a name of :data:`VIDEO_FORMATS`.
 
@@ -357,5 +436,5 @@ def read_video(
         fmt = VIDEO_FORMATS.sniff(p, head)
     else:
         fmt = VIDEO_FORMATS.get(format)
-    video: Video = fmt.read(p, scale=scale, threads=threads)
+    video: Video = fmt.read(p, scale=scale, threads=threads, loop_filter=loop_filter)
     return video

@@ -32,7 +32,13 @@ import pandas as pd
 from pdstudy.errors import UsageError
 from pdstudy.video.rois import Roi
 
-__all__ = ["BehaviorModel", "SimulatedVideo", "simulate_behavior_video", "simulate_session"]
+__all__ = [
+    "BehaviorModel",
+    "SimulatedVideo",
+    "simulate_behavior_video",
+    "simulate_session",
+    "write_boris",
+]
 
 STATE_NAMES = ("immobile", "active", "vigorous")
 
@@ -430,3 +436,97 @@ def simulate_behavior_video(
         height=height,
         models=mdl,
     )
+
+
+#: how a human scorer's BORIS ethogram names the simulated states, per test
+_BORIS_NAMES = {
+    "fst": {"immobile": "Immobility", "active": "Swimming", "vigorous": "Climbing"},
+    "tst": {"immobile": "Immobility", "active": "Struggling", "vigorous": "Struggling"},
+}
+
+
+def write_boris(
+    bouts: pd.DataFrame,
+    path: str | PathLike[str],
+    *,
+    media_file: str,
+    test: str = "fst",
+    kind: str = "aggregated",
+    observation_id: str | None = None,
+    media_duration_s: float | None = None,
+    fps: float = 30.0,
+) -> Path:
+    """Write bouts (``animal``, ``behavior``, ``start_s``, ``stop_s``) as a human scorer's
+    BORIS export of one observation of ``media_file``: ``"aggregated"`` (one row per state
+    bout, the tab-separated *Export aggregated events* layout) or ``"events"`` (the tabular
+    *Export events* layout, a START and a STOP row per bout). Each animal is a subject;
+    behaviours get an ethogram's names (Immobility, Swimming/Struggling, Climbing)."""
+    if kind not in ("aggregated", "events"):
+        raise UsageError(f"kind must be aggregated or events, got {kind!r}")
+    if test not in _BORIS_NAMES:
+        raise UsageError(f"test must be fst or tst, got {test!r}")
+    names = _BORIS_NAMES[test]
+    obs = observation_id or Path(media_file).stem
+    duration = float(bouts["stop_s"].max()) if media_duration_s is None else media_duration_s
+    b = bouts.sort_values(["animal", "start_s"], kind="stable")
+    common = {
+        "Observation id": obs,
+        "Observation date": "2026-12-01 10:00:00",
+        "Description": "",
+        "Observation type": "Media file(s)",
+        "Source": f"player #1:{media_file}",
+        "Time offset (s)": 0.0,
+        "Media duration (s)": round(duration, 3),
+        "FPS": fps,
+    }
+    rows: list[dict[str, object]] = []
+    for animal, behavior, start_s, stop_s in zip(
+        b["animal"].astype(str).tolist(),
+        b["behavior"].astype(str).tolist(),
+        b["start_s"].astype(float).tolist(),
+        b["stop_s"].astype(float).tolist(),
+        strict=True,
+    ):
+        beh = names.get(behavior, behavior)
+        if kind == "aggregated":
+            rows.append(
+                {
+                    **common,
+                    "Subject": animal,
+                    "Behavior": beh,
+                    "Behavioral category": "",
+                    "Behavior type": "STATE",
+                    "Start (s)": round(start_s, 3),
+                    "Stop (s)": round(stop_s, 3),
+                    "Duration (s)": round(stop_s - start_s, 3),
+                    "Media file name": f"/data/videos/{media_file}",
+                    "Image index start": int(round(start_s * fps)),
+                    "Image index stop": int(round(stop_s * fps)),
+                    "Comment start": "",
+                    "Comment stop": "",
+                }
+            )
+        else:
+            for t, status in ((start_s, "START"), (stop_s, "STOP")):
+                rows.append(
+                    {
+                        **common,
+                        "Subject": animal,
+                        "Behavior": beh,
+                        "Behavioral category": "",
+                        "Modifiers": "",
+                        "Behavior type": "STATE",
+                        "Time": round(t, 3),
+                        "Media file path": f"/data/videos/{media_file}",
+                        "Image index": int(round(t * fps)),
+                        "Comment": "",
+                        "Status": status,
+                    }
+                )
+    table = pd.DataFrame(rows)
+    if kind == "events":  # BORIS lists the events of an observation in time order
+        table = table.sort_values(["Time", "Status"], kind="stable", ascending=[True, False])
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out, sep="\t" if kind == "aggregated" else ",", index=False)
+    return out

@@ -25,7 +25,7 @@ import pandas as pd
 
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.errors import InputFileError, PdStudyError, UsageError
-from pdstudy.io.event_logs import read_event_log
+from pdstudy.io.event_logs import EventLog, read_event_log
 from pdstudy.stats.groups import compare_to_control
 from pdstudy.video.immobility import Scores, scores_from_bouts
 from pdstudy.video.rois import Roi
@@ -36,6 +36,7 @@ __all__ = [
     "BehaviorResult",
     "WINDOWS",
     "analyze_behavior",
+    "human_immobility",
     "score_event_logs",
     "score_videos",
 ]
@@ -201,6 +202,53 @@ def score_event_logs(
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def human_immobility(
+    log: EventLog, videos: Sequence[str | PathLike[str]], window: tuple[float, float]
+) -> dict[str, dict[str, float]]:
+    """Human immobility (s) in ``window`` per video file name and animal, for calibration.
+
+    ``log`` holds totals (``video``, ``[animal]``, ``immobility_s``; a time-sampling
+    sheet's immobility counts) or bouts (a BORIS export, whose video is the media file
+    or the observation id, or a CSV of bouts with a ``video`` column); bouts are scored
+    in the window as :func:`pdstudy.video.immobility.scores_from_bouts` scores them. A
+    video is matched by its file name or its stem. An animal left empty (one per video)
+    is ``""``. Raises :class:`InputFileError` naming the file and the row (totals) or the
+    observation (bouts) of a score whose video is not among ``videos``.
+    """
+    names: dict[str, str] = {}
+    for v in videos:
+        names[Path(v).name] = Path(v).name
+        names.setdefault(Path(v).stem, Path(v).name)
+    t = log.table
+    out: dict[str, dict[str, float]] = {}
+    if log.kind == "bouts":
+        for (video, animal), b in t.groupby(["video", "animal"], sort=False):
+            key = str(video) or ""
+            if key not in names:
+                raise InputFileError(
+                    f"video {key!r} is not among the videos given "
+                    f"({', '.join(sorted({Path(v).name for v in videos}))})",
+                    log.path,
+                    f"observation {key!r}" if key else "the bouts (no video column)",
+                )
+            s = scores_from_bouts(b, *window)
+            out.setdefault(names[key], {})[str(animal)] = s.immobility_s
+        return out
+    imm = t[t["behavior"] == "immobile"]
+    for i, video, animal, seconds in zip(
+        imm.index.tolist(),
+        imm["video"].astype(str).tolist(),
+        imm["animal"].astype(str).tolist(),
+        imm["duration_s"].astype(float).tolist(),
+        strict=True,
+    ):
+        if video not in names:
+            where = f"row {int(i) + 2}" if log.format == "human_totals" else f"animal {animal!r}"
+            raise InputFileError(f"video {video!r} is not among the videos given", log.path, where)
+        out.setdefault(names[video], {})[animal] = seconds
+    return out
 
 
 def read_groups(path: str | PathLike[str]) -> pd.DataFrame:
