@@ -11,15 +11,17 @@ from __future__ import annotations
 import json
 import math
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pdstudy.cli._shared import errors as _errors
+
+if TYPE_CHECKING:  # pandas is imported where a command needs it (a fast --help)
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
@@ -189,7 +191,7 @@ def history_cmd(
             escape(rec["created_at"]),
             escape(rec["user"]),
             escape(rec["action"]),
-            "" if pd.isna(rec["analysis_id"]) else str(int(rec["analysis_id"])),
+            "" if _missing(rec["analysis_id"]) else str(int(rec["analysis_id"])),
             escape(", ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, ""))),
         )
     console.print(table)
@@ -240,3 +242,9 @@ def upgrade_cmd(db: str | None = DB_OPTION) -> None:
         console.print(f"the store is at revision {after}, the newest")
     else:
         console.print(f"store upgraded: revision {before or '(new store)'} -> {after}")
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.isna(value))

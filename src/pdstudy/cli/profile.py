@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pdstudy.errors import PdStudyError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["PROFILE_TEMPLATE", "profile_at", "register", "write_template"]
 
