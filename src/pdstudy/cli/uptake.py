@@ -427,6 +427,7 @@ def analyze(
         "0.8", "--max-nonspecific-fraction", help="QC: nonspecific / control above this is flagged."
     ),
     max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
+    min_z_prime: float = typer.Option(0.2, "--min-z-prime", help="QC: Z' below this is flagged."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
@@ -472,6 +473,7 @@ def analyze(
             "weighting": weighting,
             "max_nonspecific_fraction": nsf,
             "max_cv": cv,
+            "min_z_prime": min_z_prime,
         }
         res = _run(values, prot, plates, layout, out, name)
         if not len(res.curves):

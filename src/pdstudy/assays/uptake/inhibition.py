@@ -44,11 +44,13 @@ QC flags (``flags``, ``;``-separated; ``flag_reasons`` says why; names as in bin
     becomes >= 25 percentage points of % control per well (CV x total /
     specific), too noisy for a usable IC50.
     ``poor_z``: Z' of control vs nonspecific rates below ``min_z_prime``,
-    default -0.5 (binding: 0.5). With 66 % nonspecific uptake and 5 % CV a
-    good cortical plate has Z' ~ 0.3 (median over simulated plates), and Z'
-    from triplicates is itself very uncertain: a threshold of 0 flags ~19 %
-    of such normal plates, -0.5 ~2.5 %, while still flagging ~30 % of plates
-    at 80 % and ~85 % at 90 % nonspecific uptake.
+    default 0.2 (binding: 0.5; :data:`pdstudy.assays.qc.UPTAKE_QC` says why).
+    With 66 % nonspecific uptake and a 5 % CV a normal cortical plate has a
+    true Z' of ~0.2 and a median Z' from triplicates of 0.31 (0.1-0.5 on
+    simulated plates), so binding's 0.5 would flag ~75 % of normal plates;
+    below 0.2 the bands overlap more than a normal preparation's do (a plate
+    at Z' = 0.15 is flagged). Z' from 3 + 3 wells is itself uncertain (about
+    +/-0.3), so the flag asks for a look at the plate; it does not reject it.
     ``high_cv``: median replicate CV of a curve's rates above ``max_cv_pct``
     (20 %; per plate: control or nonspecific wells); ``incomplete_curve``,
     ``hill_far_from_1``, ``outliers`` (ROUT), ``two_site_preferred``,
@@ -74,6 +76,7 @@ from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
+    UPTAKE_QC,
     Flag,
     cheng_prusoff_flags,
     cv_percent,
@@ -371,9 +374,9 @@ def analyze_uptake(
     two_site: bool = False,
     alpha: float = 0.05,
     level: float = 0.95,
-    max_nonspecific_fraction: float = 0.80,
-    min_z_prime: float = -0.5,
-    max_cv_pct: float = 20.0,
+    max_nonspecific_fraction: float = UPTAKE_QC.max_nonspecific_fraction,
+    min_z_prime: float = UPTAKE_QC.min_z_prime,
+    max_cv_pct: float = 100.0 * UPTAKE_QC.max_cv,
     hill_range: tuple[float, float] = (0.5, 1.5),
 ) -> UptakeResult:
     """Analyse a synaptosomal uptake-inhibition experiment (one or more plates).
