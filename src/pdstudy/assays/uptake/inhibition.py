@@ -71,6 +71,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
@@ -97,7 +98,9 @@ from pdstudy.assays.uptake._rates import (
     _protein_per_well,
     _raw,
     _where,
+    per_mg_ci,
     pmol_from_dpm,
+    protein_ci_per_well,
 )
 from pdstudy.errors import LayoutError, ModelError, UsageError
 from pdstudy.fitting.concentration_response import ResponseFits, fit_concentration_response
@@ -491,6 +494,7 @@ def analyze_uptake(
     prot, protein_note = _protein_per_well(
         work, protein_mg_per_well, protein, protein_sample, suspension_volume_L, function
     )
+    protein_ci = protein_ci_per_well(protein, protein_sample, suspension_volume_L)
     pmol = pmol_from_dpm(dpm, specific_activity_Ci_per_mmol)
     work["dpm_used"] = dpm
     work["pmol"] = pmol
@@ -563,6 +567,7 @@ def analyze_uptake(
                     min_z_prime=min_z_prime,
                     max_cv_pct=max_cv_pct,
                     q=q,
+                    protein_ci=protein_ci,
                 )
             )
     curves = pd.DataFrame(rows)
@@ -736,12 +741,26 @@ def _curve_row(
     min_z_prime: float,
     max_cv_pct: float,
     q: float,
+    protein_ci: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """One row of the curves table: the fit's columns, the QC of the curve's plates, flags."""
     rec = dict(rec)
     rec["substrate_M"] = float(wells["substrate_M"].iloc[0])
     rec["km_M"] = float(wells["km_M"].iloc[0])
-    rec["control_rate_pmol_per_mg_per_min"] = float(qsel["specific_rate"].mean())
+    rec["control_rate_pmol_per_mg_per_min"] = ctl = float(qsel["specific_rate"].mean())
+    # its 95 % CI: control - nonspecific means (t, pooled over the plates), then the
+    # protein's uncertainty carried in on the log scale (the rate is per mg)
+    var = (
+        qsel["control_rate_sd"] ** 2 / qsel["n_control"]
+        + qsel["nonspecific_rate_sd"] ** 2 / qsel["n_nonspecific"]
+    ).sum() / max(len(qsel), 1) ** 2
+    df = int((qsel["n_control"] + qsel["n_nonspecific"] - 2).sum())
+    half = float(stats.t.ppf(0.975, df) * math.sqrt(var)) if df > 0 else math.nan
+    prot = float(wells["protein_mg_per_well"].mean())
+    lo, hi = per_mg_ci(ctl, ctl - half, ctl + half, prot, protein_ci)
+    rec["control_rate_ci_low"], rec["control_rate_ci_high"] = lo, hi
+    rec["protein_ci_low_mg_per_well"] = protein_ci[0] if protein_ci else math.nan
+    rec["protein_ci_high_mg_per_well"] = protein_ci[1] if protein_ci else math.nan
     rec["nonspecific_rate_pmol_per_mg_per_min"] = float(qsel["nonspecific_rate_mean"].mean())
     frac = float(qsel["nonspecific_rate_mean"].mean() / qsel["control_rate_mean"].mean())
     rec["nonspecific_fraction"] = frac
