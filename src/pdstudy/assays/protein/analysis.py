@@ -476,7 +476,7 @@ def analyze_protein(
     if weights == "auto":
         # both weightings, then the one whose back-calculated standards are closest (sum of
         # |relative error|, the criterion of the chromatography calibration)
-        kw = {"model": model, "alpha": alpha, "level": level, "max_cv": max_cv}
+        kw: dict[str, Any] = {"model": model, "alpha": alpha, "level": level, "max_cv": max_cv}
         tried = {
             w: analyze_protein(frame, weights=w, search_factor=search_factor, **kw)
             for w in (None, "1/y2")
