@@ -33,20 +33,15 @@ def test_a_sample_near_the_lowest_standard_is_flagged_with_its_interval():
     assert by.loc["mid", "flags"] == ""
 
 
-@pytest.mark.parametrize(
-    "noise, expected, at_least",
-    [
-        ({"cv": 0.04, "sd_absorbance": 0.0005}, "1/y2", 5),
-        # a relative-error criterion leans to relative weighting: with additive noise only
-        # it still prefers the unweighted curve, less clearly
-        ({"cv": 0.0, "sd_absorbance": 0.01}, "none", 4),
-    ],
-)
-def test_auto_weighting_follows_the_standards_residuals(noise, expected, at_least):
+def test_auto_weighting_follows_the_standards_residuals():
+    # proportional absorbance noise: the standards read back closest with relative weights
+    # (with additive noise only the relative-error criterion has no clear preference)
     picks = []
     for seed in range(6):
-        plate = simulate_protein_plate(samples_ug_per_mL={"s": 900.0}, seed=seed, **noise)
+        plate = simulate_protein_plate(
+            samples_ug_per_mL={"s": 900.0}, seed=seed, cv=0.04, sd_absorbance=0.0005
+        )
         res = analyze_protein(without_truth(plate), weights="auto")
         picks.append(res.weighting)
         assert "back-calculated standards" in res.weighting_selection
-    assert picks.count(expected) >= at_least, picks
+    assert picks.count("1/y2") >= 5, picks

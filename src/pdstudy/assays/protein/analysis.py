@@ -449,7 +449,8 @@ def analyze_protein(
         Confidence level of the sample intervals.
     weights
         ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting:
-        absorbance noise proportional to the signal) or ``"auto"``: both are
+        absorbance noise proportional to the absorbance read, blank included)
+        or ``"auto"``: both are
         fitted and the one whose standards read back closest to their nominal
         concentrations (smallest sum of |relative error|, as the chromatography
         calibration chooses) is kept; ``weighting_selection`` says why.
@@ -565,8 +566,15 @@ def analyze_protein(
         xs[k, : len(ix)] = conc[ix]
         ys[k, : len(ix)] = absorb[ix]
     fits: dict[str, BatchFit] = {}
+    # relative weighting by the absorbance read (blank included): the noise of a well is
+    # proportional to what the reader measures, not to the blank-subtracted value (1/y² of
+    # that overweights the lowest standards several-fold and mis-sizes every interval)
+    w_fit: Array | None = None
+    if weights == "1/y2":
+        raw = ys + np.array([blank_of[p] for p in plates])[:, None]
+        w_fit = np.where(np.isfinite(raw) & (raw > 0), 1.0 / np.where(raw > 0, raw, 1.0) ** 2, 1.0)
     for name, mdl in STANDARD_MODELS.items():
-        fits[name] = fit_curves(mdl, xs, ys, weights=weights, labels=plates, level=level)
+        fits[name] = fit_curves(mdl, xs, ys, weights=w_fit, labels=plates, level=level)
 
     cmp = f_test(fits["linear"], fits["quadratic"], alpha=alpha)
     chosen: dict[str, str] = {}
@@ -679,6 +687,7 @@ def analyze_protein(
                     weights=weights,
                     level=level,
                     max_cv=max_cv,
+                    blank=blank_of[str(plate)],
                 )
             )
     sample_cols = [
@@ -755,6 +764,7 @@ def _read_sample(
     weights: str | None,
     level: float,
     max_cv: float,
+    blank: float = 0.0,
 ) -> dict[str, Any]:
     """Inverse prediction of one sample group (replicate wells of one dilution)."""
     n = len(values)
@@ -769,7 +779,7 @@ def _read_sample(
         flags.append("not_interpolable")
         reasons.append(f"the standard curve did not fit ({fit.status[k]}: {fit.reason[k]})")
     else:
-        x_est, lo, hi, why = _inverse(table, ybar, n, weights)
+        x_est, lo, hi, why = _inverse(table, ybar, n, weights, blank)
         if why:
             flags.append(why[0])
             reasons.append(why[1])
@@ -855,7 +865,7 @@ def _curve_table(fit: BatchFit, k: int, x_max: float, level: float) -> _Curve | 
 
 
 def _inverse(
-    c: _Curve, ybar: float, m: int, weights: str | None
+    c: _Curve, ybar: float, m: int, weights: str | None, blank: float = 0.0
 ) -> tuple[float, float, float, tuple[str, str] | None]:
     """Concentration giving ``ybar`` on the rising part of the curve, and its calibration interval."""
     nan = math.nan
@@ -880,7 +890,7 @@ def _inverse(
         x_est = float(optimize.brentq(resid, a, b, xtol=1e-12 * max(1.0, b)))
     else:  # pragma: no cover - searchsorted guarantees a bracket on the rising branch
         x_est = b
-    new_var = c.s2 * (ybar**2 if weights == "1/y2" else 1.0) / m
+    new_var = c.s2 * ((ybar + blank) ** 2 if weights == "1/y2" else 1.0) / m
     # h <= 0 inside the interval: |ybar - f(c)| <= t * sqrt(s2/m + Var f(c))
     h = np.abs(ybar - fg) - c.t * np.sqrt(new_var + c.var_f)
     lo = _edge(c, h, j - 1 if h[j - 1] <= h[j] else j, -1, ybar, new_var)
