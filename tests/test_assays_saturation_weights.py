@@ -137,4 +137,4 @@ def test_the_counts_proportional_cv_is_estimated_once_over_every_experiment():
         consts = {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
         pred = np.maximum(fit.model.func(fit.x, fit.params, consts), 1.0)
         w = 1.0 / (c2 * pred**2 + pred)
-        np.testing.assert_allclose(fit.weights, w / w.mean(), rtol=1e-2)  # one IRLS step apart
+        np.testing.assert_allclose(fit.weights, w / w.mean(), rtol=3e-2)  # one IRLS step apart
