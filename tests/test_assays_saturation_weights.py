@@ -11,6 +11,7 @@ weights.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pdstudy.assays.binding import analyze_saturation
@@ -118,3 +119,22 @@ def test_the_engine_matches_r_nls_with_the_same_weights():
         assert fit.param(name)[0] == pytest.approx(value, rel=1e-7), name
         k = SATURATION_TOTAL_NSB.index(name)
         assert fit.se[0, k] == pytest.approx(R_SE[name], rel=1e-6), name
+
+
+def test_the_counts_proportional_cv_is_estimated_once_over_every_experiment():
+    # 12 plates of one section: one CV for all, near the simulator's (5 % x 2 % pipetting)
+    lay0 = saturation_layout(1e-9 * np.geomspace(0.05, 10, 8), replicates=2)
+    lays = [lay0.assign(plate=f"p{e}") for e in range(12)]
+    frame = simulate_saturation(pd.concat(lays, ignore_index=True), kd_M=1e-9, seed=31)
+    res = analyze_saturation(frame)
+    true_cv = np.sqrt((1 + 0.02**2) * (1 + 0.05**2) - 1)
+    assert res.options["count_cv"] == pytest.approx(true_cv, rel=0.2)
+    # every plate's weights are the counting rule's with that one CV (normalised per plate)
+    c2 = res.options["count_cv"] ** 2
+    for (_, method), fit in res.fits.items():
+        if method != "total_nsb":
+            continue
+        consts = {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
+        pred = np.maximum(fit.model.func(fit.x, fit.params, consts), 1.0)
+        w = 1.0 / (c2 * pred**2 + pred)
+        np.testing.assert_allclose(fit.weights, w / w.mean(), rtol=3e-2)  # one IRLS step apart

@@ -40,6 +40,7 @@ COMMANDS = {
             "two_site": "inhibition only",
             "max_nonspecific_fraction": "inhibition only",
             "max_cv": "inhibition only",
+            "min_z_prime": "inhibition only",
         },
     ),
 }

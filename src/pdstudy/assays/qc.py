@@ -7,24 +7,29 @@ A flag is a :class:`Flag` (name, reason); :func:`join_flags` makes the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pdstudy.assays.schema import Key
 from pdstudy.errors import LayoutError
 from pdstudy.units import format_conc
 
 __all__ = [
+    "BINDING_QC",
+    "UPTAKE_QC",
     "Flag",
+    "PlateQC",
     "cheng_prusoff_flags",
     "cv_percent",
     "hill_flags",
     "incomplete_curve_flags",
     "join_flags",
     "open_ci_flags",
+    "qc_key",
     "replicate_cv",
     "rout_refusal",
     "z_prime",
@@ -218,3 +223,81 @@ def rout_refusal(assay: str) -> str:
         "of the curves, against the 1 % its Q promises). Use weighting 'auto' (the Poisson "
         "and proportional variance of the counts) with ROUT, or leave ROUT off"
     )
+
+
+# ---------------------------------------------------------------- plate thresholds
+
+
+@dataclass(frozen=True)
+class PlateQC:
+    """The QC thresholds of one kind of plate, each with the reason for its default.
+
+    ``min_z_prime``: Z' of the high (total, or vehicle control) vs the
+    nonspecific wells below it is flagged ``poor_z``; ``max_cv``: a replicate
+    CV above it is flagged ``high_cv``; ``max_nonspecific_fraction``:
+    nonspecific signal above this fraction of the total (or control) is
+    flagged ``high_nsb``. Each is a key of the assay's study-file section and
+    an option of its command (:func:`qc_key`).
+    """
+
+    kind: str
+    min_z_prime: float
+    max_cv: float
+    max_nonspecific_fraction: float
+    why: Mapping[str, str]
+
+
+BINDING_QC = PlateQC(
+    kind="binding",
+    min_z_prime=0.5,
+    max_cv=0.20,
+    max_nonspecific_fraction=0.50,
+    why={
+        "min_z_prime": "Z' >= 0.5 is an excellent assay (Zhang, Chung & Oldenburg 1999); a "
+        "membrane binding plate with NSB ~10 % of total and a 5 % CV gives Z' ~ 0.8",
+        "max_cv": "replicate counts of a filtration assay usually agree within 10 %; above "
+        "20 % a pipetting or harvesting fault is likely",
+        "max_nonspecific_fraction": "with NSB above half of the total the specific window is "
+        "too small for a reliable Ki (a radioligand's NSB should be < 50 % of total near Kd)",
+    },
+)
+"""Radioligand binding plates (competition; saturation uses ``max_nonspecific_fraction``)."""
+
+UPTAKE_QC = PlateQC(
+    kind="uptake",
+    min_z_prime=0.2,
+    max_cv=0.20,
+    max_nonspecific_fraction=0.80,
+    why={
+        "min_z_prime": "in rat cortical synaptosomes only ~34 % of [3H]-NE uptake is "
+        "desipramine-sensitive (Michel et al. 1984), so the window is narrow: with 66 % "
+        "nonspecific uptake and a 5 % CV a normal plate has a true Z' of ~0.2 and, from "
+        "triplicates, a median Z' of 0.31 (0.1-0.5 on simulated plates; binding's 0.5 would "
+        "flag 75 % of them). Below 0.2 the control and nonspecific bands overlap more than a "
+        "normal preparation's do (a plate at Z' 0.15 is flagged); Z' from 3 + 3 wells varies "
+        "by about +/-0.3, so the flag asks for a look at the plate, it does not reject it",
+        "max_cv": "as for binding: replicate rates above 20 % CV suggest a pipetting or "
+        "filtration fault",
+        "max_nonspecific_fraction": "~66 % nonspecific uptake is the normal state of a "
+        "cortical preparation (Michel et al. 1984); above 80 % the specific window is under a "
+        "fifth of the counts, and a 5 % CV of the counts becomes >= 25 percentage points of % "
+        "control per well",
+    },
+)
+"""Synaptosomal uptake plates (inhibition)."""
+
+_QC_KEY_DOC = {
+    "min_z_prime": "QC: Z' of the high vs the nonspecific wells below this is flagged (poor_z)",
+    "max_cv": "QC: replicate CV above this is flagged (high_cv)",
+    "max_nonspecific_fraction": "QC: nonspecific / total (or control) above this is flagged "
+    "(high_nsb)",
+}
+
+
+def qc_key(name: str, defaults: PlateQC) -> Key:
+    """The study-file key of one QC threshold, with its default from ``defaults``."""
+    value = float(getattr(defaults, name))
+    doc = f"{_QC_KEY_DOC[name]}; default {value:g} for {defaults.kind} plates"
+    if name == "min_z_prime":
+        return Key(name, "number", default=value, doc=doc, example=f"{value:g}")
+    return Key(name, "fraction", default=value, positive=True, doc=doc, example=f"{value:g}")

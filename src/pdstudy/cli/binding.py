@@ -359,6 +359,11 @@ def analyze(
         True, "--two-site/--no-two-site", help="Also fit two sites and compare with one site."
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    min_z_prime: float = typer.Option(0.5, "--min-z-prime", help="QC: Z' below this is flagged."),
+    max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
+    max_nonspecific_fraction: str = typer.Option(
+        "0.5", "--max-nonspecific-fraction", help="QC: NSB / total above this is flagged."
+    ),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
@@ -400,6 +405,11 @@ def analyze(
             "rout_q": rout_q,
             "two_site": two_site,
             "weighting": weighting,
+            "min_z_prime": min_z_prime,
+            "max_cv": fraction(max_cv, "--max-cv"),
+            "max_nonspecific_fraction": fraction(
+                max_nonspecific_fraction, "--max-nonspecific-fraction"
+            ),
             **procedure_values(
                 incubation=incubation,
                 temperature=temperature,

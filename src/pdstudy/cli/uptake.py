@@ -432,6 +432,7 @@ def analyze(
         "0.8", "--max-nonspecific-fraction", help="QC: nonspecific / control above this is flagged."
     ),
     max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
+    min_z_prime: float = typer.Option(0.2, "--min-z-prime", help="QC: Z' below this is flagged."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -482,6 +483,7 @@ def analyze(
             "weighting": weighting,
             "max_nonspecific_fraction": nsf,
             "max_cv": cv,
+            "min_z_prime": min_z_prime,
             **procedure_values(
                 temperature=temperature,
                 buffer=buffer,

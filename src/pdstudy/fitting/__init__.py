@@ -12,6 +12,7 @@ from pdstudy.fitting.concentration_response import (
     count_weights,
     fit_concentration_response,
     pack_curves,
+    pooled_count_cv2,
 )
 from pdstudy.fitting.models import (
     BUILTIN,
@@ -36,6 +37,7 @@ __all__ = [
     "USABLE_STATUSES",
     "ResponseFits",
     "count_weights",
+    "pooled_count_cv2",
     "fit_concentration_response",
     "pack_curves",
     "BUILTIN",

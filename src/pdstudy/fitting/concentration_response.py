@@ -35,6 +35,7 @@ __all__ = [
     "count_weights",
     "fit_concentration_response",
     "pack_curves",
+    "pooled_count_cv2",
 ]
 
 USABLE_STATUSES = ("converged", "at_bound")
@@ -476,6 +477,7 @@ def count_weights(
     previous: np.ndarray | None = None,
     robust: bool = False,
     joint: bool = False,
+    c2: float | None = None,
 ) -> np.ndarray:
     """Weights ``1 / var(y)`` from the predicted signal of each point (module docstring).
 
@@ -490,6 +492,10 @@ def count_weights(
     weights (the NSB wells, with fewer counts, weigh more per point than the
     total wells). Without it, each curve is its own problem and its weights
     are normalised to a mean of 1 within it.
+
+    ``c2``, when given, is the proportional part ``c**2`` estimated elsewhere
+    (e.g. :func:`pooled_count_cv2` over every experiment of an assay) and is
+    used as it is, instead of an estimate from this fit's residuals.
     """
     consts = {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
     with np.errstate(all="ignore"):
@@ -505,31 +511,33 @@ def count_weights(
             use = fit.used & np.isfinite(r_sig) & np.isfinite(sig)
             n = use.sum(axis=1)
             k = fit.n_free()
-            if joint:
+            if c2 is not None:
+                cc = np.full(fit.n_curves, float(c2))
+            elif joint:
                 # one problem: pooled residuals, the global number of parameters
                 n_glob = int(use.sum())
                 k_glob = _global_free(fit)
                 if robust:
                     ratio = (r_sig**2 * n_glob / max(n_glob - k_glob, 1) - pois * 0.455) / sig**2
-                    c2 = np.full(fit.n_curves, float(np.median(ratio[use])) / 0.455)
+                    cc = np.full(fit.n_curves, float(np.median(ratio[use])) / 0.455)
                 else:
                     excess = float(np.sum(r_sig[use] ** 2)) * n_glob / max(n_glob - k_glob, 1)
                     excess -= float(np.sum(pois[use]))
-                    c2 = np.full(fit.n_curves, excess / float(np.sum(sig[use] ** 2)))
+                    cc = np.full(fit.n_curves, excess / float(np.sum(sig[use] ** 2)))
             elif robust:
                 ratio = np.where(
                     use,
                     (r_sig**2 * n[:, None] / np.maximum(n - k, 1)[:, None] - pois * 0.455) / sig**2,
                     np.nan,
                 )
-                c2 = row_percentile(ratio, 50.0) / 0.455
+                cc = row_percentile(ratio, 50.0) / 0.455
             else:
                 excess = np.where(use, r_sig**2, 0.0).sum(axis=1) * n / np.maximum(n - k, 1)
                 excess -= np.where(use, pois, 0.0).sum(axis=1)
-                c2 = excess / np.where(use, sig**2, 0.0).sum(axis=1)
+                cc = excess / np.where(use, sig**2, 0.0).sum(axis=1)
             # a proportional CV of at least 0.5 % (pipetting is never perfect)
-            c2 = np.where(np.isfinite(c2), np.maximum(c2, 0.005**2), 0.05**2)
-            var_sig = c2[:, None] * sig**2 + pois
+            cc = np.where(np.isfinite(cc), np.maximum(cc, 0.005**2), 0.05**2)
+            var_sig = cc[:, None] * sig**2 + pois
         w = scale**2 / var_sig
     w = np.where(np.isfinite(w) & (w > 0), w, np.nan)
     # curves that could not be fitted keep their previous (or unit) weights
@@ -542,6 +550,49 @@ def count_weights(
         return np.asarray(w / (mean_all if np.isfinite(mean_all) and mean_all > 0 else 1.0))
     mean = np.nanmean(np.where(fit.used, w, np.nan), axis=1)
     return np.asarray(w / np.where(np.isfinite(mean) & (mean > 0), mean, 1.0)[:, None])
+
+
+def pooled_count_cv2(
+    problems: Sequence[tuple[BatchFit, np.ndarray, np.ndarray, np.ndarray]],
+) -> float:
+    """The proportional part ``c**2`` of the counting variance, estimated once over many fits.
+
+    ``problems`` holds ``(fit, scale, offset, tcount)`` of each fit (as for
+    :func:`count_weights`); each fit is one problem (its curves pooled, its
+    parameters counted once, shared ones once). The moment estimate
+    ``c**2 = (sum r**2 n / (n - k) - sum Poisson) / sum S**2`` runs over every
+    point of every problem, with ``n`` and ``k`` the total points and
+    parameters. The variance model of a count is a property of the assay
+    (pipetting, filtration, counter), not of one curve: estimated from the
+    wells of several plates it is close to known, and the weights of each
+    plate no longer depend on that plate's own residuals. A radioligand
+    assay's response-error relationship is pooled over assays in the same way
+    (Rodbard & Frazier 1975, Methods Enzymol 37:3). Fits that failed are left
+    out; with none usable the result is NaN (:func:`count_weights` then
+    falls back to a 5 % CV).
+    """
+    r2 = pois_sum = sig2 = 0.0
+    n_all = k_all = 0
+    for fit, scale, offset, tcount in problems:
+        if not fit.ok.all():
+            continue
+        consts = {k: np.asarray(v).reshape(-1, 1) for k, v in fit.constants.items()}
+        with np.errstate(all="ignore"):
+            pred = fit.model.func(fit.x, fit.params, consts)
+            sig = offset + scale * pred
+            sig = np.where(np.isfinite(sig), np.maximum(sig, 1.0), np.nan)
+            pois = sig * 60.0 / np.where(tcount > 0, tcount, 60.0)
+            r_sig = scale * (fit.y - pred)
+        use = fit.used & np.isfinite(r_sig) & np.isfinite(sig)
+        r2 += float(np.sum(r_sig[use] ** 2))
+        pois_sum += float(np.sum(pois[use]))
+        sig2 += float(np.sum(sig[use] ** 2))
+        n_all += int(use.sum())
+        k_all += _global_free(fit) if fit.shared else fit.n_free() * fit.n_curves
+    if n_all == 0 or sig2 <= 0:
+        return math.nan
+    c2 = (r2 * n_all / max(n_all - k_all, 1) - pois_sum) / sig2
+    return float(max(c2, 0.005**2))
 
 
 def _global_free(fit: BatchFit) -> int:

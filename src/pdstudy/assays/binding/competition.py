@@ -451,7 +451,7 @@ def analyze_competition(
         layout's ``radioligand_M`` / ``kd_M`` columns; without them Ki is not
         computed (NaN, and the reason says so).
     rout, q
-        ROUT outlier removal (default on, Q = 1 %).
+        ROUT outlier removal (default off, Q = 1 %).
     two_site
         Also fit two sites and compare with one site.
     alpha

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from pdstudy.assays.binding.competition import CompetitionResult, analyze_competition
+from pdstudy.assays.binding.competition import CompetitionResult, QCThresholds, analyze_competition
 from pdstudy.assays.binding.saturation import SaturationResult, analyze_saturation
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
@@ -32,7 +32,7 @@ from pdstudy.assays.protein.sections import (
     protein_per_well,
     protein_rule,
 )
-from pdstudy.assays.qc import rout_refusal
+from pdstudy.assays.qc import BINDING_QC, qc_key, rout_refusal
 from pdstudy.assays.schema import Key, Problems, Schema
 
 __all__ = [
@@ -132,6 +132,7 @@ BINDING = Schema(
         *COUNTING_KEYS[:1],
         *PROCEDURE_KEYS,
         *FIT_KEYS,
+        *(qc_key(k, BINDING_QC) for k in ("min_z_prime", "max_cv", "max_nonspecific_fraction")),
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
     "scintillation counter; one plate file per independent experiment.",
@@ -178,6 +179,11 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
         specific_activity_Ci_per_mmol=v.get("specific_activity"),
         volume_L=v.get("volume"),
         efficiency=v.get("efficiency"),
+        thresholds=QCThresholds(
+            z_prime_min=v["min_z_prime"],
+            cv_max_pct=100 * v["max_cv"],
+            nsb_max_pct=100 * v["max_nonspecific_fraction"],
+        ),
     )
     return result.with_inputs(input_files(frame))
 

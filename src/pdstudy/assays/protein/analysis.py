@@ -37,6 +37,9 @@ dilution factor, >= 1: 10 for a 1:10 dilution).
 
 Flags of a sample (``flags`` is a ``;``-separated list, ``reason`` says why):
 ``extrapolated`` (the estimate lies outside the standards' range),
+``near_lowest_standard`` (inside the range but below
+:data:`NEAR_LOWEST_FACTOR` x the lowest standard, where the calibration
+interval is widest relative to the value),
 ``not_interpolable`` (no concentration on the rising part of the curve gives
 that absorbance), ``high_cv`` (replicate CV above ``max_cv``), ``ci_open``
 (a limit of the interval lies beyond the searched range).
@@ -44,10 +47,11 @@ that absorbance), ``high_cv`` (replicate CV above ``max_cv``), ``ci_open``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -77,6 +81,11 @@ __all__ = [
 ]
 
 Array = np.ndarray
+
+NEAR_LOWEST_FACTOR = 2.0
+"""A sample read below this multiple of the lowest (non-zero) standard is flagged
+``near_lowest_standard``: near the bottom of the curve the absorbance changes
+least relative to the blank's noise, so the relative interval is widest."""
 
 # ------------------------------------------------------------------ standard-curve models
 
@@ -197,6 +206,9 @@ class ProteinResult(ResultBase):
         Plate -> the model used for its samples.
     level
         Confidence level of the intervals.
+    weighting, weighting_selection
+        The standard curve's weighting (``none`` or ``1/y2``) and why (with
+        ``weights="auto"``: the back-calculated standards' errors of each).
     """
 
     standards: pd.DataFrame
@@ -205,6 +217,8 @@ class ProteinResult(ResultBase):
     fits: Mapping[str, BatchFit]
     chosen: Mapping[str, str]
     level: float = 0.95
+    weighting: str = field(default="none", kw_only=True)
+    weighting_selection: str = field(default="", kw_only=True)
 
     kind: ClassVar[str] = "protein"
 
@@ -253,6 +267,8 @@ class ProteinResult(ResultBase):
             ok = grp[~grp["flags"].str.contains("extrapolated|not_interpolable", regex=True)]
             use = ok if len(ok) else grp[np.isfinite(grp["protein_mg_per_mL"])]
             flags = "" if len(ok) else "extrapolated"
+            if len(ok) and ok["flags"].str.contains("near_lowest_standard").all():
+                flags = "near_lowest_standard"
             rows.append(
                 {
                     "plate": plate,
@@ -432,8 +448,12 @@ def analyze_protein(
     level
         Confidence level of the sample intervals.
     weights
-        ``None`` (ordinary least squares) or ``"1/y2"`` (relative weighting:
-        absorbance noise proportional to the signal).
+        ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting:
+        absorbance noise proportional to the absorbance read, blank included)
+        or ``"auto"``: both are
+        fitted and the one whose standards read back closest to their nominal
+        concentrations (smallest sum of |relative error|, as the chromatography
+        calibration chooses) is kept; ``weighting_selection`` says why.
     max_cv
         Replicate CV of a sample's absorbance above which it is flagged.
     search_factor
@@ -454,10 +474,27 @@ def analyze_protein(
         Bad options.
     """
     function = "analyze_protein"
+    if weights == "auto":
+        # both weightings, then the one whose back-calculated standards are closest (sum of
+        # |relative error|, the criterion of the chromatography calibration)
+        kw: dict[str, Any] = {"model": model, "alpha": alpha, "level": level, "max_cv": max_cv}
+        tried = {
+            w: analyze_protein(frame, weights=w, search_factor=search_factor, **kw)
+            for w in (None, "1/y2")
+        }
+        scores = {w: back_calculated_error_pct(r) for w, r in tried.items()}
+        best = min(scores, key=lambda w: (scores[w], w is not None))
+        text = "; ".join(f"{'none' if w is None else w}: {v:.1f} %" for w, v in scores.items())
+        return dataclasses.replace(
+            tried[best],
+            weighting="none" if best is None else best,
+            weighting_selection="sum of |relative error| of the back-calculated standards, "
+            f"{text}: {'none' if best is None else best} chosen",
+        )
     if model != "auto" and model not in STANDARD_MODELS:
         raise UsageError(f"model={model!r}: use 'auto' or one of {', '.join(STANDARD_MODELS)}")
     if weights not in (None, "1/y2"):
-        raise UsageError(f"weights={weights!r}: use None or '1/y2'")
+        raise UsageError(f"weights={weights!r}: use None, '1/y2' or 'auto'")
     if not (0 < level < 1 and 0 < alpha < 1):
         raise UsageError("level and alpha must lie between 0 and 1")
     if not (search_factor >= 1):
@@ -529,8 +566,15 @@ def analyze_protein(
         xs[k, : len(ix)] = conc[ix]
         ys[k, : len(ix)] = absorb[ix]
     fits: dict[str, BatchFit] = {}
+    # relative weighting by the absorbance read (blank included): the noise of a well is
+    # proportional to what the reader measures, not to the blank-subtracted value (1/y² of
+    # that overweights the lowest standards several-fold and mis-sizes every interval)
+    w_fit: Array | None = None
+    if weights == "1/y2":
+        raw = ys + np.array([blank_of[p] for p in plates])[:, None]
+        w_fit = np.where(np.isfinite(raw) & (raw > 0), 1.0 / np.where(raw > 0, raw, 1.0) ** 2, 1.0)
     for name, mdl in STANDARD_MODELS.items():
-        fits[name] = fit_curves(mdl, xs, ys, weights=weights, labels=plates, level=level)
+        fits[name] = fit_curves(mdl, xs, ys, weights=w_fit, labels=plates, level=level)
 
     cmp = f_test(fits["linear"], fits["quadratic"], alpha=alpha)
     chosen: dict[str, str] = {}
@@ -643,6 +687,7 @@ def analyze_protein(
                     weights=weights,
                     level=level,
                     max_cv=max_cv,
+                    blank=blank_of[str(plate)],
                 )
             )
     sample_cols = [
@@ -672,7 +717,37 @@ def analyze_protein(
         fits=fits,
         chosen=chosen,
         level=level,
+        weighting="none" if weights is None else weights,
+        weighting_selection="chosen by the user",
     )
+
+
+def back_calculated_error_pct(result: ProteinResult) -> float:
+    """Sum over the standards (> 0) of |back-calculated - nominal| / nominal, in %.
+
+    Each standard's absorbance is read back off its plate's chosen curve (the
+    rising part); a standard that cannot be read back counts 100 %.
+    """
+    total = 0.0
+    std = result.standards[result.standards["role"] == "standard"]
+    for plate, grp in std.groupby("plate", sort=False):
+        fit = result.fits[result.chosen[str(plate)]]
+        k = [str(lab) for lab in fit.labels].index(str(plate))
+        x = grp["protein_ug_per_mL"].to_numpy(dtype=float)
+        grid = np.linspace(0.0, 1.5 * float(np.max(x)), 4001)
+        f = fit.predict(grid, k)
+        rising = np.diff(f) > 0
+        stop = int(np.argmin(rising)) if not rising.all() else len(rising)
+        grid, f = grid[: stop + 1], f[: stop + 1]
+        a = grp["absorbance"].to_numpy(dtype=float)
+        pos = x > 0
+        if stop == 0:
+            total += 100.0 * int(pos.sum())
+            continue
+        back = np.interp(a[pos], f, grid, left=np.nan, right=np.nan)
+        err = np.abs(back - x[pos]) / x[pos]
+        total += float(np.sum(np.where(np.isfinite(err), err, 1.0))) * 100.0
+    return total
 
 
 def _read_sample(
@@ -689,6 +764,7 @@ def _read_sample(
     weights: str | None,
     level: float,
     max_cv: float,
+    blank: float = 0.0,
 ) -> dict[str, Any]:
     """Inverse prediction of one sample group (replicate wells of one dilution)."""
     n = len(values)
@@ -703,7 +779,7 @@ def _read_sample(
         flags.append("not_interpolable")
         reasons.append(f"the standard curve did not fit ({fit.status[k]}: {fit.reason[k]})")
     else:
-        x_est, lo, hi, why = _inverse(table, ybar, n, weights)
+        x_est, lo, hi, why = _inverse(table, ybar, n, weights, blank)
         if why:
             flags.append(why[0])
             reasons.append(why[1])
@@ -713,6 +789,14 @@ def _read_sample(
             reasons.append(
                 f"{x_est:.4g} µg/mL in the well is {side} standard "
                 f"({lo_std:g}-{hi_std:g} µg/mL); dilute or concentrate the sample"
+            )
+        elif math.isfinite(x_est) and x_est < NEAR_LOWEST_FACTOR * lo_std:
+            flags.append("near_lowest_standard")
+            rel = (hi - lo) / (2 * x_est) if math.isfinite(hi) and math.isfinite(lo) else math.inf
+            reasons.append(
+                f"{x_est:.4g} µg/mL in the well is within {NEAR_LOWEST_FACTOR:g}x of the lowest "
+                f"standard ({lo_std:g} µg/mL), where the curve is least precise relative to the "
+                f"value (interval +/-{100 * rel:.0f} %); a less diluted sample reads more precisely"
             )
         if math.isfinite(x_est) and (not math.isfinite(lo) or not math.isfinite(hi)):
             flags.append("ci_open")
@@ -781,7 +865,7 @@ def _curve_table(fit: BatchFit, k: int, x_max: float, level: float) -> _Curve | 
 
 
 def _inverse(
-    c: _Curve, ybar: float, m: int, weights: str | None
+    c: _Curve, ybar: float, m: int, weights: str | None, blank: float = 0.0
 ) -> tuple[float, float, float, tuple[str, str] | None]:
     """Concentration giving ``ybar`` on the rising part of the curve, and its calibration interval."""
     nan = math.nan
@@ -806,7 +890,7 @@ def _inverse(
         x_est = float(optimize.brentq(resid, a, b, xtol=1e-12 * max(1.0, b)))
     else:  # pragma: no cover - searchsorted guarantees a bracket on the rising branch
         x_est = b
-    new_var = c.s2 * (ybar**2 if weights == "1/y2" else 1.0) / m
+    new_var = c.s2 * ((ybar + blank) ** 2 if weights == "1/y2" else 1.0) / m
     # h <= 0 inside the interval: |ybar - f(c)| <= t * sqrt(s2/m + Var f(c))
     h = np.abs(ybar - fg) - c.t * np.sqrt(new_var + c.var_f)
     lo = _edge(c, h, j - 1 if h[j - 1] <= h[j] else j, -1, ybar, new_var)

@@ -154,3 +154,42 @@ def _check_positive(**values: Any) -> None:
             raise UsageError(f"{name}={v!r} must be a positive number")
         if not (math.isfinite(float(v)) and v > 0):
             raise UsageError(f"{name}={v!r} must be a positive, finite number")
+
+
+def protein_ci_per_well(
+    protein: ProteinResult | None, protein_sample: str | None, suspension_volume_L: float | None
+) -> tuple[float, float] | None:
+    """The CI of the protein per well (mg) read off a protein result; ``None`` without one.
+
+    The calibration interval of the sample's concentration (mg/mL) times the
+    volume of suspension added per well.
+    """
+    if protein is None or suspension_volume_L is None:
+        return None
+    _, lo, hi = protein.protein_with_ci(protein_sample)
+    return lo * suspension_volume_L * 1e3, hi * suspension_volume_L * 1e3
+
+
+def per_mg_ci(
+    value: float,
+    ci_low: float,
+    ci_high: float,
+    protein_mg: float,
+    protein_ci: tuple[float, float] | None,
+) -> tuple[float, float]:
+    """The CI of a per-mg quantity with the protein's uncertainty carried into it.
+
+    ``value`` (with its CI ``ci_low``-``ci_high`` from the counts) was divided
+    by ``protein_mg``; the protein's CI ``protein_ci`` and the counts' CI are
+    combined on the log scale as independent errors (the half-widths add in
+    quadrature), as for Bmax in fmol/mg. Without a protein CI the counts' CI is
+    returned; an open protein CI gives an open interval.
+    """
+    if protein_ci is None or not (math.isfinite(value) and value > 0):
+        return ci_low, ci_high
+    p_lo, p_hi = protein_ci
+    if not (p_lo > 0 and math.isfinite(p_hi) and ci_low > 0 and math.isfinite(ci_high)):
+        return 0.0, math.inf
+    down = math.hypot(math.log(value / ci_low), math.log(p_hi / protein_mg))
+    up = math.hypot(math.log(ci_high / value), math.log(protein_mg / p_lo))
+    return value * math.exp(-down), value * math.exp(up)

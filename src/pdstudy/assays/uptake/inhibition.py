@@ -44,11 +44,13 @@ QC flags (``flags``, ``;``-separated; ``flag_reasons`` says why; names as in bin
     becomes >= 25 percentage points of % control per well (CV x total /
     specific), too noisy for a usable IC50.
     ``poor_z``: Z' of control vs nonspecific rates below ``min_z_prime``,
-    default -0.5 (binding: 0.5). With 66 % nonspecific uptake and 5 % CV a
-    good cortical plate has Z' ~ 0.3 (median over simulated plates), and Z'
-    from triplicates is itself very uncertain: a threshold of 0 flags ~19 %
-    of such normal plates, -0.5 ~2.5 %, while still flagging ~30 % of plates
-    at 80 % and ~85 % at 90 % nonspecific uptake.
+    default 0.2 (binding: 0.5; :data:`pdstudy.assays.qc.UPTAKE_QC` says why).
+    With 66 % nonspecific uptake and a 5 % CV a normal cortical plate has a
+    true Z' of ~0.2 and a median Z' from triplicates of 0.31 (0.1-0.5 on
+    simulated plates), so binding's 0.5 would flag ~75 % of normal plates;
+    below 0.2 the bands overlap more than a normal preparation's do (a plate
+    at Z' = 0.15 is flagged). Z' from 3 + 3 wells is itself uncertain (about
+    +/-0.3), so the flag asks for a look at the plate; it does not reject it.
     ``high_cv``: median replicate CV of a curve's rates above ``max_cv_pct``
     (20 %; per plate: control or nonspecific wells); ``incomplete_curve``,
     ``hill_far_from_1``, ``outliers`` (ROUT), ``two_site_preferred``,
@@ -69,11 +71,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
+    UPTAKE_QC,
     Flag,
     cheng_prusoff_flags,
     cv_percent,
@@ -94,7 +98,9 @@ from pdstudy.assays.uptake._rates import (
     _protein_per_well,
     _raw,
     _where,
+    per_mg_ci,
     pmol_from_dpm,
+    protein_ci_per_well,
 )
 from pdstudy.errors import LayoutError, ModelError, UsageError
 from pdstudy.fitting.concentration_response import ResponseFits, fit_concentration_response
@@ -371,9 +377,9 @@ def analyze_uptake(
     two_site: bool = False,
     alpha: float = 0.05,
     level: float = 0.95,
-    max_nonspecific_fraction: float = 0.80,
-    min_z_prime: float = -0.5,
-    max_cv_pct: float = 20.0,
+    max_nonspecific_fraction: float = UPTAKE_QC.max_nonspecific_fraction,
+    min_z_prime: float = UPTAKE_QC.min_z_prime,
+    max_cv_pct: float = 100.0 * UPTAKE_QC.max_cv,
     hill_range: tuple[float, float] = (0.5, 1.5),
 ) -> UptakeResult:
     """Analyse a synaptosomal uptake-inhibition experiment (one or more plates).
@@ -488,6 +494,7 @@ def analyze_uptake(
     prot, protein_note = _protein_per_well(
         work, protein_mg_per_well, protein, protein_sample, suspension_volume_L, function
     )
+    protein_ci = protein_ci_per_well(protein, protein_sample, suspension_volume_L)
     pmol = pmol_from_dpm(dpm, specific_activity_Ci_per_mmol)
     work["dpm_used"] = dpm
     work["pmol"] = pmol
@@ -560,6 +567,7 @@ def analyze_uptake(
                     min_z_prime=min_z_prime,
                     max_cv_pct=max_cv_pct,
                     q=q,
+                    protein_ci=protein_ci,
                 )
             )
     curves = pd.DataFrame(rows)
@@ -733,12 +741,26 @@ def _curve_row(
     min_z_prime: float,
     max_cv_pct: float,
     q: float,
+    protein_ci: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """One row of the curves table: the fit's columns, the QC of the curve's plates, flags."""
     rec = dict(rec)
     rec["substrate_M"] = float(wells["substrate_M"].iloc[0])
     rec["km_M"] = float(wells["km_M"].iloc[0])
-    rec["control_rate_pmol_per_mg_per_min"] = float(qsel["specific_rate"].mean())
+    rec["control_rate_pmol_per_mg_per_min"] = ctl = float(qsel["specific_rate"].mean())
+    # its 95 % CI: control - nonspecific means (t, pooled over the plates), then the
+    # protein's uncertainty carried in on the log scale (the rate is per mg)
+    var = (
+        qsel["control_rate_sd"] ** 2 / qsel["n_control"]
+        + qsel["nonspecific_rate_sd"] ** 2 / qsel["n_nonspecific"]
+    ).sum() / max(len(qsel), 1) ** 2
+    df = int((qsel["n_control"] + qsel["n_nonspecific"] - 2).sum())
+    half = float(stats.t.ppf(0.975, df) * math.sqrt(var)) if df > 0 else math.nan
+    prot = float(wells["protein_mg_per_well"].mean())
+    lo, hi = per_mg_ci(ctl, ctl - half, ctl + half, prot, protein_ci)
+    rec["control_rate_ci_low"], rec["control_rate_ci_high"] = lo, hi
+    rec["protein_ci_low_mg_per_well"] = protein_ci[0] if protein_ci else math.nan
+    rec["protein_ci_high_mg_per_well"] = protein_ci[1] if protein_ci else math.nan
     rec["nonspecific_rate_pmol_per_mg_per_min"] = float(qsel["nonspecific_rate_mean"].mean())
     frac = float(qsel["nonspecific_rate_mean"].mean() / qsel["control_rate_mean"].mean())
     rec["nonspecific_fraction"] = frac

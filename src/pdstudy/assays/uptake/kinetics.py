@@ -40,7 +40,9 @@ from pdstudy.assays.uptake._rates import (
     _protein_per_well,
     _raw,
     _where,
+    per_mg_ci,
     pmol_from_dpm,
+    protein_ci_per_well,
 )
 from pdstudy.errors import LayoutError, UsageError
 from pdstudy.fitting import MICHAELIS_MENTEN, BatchFit, Model, fit_curves, profile_ci
@@ -153,9 +155,16 @@ class KineticsResult(ResultBase):
     curves
         One row per curve (``experiment``, ``target``): ``km_M``,
         ``km_ci_low_M``, ``km_ci_high_M``, ``vmax_pmol_per_mg_per_min``,
-        ``vmax_ci_low``, ``vmax_ci_high`` (profile-likelihood CIs),
+        ``vmax_ci_low``, ``vmax_ci_high`` (profile-likelihood CIs; Vmax's
+        carries the protein's uncertainty when the protein per well was read
+        off a protein plate: the two log-scale intervals combined as
+        independent, as for Bmax), ``protein_mg_per_well``,
+        ``protein_ci_low_mg_per_well``, ``protein_ci_high_mg_per_well``,
         ``ns_slope_pmol_per_mg_per_min_per_M`` (linear nonspecific uptake),
-        ``s_min_M``, ``s_max_M``, ``n_points``, ``r_squared``, ``model``,
+        ``s_min_M``, ``s_max_M``, ``n_points``, ``r_squared`` (of the specific
+        curve: the wells' specific rates against the Michaelis-Menten curve
+        shown), ``r_squared_fit`` (of the fit itself: with a linear nonspecific
+        term, the total and nonspecific wells fitted together), ``model``,
         ``nonspecific_method`` (``linear`` or ``per_conc``), ``method`` (in
         words), ``status``, ``reason``, ``flags``, ``flag_reasons``.
     points
@@ -364,6 +373,7 @@ def analyze_uptake_kinetics(
     prot, protein_note = _protein_per_well(
         work, protein_mg_per_well, protein, protein_sample, suspension_volume_L, function
     )
+    protein_ci = protein_ci_per_well(protein, protein_sample, suspension_volume_L)
     work["specific_activity_Ci_per_mmol"] = sa
     work["dpm_used"] = dpm
     work["pmol"] = pmol_from_dpm(dpm, sa)
@@ -461,6 +471,9 @@ def analyze_uptake_kinetics(
         vmax = float(fit.param("vmax")[i])
         at = np.asarray(position[lab_t])
         s_tot = s[at][role[at] == "total"]
+        spec_tot = work["specific_rate_pmol_per_mg_per_min"].to_numpy(dtype=float)[at][
+            role[at] == "total"
+        ]
         rec: dict[str, Any] = {
             "experiment": lab_t[0],
             "target": lab_t[1],
@@ -468,15 +481,32 @@ def analyze_uptake_kinetics(
             "km_ci_low_M": _profile(fit_km, "low", i) / _UM,
             "km_ci_high_M": _profile(fit_km, "high", i) / _UM,
             "vmax_pmol_per_mg_per_min": vmax,
-            "vmax_ci_low": _profile(fit_vm, "low", i),
-            "vmax_ci_high": _profile(fit_vm, "high", i),
+            # the counts' profile CI, with the protein's uncertainty carried in (per mg)
+            **dict(
+                zip(
+                    ("vmax_ci_low", "vmax_ci_high"),
+                    per_mg_ci(
+                        vmax,
+                        _profile(fit_vm, "low", i),
+                        _profile(fit_vm, "high", i),
+                        float(np.mean(prot[at])),
+                        protein_ci,
+                    ),
+                    strict=True,
+                )
+            ),
+            "protein_mg_per_well": float(np.mean(prot[at])),
+            "protein_ci_low_mg_per_well": protein_ci[0] if protein_ci else math.nan,
+            "protein_ci_high_mg_per_well": protein_ci[1] if protein_ci else math.nan,
             "ns_slope_pmol_per_mg_per_min_per_M": float(fit.param("ns")[i]) * _UM
             if method == "linear"
             else math.nan,
             "s_min_M": float(s_tot.min()),
             "s_max_M": float(s_tot.max()),
             "n_points": int(fit.n_points[i]),
-            "r_squared": float(r2[i]),
+            # R² of the curve shown: the specific rates of the wells against Michaelis-Menten
+            "r_squared": _r_squared(spec_tot, vmax * s_tot / (km + s_tot)),
+            "r_squared_fit": float(r2[i]),
             "model": fit.model.name,
             "nonspecific_method": method,
             "method": method_text[method],
@@ -522,6 +552,15 @@ def analyze_uptake_kinetics(
         level=level,
         protein=protein,
     )
+
+
+def _r_squared(y: np.ndarray, pred: np.ndarray) -> float:
+    """1 - SS(residual) / SS(about the mean) over the finite points; NaN for fewer than 3."""
+    ok = np.isfinite(y) & np.isfinite(pred)
+    if ok.sum() < 3:
+        return math.nan
+    ss_tot = float(np.sum((y[ok] - y[ok].mean()) ** 2))
+    return 1.0 - float(np.sum((y[ok] - pred[ok]) ** 2)) / ss_tot if ss_tot > 0 else math.nan
 
 
 def _profile(fit: BatchFit, side: str, i: int) -> float:

@@ -32,7 +32,7 @@ from pdstudy.assays.protein.sections import (
     protein_per_well,
     protein_rule,
 )
-from pdstudy.assays.qc import rout_refusal
+from pdstudy.assays.qc import UPTAKE_QC, qc_key, rout_refusal
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.assays.uptake.inhibition import UptakeResult, analyze_uptake
 from pdstudy.assays.uptake.kinetics import KineticsResult, analyze_uptake_kinetics
@@ -165,6 +165,7 @@ UPTAKE = Schema(
             doc="QC: replicate CV above this is flagged",
             example="0.2",
         ),
+        qc_key("min_z_prime", UPTAKE_QC),
         *PROCEDURE_KEYS[1:],  # the uptake time is the required key 'incubation'
     ),
     doc="Synaptosomal uptake of a labelled substrate: inhibition by the test compound, or "
@@ -253,6 +254,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             weighting=v["weighting"],
             max_nonspecific_fraction=v["max_nonspecific_fraction"],
             max_cv_pct=100 * v["max_cv"],
+            min_z_prime=v["min_z_prime"],
             **common,
         )
     files = list(input_files(frame))

@@ -1,0 +1,119 @@
+"""ROUT (opt-in) on clean simulated competition curves, for every weighting pdstudy offers.
+
+Target: its share of clean curves with any well removed stays within 2 x Q
+(Q = 1 %) for each weighting (the unweighted fit of counts is refused, with
+the reason), and one well planted at 1.5x is still found in about 99 % of the
+curves. Before (RSDR tested against t(N - K)): 4.7 % of clean curves with
+counting weights, 3.3 % with relative weights. Now 2.5 % and 2.8 % on these
+curves (1.4 % and 1.0 % on another 500): closer, not yet within 2 x Q; the
+cases still open are marked with their measured numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pdstudy.assays.binding import analyze_competition
+from pdstudy.design import competition_layout
+from pdstudy.errors import UsageError
+from pdstudy.simulate import simulate_competition
+
+KD, LIG = 0.8e-9, 1e-9
+N = 600
+Q = 0.01
+
+pytestmark = pytest.mark.slow
+
+
+def _plates(n: int, seed: int, planted: bool = False) -> tuple[pd.DataFrame, list[int]]:
+    rng = np.random.default_rng(seed)
+    layouts, truth = [], {}
+    for e in range(n):
+        log_ki = rng.uniform(-10, -7)
+        concs = 10 ** np.arange(log_ki - 3, log_ki + 3 + 1e-9, 0.5)
+        lay = competition_layout(concs, compound=f"c{e}", replicates=3)
+        lay["plate"] = f"e{e}"
+        layouts.append(lay)
+        truth[f"c{e}"] = 10**log_ki
+    frame = simulate_competition(
+        pd.concat(layouts, ignore_index=True),
+        ki_M=truth,
+        kd_M=KD,
+        radioligand_M=LIG,
+        bmax_cpm=3000,
+        nsb_fraction=0.2,
+        rng=rng,
+    )
+    idx: list[int] = []
+    if planted:  # one competition well per curve, mid curve, at 1.5x its count
+        for _, g in frame[frame["role"] == "competition"].groupby("plate", sort=False):
+            idx.append(int(g.index[len(g) // 2]))
+        frame.loc[idx, ["signal", "cpm", "dpm"]] *= 1.5
+    return frame, idx
+
+
+WEIGHTINGS = {
+    "counting time from the file": ("auto", False),
+    "1-minute count assumed": ("auto", True),
+    "relative (1/Y^2)": ("relative", False),
+}
+
+
+_OPEN = (
+    "open (issue 8): with RSDR's own degrees of freedom ROUT is calibrated on Gaussian "
+    "curves (0.8 % at Q = 1 %, tests/test_fitting_rout_calibration.py) but on these 600 "
+    "clean count curves it still removes wells from {share} of them (2 x Q = 2 %); the "
+    "weights (estimated per curve, or 1/Y^2 for counts) leave heavier tails than Gaussian"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=_OPEN.format(share=v)))
+        for n, v in zip(WEIGHTINGS, ("2.5 %", "2.5 %", "2.8 %"), strict=True)
+    ],
+)
+def test_clean_curves_lose_a_well_in_at_most_2q(name):
+    weighting, drop_time = WEIGHTINGS[name]
+    frame, _ = _plates(N, seed=20261203)
+    if drop_time:
+        frame = frame.drop(columns="count_time_s")
+    res = analyze_competition(
+        frame, radioligand_M=LIG, kd_M=KD, rout=True, q=Q, weighting=weighting
+    )
+    share = res.points.groupby("compound")["excluded"].any().mean()
+    print(f"ROUT Q = 1 %, {name}: {share:.3f} of {N} clean curves lose a well")
+    assert share <= 2 * Q, share
+
+
+@pytest.mark.parametrize(
+    "weighting",
+    [
+        "auto",
+        pytest.param(
+            "relative",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="open (issue 8): with relative weights the planted well is found in "
+                "0.967 of these 300 curves (target ~0.99; auto: 0.980)",
+            ),
+        ),
+    ],
+)
+def test_a_planted_well_at_1_5x_is_found(weighting):
+    frame, idx = _plates(300, seed=20261204, planted=True)
+    res = analyze_competition(
+        frame, radioligand_M=LIG, kd_M=KD, rout=True, q=Q, weighting=weighting
+    )
+    found = res.points.loc[idx, "excluded"].mean()
+    print(f"ROUT Q = 1 %, {weighting}: planted 1.5x well found in {found:.3f} of 300 curves")
+    assert found >= 0.98, found
+
+
+def test_unweighted_counts_are_refused():
+    frame, _ = _plates(2, seed=1)
+    with pytest.raises(UsageError, match="high-count wells for outliers"):
+        analyze_competition(frame, radioligand_M=LIG, kd_M=KD, rout=True, weighting="none")
