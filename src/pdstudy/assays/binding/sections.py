@@ -16,6 +16,7 @@ from typing import Any
 
 from pdstudy.assays.binding.competition import CompetitionResult, analyze_competition
 from pdstudy.assays.binding.saturation import SaturationResult, analyze_saturation
+from pdstudy.assays.exclusions import PLATE_EXCLUDE_KEY, declared_exclusions
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -23,6 +24,7 @@ from pdstudy.assays.plates import (
     TARGET_KEY,
     check_plates,
     input_files,
+    plate_exclusion_problems,
     read_merged,
 )
 from pdstudy.assays.protein.sections import (
@@ -130,6 +132,7 @@ BINDING = Schema(
         ),
         *COUNTING_KEYS[:1],
         *FIT_KEYS,
+        PLATE_EXCLUDE_KEY,
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
     "scintillation counter; one plate file per independent experiment.",
@@ -143,6 +146,7 @@ def check_binding(values: Mapping[str, Any], where: str, problems: Problems) -> 
     )
     if values.get("rout") and values.get("weighting") == "none":
         problems.append((f"{where}.rout", rout_refusal("binding")))
+    plate_exclusion_problems(values, where, problems)
 
 
 def fill_target(frame: Any, target: str | None) -> Any:
@@ -176,6 +180,7 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
         specific_activity_Ci_per_mmol=v.get("specific_activity"),
         volume_L=v.get("volume"),
         efficiency=v.get("efficiency"),
+        exclusions=declared_exclusions(v, "binding"),
     )
     return result.with_inputs(input_files(frame))
 
@@ -222,6 +227,7 @@ SATURATION = Schema(
             doc="weighting of the fit (as for binding)",
             example='"auto"',
         ),
+        PLATE_EXCLUDE_KEY,
     ),
     doc="Saturation binding: total and NSB wells over a radioligand concentration series; Kd "
     "and Bmax from total and NSB fitted together.",
@@ -233,6 +239,7 @@ def check_saturation(values: Mapping[str, Any], where: str, problems: Problems) 
     """The file checks of a ``[[saturation]]`` section (plates, and its protein plate)."""
     check_plates(values, where, problems, roles=("total", "nsb"), fmt=values.get("format"))
     check_protein_files(values, where, problems)
+    plate_exclusion_problems(values, where, problems)
 
 
 def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
@@ -254,6 +261,7 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
         volume_L=v.get("volume"),
         free_correction=v["free_correction"],
         weighting=v["weighting"],
+        exclusions=declared_exclusions(v, "saturation"),
     )
     options = {
         **result.options,
