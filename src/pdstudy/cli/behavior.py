@@ -24,7 +24,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from pdstudy.cli._shared import UsageError, check_files, errors, run_one
+from pdstudy.cli._shared import (
+    UsageError,
+    check_files,
+    errors,
+    run_one,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()

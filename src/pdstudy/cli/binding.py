@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.table import Table
 
 from pdstudy.cli._shared import (
+    EXCLUDE_HELP,
     UsageError,
     choice,
     err_console,
+    exclude_values,
     quantity,
     required,
     run_one,
@@ -351,6 +353,7 @@ def analyze(
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("competition", help="Section name (output file names)."),
 ) -> None:
     """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
@@ -372,6 +375,7 @@ def analyze(
         if not 0 < rout_q < 1:
             raise UsageError(f"{rout_q}: must be in (0, 1)", where="option --rout-q")
         values = {
+            "exclude": exclude_values("binding", exclude),
             "target": target,
             "plates": list(plates),
             "layout": layout,
@@ -482,6 +486,7 @@ def saturation(
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("saturation", help="Section name (output file names)."),
 ) -> None:
     """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
@@ -526,6 +531,7 @@ def saturation(
                 where="option --protein-plate",
             )
         values = {
+            "exclude": exclude_values("saturation", exclude),
             "target": target,
             "plates": list(plates),
             "layout": layout,

@@ -18,11 +18,13 @@ from rich.console import Console
 from rich.table import Table
 
 from pdstudy.cli._shared import (
+    EXCLUDE_HELP,
     UsageError,
     agg,
     check_files,
     choice,
     errors,
+    exclude_values,
     fmt_conc,
     fraction,
     quantity,
@@ -428,6 +430,7 @@ def analyze(
     ),
     max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
@@ -457,6 +460,7 @@ def analyze(
             protein_max_cv,
         )
         values = {
+            "exclude": exclude_values("uptake", exclude),
             "mode": "inhibition",
             "target": target,
             "format": format,
@@ -563,6 +567,7 @@ def kinetics(
     target: str = typer.Option("NET", help="Target name where the layout has none."),
     weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("kinetics", help=_NAME_HELP),
 ) -> None:
     """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
@@ -594,6 +599,7 @@ def kinetics(
             protein_max_cv,
         )
         values = {
+            "exclude": exclude_values("uptake", exclude),
             "mode": "kinetics",
             "target": target,
             "format": format,
