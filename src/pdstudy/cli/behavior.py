@@ -25,9 +25,11 @@ from rich.console import Console
 from rich.progress import Progress
 
 from pdstudy.cli._shared import (
+    EXCLUDE_HELP,
     UsageError,
     check_files,
     errors,
+    exclude_values,
     run_one,
 )
 
@@ -486,6 +488,7 @@ def _assay_command(kind: str) -> None:
         ),
         method: str = typer.Option("auto", "--method", help="auto, anova, welch or kruskal."),
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
+        exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
         name: str = typer.Option(kind, "--name", help="Section name (output file names)."),
     ) -> None:
         with errors():
@@ -515,6 +518,7 @@ def _assay_command(kind: str) -> None:
                 "compensate": compensate,
                 "method": method,
                 "alpha": alpha,
+                "exclude": exclude_values(kind, exclude),
             }
             files = {
                 "option --animals": [animals],

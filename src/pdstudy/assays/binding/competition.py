@@ -938,6 +938,7 @@ def plot_competition(result: CompetitionResult, curve: Any = None, ax: Any = Non
         ax.set_ylabel("specific binding (% of total - NSB)")
         ax.legend(fontsize=7, loc="lower left", frameon=False)
         return ax
+    assert result.fits is not None  # every curve drawn from here on was fitted
     for n, i in enumerate(idx):
         r = result.curves.iloc[i]
         ann = ki_annotation(r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])

@@ -410,7 +410,7 @@ def analyze_saturation(
                     }
                 )
         params = pd.concat([params, pd.DataFrame(extra)], ignore_index=True)
-    options = {
+    options: dict[str, Any] = {
         "specific_activity_Ci_per_mmol": sa,
         "efficiency": eff,
         "protein_mg_per_well": protein_mg_per_well,
