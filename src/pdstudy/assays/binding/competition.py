@@ -287,8 +287,14 @@ def _plate_means(df: pd.DataFrame, function: str) -> pd.DataFrame:
             key = (stat, role)
             vals = st[key] if key in st.columns else pd.Series(np.nan, index=plates)
             out[f"{col}_{name}" if col == "n" else f"{name}_{col}"] = vals.to_numpy()
+    alive = (
+        set(df.loc[~df[C.EXCLUDED].astype(bool), C.PLATE])
+        if C.EXCLUDED in df.columns
+        else set(plates)
+    )
     for what in ("total", "nsb"):
         n = out[f"n_{what}"].fillna(0)
+        n = n[n.index.isin(alive)]  # a plate whose every well is excluded has no means
         if (n == 0).any():
             plate = n.index[n.to_numpy() == 0][0]
             raise LayoutError(
