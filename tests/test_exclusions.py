@@ -10,6 +10,7 @@ every problem at once; the CLI form gives the study file's result.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,9 @@ def spec(example: Path) -> Any:
 
 
 def _values(spec: Any, name: str, **extra: Any) -> dict[str, Any]:
+    """A section's values without the example's own exclusions (unless given)."""
     (section,) = [s for s in spec.sections if s.name == name]
-    return {**section.values, **extra}
+    return {**section.values, "exclude": None, **extra}
 
 
 def _fits_equal(a: pd.DataFrame, b: pd.DataFrame, cols: list[str]) -> None:
@@ -132,13 +134,12 @@ def test_check_reports_every_problem_with_its_key_path():
 
 def test_a_study_with_bad_exclusions_reports_all_of_them(example: Path):
     text = example.read_text(encoding="utf-8")
+    demo = next(line for line in text.splitlines() if 'well = "B7"' in line)
     bad = text.replace(
-        'volume = "200 µL"\n\n[[binding]]',
-        'volume = "200 µL"\nexclude = [\n'
+        demo,
         '  { plate = "net_exp1_microbeta", well = "Z99", reason = "no such well" },\n'
         '  { plate = "net_exp1_microbeta", well = "B7" },\n'
-        '  { experiment = "net_exp9", reason = "no such experiment" },\n'
-        "]\n\n[[binding]]",
+        '  { experiment = "net_exp9", reason = "no such experiment" },',
         1,
     )
     bad = bad.replace(
@@ -373,3 +374,61 @@ def test_a_bad_cli_exclusion_is_a_usage_error_naming_it(spec: Any, tmp_path: Pat
     )  # fmt: skip
     assert res.exit_code == 2, res.output
     assert where in res.output
+
+
+# ------------------------------------------------------------------ the study: report, provenance
+
+
+@pytest.fixture(scope="module")
+def demo_run(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from pdstudy.study import run_study
+
+    return run_study(example, tmp_path_factory.mktemp("demo_out"), workers=1)
+
+
+DEMO_REASON = "pipetting error: the tip touched the filter (notebook p. 42)"
+
+
+def test_the_demo_exclusion_is_in_the_tables_report_and_provenance(demo_run: Any):
+    import json
+
+    out = demo_run.report_path.parent
+    wells = pd.read_csv(
+        out / "results" / "binding1_net-competition_wells.csv", keep_default_na=False
+    )
+    hit = wells[(wells["plate"] == "net_exp1_microbeta") & (wells["well"] == "B7")]
+    assert hit["excluded"].astype(str).tolist() == ["True"]
+    assert hit["exclude_reason"].tolist() == [DEMO_REASON]
+    table = pd.read_csv(out / "results" / "binding1_net-competition_exclusions.csv")
+    assert table[["target", "reason", "by"]].values.tolist() == [
+        ["plate net_exp1_microbeta well B7", DEMO_REASON, "declared"]
+    ]
+    html = demo_run.report_path.read_text(encoding="utf-8")
+    assert html.count("Exclusions (declared and by rule") == 1
+    assert DEMO_REASON in html
+    assert "Exclusions: 1 declared exclusion(s), each with its reason; no ROUT" in html
+    # every other section states its (absent) exclusions in its methods
+    assert html.count("no data were excluded") >= 5
+    prov = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    (sec,) = [s for s in prov["sections"] if s["key"] == "binding[1]"]
+    assert (
+        sec["parameters"]["exclude"]
+        == [{"plate": "net_exp1_microbeta", "well": "B7", "reason": DEMO_REASON}]
+        or sec["parameters"]["exclude"][0]["reason"] == DEMO_REASON
+    )
+    (rec,) = sec["parameters"]["exclusions"]
+    assert rec["well"] == "B7" and rec["by"] == "declared" and rec["n_rows"] == 1
+    others = [s for s in prov["sections"] if s["key"] != "binding[1]" and s["status"] != "failed"]
+    assert others and all(s["parameters"]["exclusions"] == [] for s in others)
+
+
+@pytest.mark.slow
+def test_the_exclusion_table_renders_in_chromium(demo_run: Any, tmp_path: Path):
+    from test_report import chromium_render, console_errors
+
+    dom, log = chromium_render(demo_run.report_path, tmp_path, tmp_path / "report.png", height=1400)
+    assert "Exclusions (declared and by rule" in dom
+    row = re.search(r"<tr>(?:(?!</tr>).)*net_exp1_microbeta well B7(?:(?!</tr>).)*</tr>", dom, re.S)
+    assert row is not None, "the exclusion's row is not in the rendered table"
+    assert "notebook p. 42" in row.group(0) and "declared" in row.group(0)
+    assert console_errors(log) == []

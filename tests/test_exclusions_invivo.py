@@ -40,7 +40,7 @@ def spec(example: Path) -> Any:
 
 def _values(spec: Any, kind: str, **extra: Any) -> dict[str, Any]:
     (section,) = [s for s in spec.sections if s.kind == kind]
-    return {**section.values, **extra}
+    return {**section.values, "exclude": None, **extra}
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,9 @@ radioligand_conc = "1 nM"
 kd = "0.8 nM"                         # Tejani-Butt 1992
 specific_activity = "80 Ci/mmol"
 volume = "200 µL"
+exclude = [                           # left out, with the reason (docs/exclusions.md)
+    {{ plate = "net_exp1_microbeta", well = "B7", reason = "pipetting error: the tip touched the filter (notebook p. 42)" }},
+]
 
 [[binding]]
 name = "SERT competition"
