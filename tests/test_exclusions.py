@@ -432,3 +432,22 @@ def test_the_exclusion_table_renders_in_chromium(demo_run: Any, tmp_path: Path):
     assert row is not None, "the exclusion's row is not in the rendered table"
     assert "notebook p. 42" in row.group(0) and "declared" in row.group(0)
     assert console_errors(log) == []
+
+
+def test_the_z_prime_rule_excludes_a_poor_plate_and_lists_it(spec: Any):
+    v = _values(spec, NET)
+    every = analyse_binding(v)
+    z = every.qc.set_index("plate")["z_prime"]
+    worst = str(z.idxmin())
+    threshold = float(z.min()) + 1e-6  # just above the worst plate's Z'
+    got = analyse_binding({**v, "exclude_z_below": threshold})
+    wells = got.tables["wells"]
+    on = wells["plate"] == worst
+    assert wells.loc[on, "excluded"].all() and (wells.loc[on, "excluded_by"] == "qc").all()
+    assert not wells.loc[~on, "excluded"].any()
+    table = got.tables["exclusions"]
+    assert table[["plate", "by"]].values.tolist() == [[worst, "qc"]]
+    assert f"below {threshold:g}" in table["rule"].iloc[0]
+    assert got.tables["aggregate"]["n"].iloc[0] == 2
+    row = got.curves[got.curves["status"] == "excluded"]
+    assert row["plates"].tolist() == [worst]

@@ -353,6 +353,11 @@ def analyze(
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude_z_below: float | None = typer.Option(
+        None,
+        "--exclude-z-below",
+        help="Exclude every well of a plate whose Z' is below this value (off by default).",
+    ),
     exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("competition", help="Section name (output file names)."),
 ) -> None:
@@ -375,6 +380,7 @@ def analyze(
         if not 0 < rout_q < 1:
             raise UsageError(f"{rout_q}: must be in (0, 1)", where="option --rout-q")
         values = {
+            "exclude_z_below": exclude_z_below,
             "exclude": exclude_values("binding", exclude),
             "target": target,
             "plates": list(plates),

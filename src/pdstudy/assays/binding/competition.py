@@ -458,6 +458,7 @@ def analyze_competition(
     thresholds: QCThresholds | None = None,
     level: float = 0.95,
     exclusions: Sequence[Exclusion] = (),
+    exclude_z_below: float | None = None,
 ) -> CompetitionResult:
     """Analyse competition binding plates: % specific binding, fits, Ki, QC flags.
 
@@ -494,6 +495,11 @@ def analyze_competition(
         ``points`` with their reason, left out of the plate means, the fits and
         the mean pKi; an experiment with every competition well excluded is a
         curve with status ``excluded``.
+    exclude_z_below
+        Opt-in QC rule: every well of a plate whose Z' (total vs NSB, after the
+        declared exclusions) is below this value is excluded (``excluded_by =
+        "qc"``), and listed as an exclusion with the rule. ``None``: plates are only
+        flagged (``poor_z``).
 
     Returns
     -------
@@ -512,6 +518,7 @@ def analyze_competition(
         "masked or overflowed in the plate file",
     )
     means = _plate_means(df, "analyze_competition")
+    qc_ex = _z_rule(df, means, exclude_z_below)
     lig, lig_txt = _constant_from(radioligand_M, df, "radioligand_M", "radioligand_M")
     kd, kd_txt = _constant_from(kd_M, df, "kd_M", "kd_M")
     if efficiency is not None and not 0 < efficiency <= 1:
@@ -624,11 +631,38 @@ def analyze_competition(
             "slope, Ki = IC50 / (1 + [L]/Kd) from its IC50 (flagged cheng_prusoff_assumption)"
         ),
     }
-    options["exclusion_rules"] = _rules(rout, q, exclusions)
-    table = exclusion_table([*exclusions, *reader, *rout_ex], df)
+    rules = _rules(rout, q, exclusions)
+    if exclude_z_below is not None:
+        rules.append(_z_words(exclude_z_below))
+    options["exclusion_rules"] = rules
+    options["exclude_z_below"] = exclude_z_below
+    table = exclusion_table([*exclusions, *reader, *qc_ex, *rout_ex], df)
     return CompetitionResult(
         curves=curves, qc=qc, points=points, fits=fits, options=options, exclusions=table
     )
+
+
+def _z_words(threshold: float) -> str:
+    return f"a plate whose Z' (total vs NSB) is below {threshold:g} is excluded"
+
+
+def _z_rule(df: pd.DataFrame, means: pd.DataFrame, threshold: float | None) -> list[Exclusion]:
+    """The opt-in Z' rule: mark (in place) every well of a plate with Z' < ``threshold``."""
+    if threshold is None:
+        return []
+    out = []
+    for rec in means.to_dict("records"):
+        n_t, n_n = rec["n_total"], rec["n_nsb"]
+        gap = abs(rec["total_mean"] - rec["nsb_mean"])
+        if not (n_t > 1 and n_n > 1 and gap > 0):
+            continue
+        zp = 1.0 - 3.0 * (rec["total_sd"] + rec["nsb_sd"]) / gap
+        if zp < threshold:
+            plate = str(rec[C.PLATE])
+            why = f"plate Z' {zp:.2f} < {threshold:g}"
+            mark_rows(df, (df[C.PLATE].astype(str) == plate).to_numpy(), why, "qc")
+            out.append(Exclusion(reason=why, by="qc", rule=_z_words(threshold), plate=plate))
+    return out
 
 
 def _rules(rout: bool, q: float, exclusions: Sequence[Exclusion]) -> list[str]:

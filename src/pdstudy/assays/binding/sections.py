@@ -132,6 +132,13 @@ BINDING = Schema(
         ),
         *COUNTING_KEYS[:1],
         *FIT_KEYS,
+        Key(
+            "exclude_z_below",
+            "number",
+            doc="QC rule (off by default): exclude every well of a plate whose Z' (total vs "
+            "NSB) is below this value, listed as an exclusion by 'qc'",
+            example="0.3",
+        ),
         PLATE_EXCLUDE_KEY,
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
@@ -181,6 +188,7 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
         volume_L=v.get("volume"),
         efficiency=v.get("efficiency"),
         exclusions=declared_exclusions(v, "binding"),
+        exclude_z_below=v.get("exclude_z_below"),
     )
     return result.with_inputs(input_files(frame))
 
