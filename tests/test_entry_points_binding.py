@@ -128,7 +128,7 @@ def test_result_follows_the_contract(files, through_study):
 
     result = through_study.outcomes[0].result
     assert isinstance(result, AssayResult) and result.kind == "binding"
-    assert list(result.tables) == ["curves", "aggregate", "qc", "wells"]
+    assert list(result.tables) == ["curves", "aggregate", "qc", "wells", "exclusions"]
     pd.testing.assert_frame_equal(result.to_frame(), result.curves)
     assert "competition binding" in result.summary()
     rows = result.headline_rows()

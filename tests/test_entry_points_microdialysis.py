@@ -92,7 +92,7 @@ def test_concentrations_table_has_the_documented_columns(through_cli):
     frame = pd.read_csv(through_cli / "results" / "microdialysis1_pfc.csv")
     assert list(frame.columns) == [
         "file", "kind", "animal", "group", "sample", "time_s", "analyte", "area", "height", "rt_s",
-        "conc_nM", "amount_fmol", "flags",
+        "conc_nM", "amount_fmol", "flags", "excluded", "exclude_reason", "excluded_by",
     ]  # fmt: skip
     pct = pd.read_csv(through_cli / "results" / "microdialysis1_pfc_percent_baseline.csv")
     assert list(pct.columns) == [
@@ -103,6 +103,9 @@ def test_concentrations_table_has_the_documented_columns(through_cli):
         "conc_nM",
         "pct_baseline",
         "flags",
+        "excluded",
+        "exclude_reason",
+        "excluded_by",
     ]
 
 

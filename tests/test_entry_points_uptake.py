@@ -116,9 +116,12 @@ def inhibition(tmp_path_factory):
 
 def test_inhibition_cli_and_study_give_the_same_tables(inhibition):
     cli_out, study_out, outcome, plates = inhibition
-    assert list(outcome.result.tables) == ["curves", "aggregate", "qc", "wells"]
+    assert list(outcome.result.tables) == ["curves", "aggregate", "qc", "wells", "exclusions"]
     _assert_same_tables(
-        cli_out, study_out, "uptake1_inhibition", ["curves", "aggregate", "qc", "wells"]
+        cli_out,
+        study_out,
+        "uptake1_inhibition",
+        ["curves", "aggregate", "qc", "wells", "exclusions"],
     )
     for out in (cli_out, study_out):
         curves = pd.read_csv(out / "results" / "uptake1_inhibition.csv")

@@ -103,7 +103,8 @@ def test_command_writes_workbook_matching_every_csv(analysed):
     wb = openpyxl.load_workbook(results / f"{stem}.xlsx")
     contents = {r[0]: r[1] for r in wb["contents"].iter_rows(min_row=4, values_only=True)}
     csvs = {"curves": f"{stem}.csv", "aggregate": f"{stem}_aggregate.csv",
-            "qc": f"{stem}_qc.csv", "wells": f"{stem}_wells.csv"}  # fmt: skip
+            "qc": f"{stem}_qc.csv", "wells": f"{stem}_wells.csv",
+            "exclusions": f"{stem}_exclusions.csv"}  # fmt: skip
     assert set(contents.values()) == set(csvs)
     for sheet, table in contents.items():
         csv = pd.read_csv(results / csvs[table])

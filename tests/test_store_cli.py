@@ -52,7 +52,7 @@ def test_run_records_once_and_db_reads_it_back(binding_study: Path, tmp_path: Pa
     curves = sum(
         len(pd.read_csv(f))
         for f in (tmp_path / "out1" / "results").glob("binding*.csv")
-        if not f.stem.endswith(("_aggregate", "_qc", "_wells"))
+        if not f.stem.endswith(("_aggregate", "_qc", "_wells", "_exclusions"))
     )
     assert len(rows) == curves  # one result per curve of both sections
     assert set(rows["section"]) == {"binding[1]", "binding[2]"}

@@ -133,7 +133,8 @@ def _kill_at(url: str, items: Path, points: list[str]) -> None:
     assert proc.returncode == 0, err
     after = _counts(url)
     assert after["analyses"] == 18 and after["studies"] == 3
-    assert after["audit_log"] == full["audit_log"] + 7
+    # 6 analyses, 1 study and the example's one declared exclusion (a decision of its analysis)
+    assert after["audit_log"] == full["audit_log"] + 8
     with open_store(url) as s:
         assert verify(s)[1] == []
 
@@ -184,4 +185,6 @@ def test_two_processes_recording_at_once_both_land(
     with open_store(db_url) as s:
         n, problems = verify(s)
     assert problems == []
-    assert n == counts["audit_log"] == 2 + 12  # 2 studies, 6 experiments, 6 analyses
+    # 2 studies, 6 experiments, 6 analyses, and the example's declared exclusion of the one
+    # NET binding analysis (recorded once: both processes record the same analysis)
+    assert n == counts["audit_log"] == 2 + 12 + 1

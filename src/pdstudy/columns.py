@@ -17,6 +17,7 @@ DPM = "dpm"  # disintegrations per minute
 COUNT_TIME = "count_time_s"  # counting time of the well, seconds
 EXCLUDED = "excluded"  # bool: the well is not analysed (masked, overflowed, not measured...)
 EXCLUDE_REASON = "exclude_reason"  # why (str, "" for wells that are analysed)
+EXCLUDED_BY = "excluded_by"  # who: declared | reader | rout | qc | baseline ... ("" if analysed)
 
 # layouts
 ROLE = "role"  # total | nsb | competition | blank | standard | sample | control | substrate

@@ -77,6 +77,7 @@ TABLE_NAMES: Mapping[str, str] = {
     "omnibus": "the overall test across the groups",
     "trend": "the linear dose trend",
     "motion": "one frame or bin of the motion signal of an animal",
+    "exclusions": "one exclusion (declared or by a rule): what it names, its reason, who excluded it",
 }
 
 #: columns of :meth:`AssayResult.headline_rows`

@@ -47,6 +47,7 @@ __all__ = [
     "input_files",
     "percent_of_control",
     "prepare_plate_frame",
+    "plate_exclusion_problems",
     "plate_format_names",
     "read_layout_checked",
     "read_merged",
@@ -385,6 +386,24 @@ def prepare_plate_frame(frame: pd.DataFrame, function: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- checks while validating
+
+
+def plate_exclusion_problems(
+    values: Any, where: str, problems: Problems, *, plates_key: str = "plates"
+) -> None:
+    """Check a plate section's ``exclude`` against its wells (:mod:`pdstudy.assays.exclusions`)."""
+    from pdstudy.assays.exclusions import PLATE_FIELDS, check_exclusions
+
+    if not values.get("exclude"):
+        return
+    data = None
+    plates, layout = values.get(plates_key), values.get("layout")
+    if plates and isinstance(layout, Path):
+        try:
+            data = read_merged(plates, layout, format=values.get("format") or "auto")
+        except (PdStudyError, ValueError):
+            data = None  # reported by the plate checks or when the section runs
+    check_exclusions(values, where, problems, fields=PLATE_FIELDS, data=data)
 
 
 def read_layout_checked(

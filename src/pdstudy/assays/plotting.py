@@ -28,7 +28,7 @@ def plot_concentration_response(
     band_label: str | None = "95 % CI",
 ) -> Any:
     """Curve ``i`` of ``fits``: mean +/- SD per concentration, the chosen model's curve,
-    its 95 % confidence band, excluded (outlier) wells as open crosses, and an
+    its 95 % confidence band, excluded wells (declared or ROUT) as open circles, and an
     optional annotation (e.g. the Ki). ``frame`` is the frame given to
     :func:`fit_concentration_response`. Returns the Axes.
     """
@@ -65,14 +65,16 @@ def plot_concentration_response(
     )
     col = line[0].get_color()
     if (~keep).any():
-        ax.plot(
+        ax.scatter(
             logx[~keep],
             yv[~keep],
-            "x",
-            color="crimson",
-            ms=8,
-            mew=2,
-            label="excluded (ROUT)" if band_label else None,
+            s=42,
+            marker="o",
+            facecolors="none",
+            edgecolors="crimson",
+            linewidths=1.5,
+            label="excluded" if band_label else None,
+            zorder=3,
         )
     fit = fits.fit_of(i)
     if fit.ok[i] and logx.size:

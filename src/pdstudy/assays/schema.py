@@ -46,6 +46,7 @@ KINDS = (
     "file",
     "files",
     "choice",
+    "tables",
 )
 
 Problems = list[tuple[str, str]]
@@ -99,12 +100,15 @@ class Key:
     positive: bool = False
     doc: str = ""
     example: str = ""
+    item: Schema | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"key {self.name!r}: kind {self.kind!r} is not one of {KINDS}")
         if self.kind == "quantity" and not self.dimension:
             raise ValueError(f"key {self.name!r}: a quantity needs a dimension")
+        if self.kind == "tables" and self.item is None:
+            raise ValueError(f"key {self.name!r}: a list of tables needs an item schema")
 
 
 #: cross-key rule of a table: (parsed values, raw values, key path prefix, problems) -> None.
@@ -305,6 +309,18 @@ def parse_value(key: Key, raw: Any, path: str, base: Path, problems: Problems) -
             problems.append((path, f"file(s) listed twice: {', '.join(dup)}"))
             ok = False
         return out if ok else None
+    if kind == "tables":
+        assert key.item is not None
+        rows = [raw] if isinstance(raw, dict) else raw
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            problems.append((path, f"expected a list of tables, got {_type_name(raw)}"))
+            return None
+        # every item is kept (with the keys that parsed), so the section's own checks
+        # can still report the other items' problems at once
+        return [
+            parse_table(key.item, row, f"{path}[{i}]", base, problems)
+            for i, row in enumerate(rows, start=1)
+        ]
     raise AssertionError(kind)  # pragma: no cover - __post_init__ guards kinds
 
 

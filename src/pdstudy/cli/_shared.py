@@ -183,6 +183,9 @@ def run_one(
         check_files(paths, option)
     agg()
     spec = with_plausibility_warnings(lambda: section_spec(kind, values, name=name))
+    bad = _exclusion_problems(spec)
+    if bad:
+        raise StudyFileError(bad)
     outcome = run_section(spec, out)
     if outcome.section.methods:  # the Methods paragraph, ready for a manuscript
         (Path(out) / "methods.txt").write_text(outcome.section.methods + "\n", encoding="utf-8")
@@ -243,3 +246,88 @@ def procedure_values(
     if incubation is not None:
         values["incubation"] = quantity(incubation, "time", "--incubation")
     return values
+
+
+#: help of every assay command's ``--exclude`` option
+EXCLUDE_HELP = (
+    'Leave data out, with its reason (repeatable): PLATE:WELL="reason", '
+    'experiment:NAME="reason", ANIMAL="reason", ANIMAL:SAMPLE="reason" (the forms of the '
+    "section's exclude key; docs/exclusions.md)."
+)
+
+
+def _exclusion_item(text: str, fields: tuple[str, ...]) -> dict[str, Any]:
+    """One ``--exclude`` value as the study file writes it (a table), before checking."""
+    target, sep, reason = text.partition("=")
+    item: dict[str, Any] = {}
+    if sep:
+        reason = reason.strip()
+        if len(reason) >= 2 and reason[0] == reason[-1] and reason[0] in "\"'":
+            reason = reason[1:-1]
+        item["reason"] = reason
+    target = target.strip()
+    head, colon, rest = target.partition(":")
+    if colon and head.strip().lower() in ("experiment", "plate", "animal", "well", "sample"):
+        field = head.strip().lower()
+        item[field] = int(rest) if field == "sample" and rest.strip().isdigit() else rest.strip()
+        return item
+    if "plate" in fields:
+        plate, colon, well = target.rpartition(":")
+        if not colon:
+            raise UsageError(
+                f'{text!r}: give PLATE:WELL="reason" or experiment:NAME="reason"',
+                where="option --exclude",
+            )
+        item.update(plate=plate.strip(), well=well.strip())
+        return item
+    animal, colon, sample = target.rpartition(":")
+    if colon and "sample" in fields and sample.strip().isdigit():
+        item.update(animal=animal.strip(), sample=int(sample))
+    else:
+        item["animal"] = target
+    return item
+
+
+def exclude_values(kind: str, texts: list[str] | None) -> list[dict[str, Any]] | None:
+    """The ``exclude`` values of a section from ``--exclude`` options, parsed by the section's
+    own key (the study file's path); ``None`` without any. A bad form is a usage error naming
+    ``option --exclude[i]``."""
+    if not texts:
+        return None
+    from pdstudy.assays.exclusions import ANIMAL_FIELDS, DIALYSIS_FIELDS, PLATE_FIELDS
+    from pdstudy.assays.schema import parse_value
+    from pdstudy.study import HANDLERS
+
+    key = HANDLERS[kind].schema.key("exclude")
+    names = HANDLERS[kind].schema.names
+    fields = (
+        DIALYSIS_FIELDS
+        if kind == "microdialysis"
+        else ANIMAL_FIELDS
+        if "plates" not in names
+        else PLATE_FIELDS
+    )
+    raw = [_exclusion_item(t, fields) for t in texts]
+    problems: list[tuple[str, str]] = []
+    parsed = parse_value(key, raw, "option --exclude", Path.cwd(), problems)
+    if problems:
+        raise StudyFileError(problems)
+    return list(parsed)
+
+
+def _exclusion_problems(spec: Any) -> list[tuple[str, str]]:
+    """The problems of a one-section study's exclusions (the study file's checks), named by
+    the option."""
+    from pdstudy.study import HANDLERS
+
+    check = HANDLERS[spec.kind].check_files
+    if not spec.values.get("exclude") or check is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    check(spec, problems)
+    prefix = f"{spec.key}.exclude"
+    return [
+        (f"option --exclude{path[len(prefix) :]}", msg)
+        for path, msg in problems
+        if path.startswith(prefix)
+    ]

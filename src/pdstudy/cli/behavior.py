@@ -24,7 +24,14 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from pdstudy.cli._shared import UsageError, check_files, errors, run_one
+from pdstudy.cli._shared import (
+    EXCLUDE_HELP,
+    UsageError,
+    check_files,
+    errors,
+    exclude_values,
+    run_one,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
@@ -474,6 +481,7 @@ def _assay_command(kind: str) -> None:
         ),
         method: str = typer.Option("auto", "--method", help="auto, anova, welch or kruskal."),
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
+        exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
         name: str = typer.Option(kind, "--name", help="Section name (output file names)."),
     ) -> None:
         with errors():
@@ -503,6 +511,7 @@ def _assay_command(kind: str) -> None:
                 "compensate": compensate,
                 "method": method,
                 "alpha": alpha,
+                "exclude": exclude_values(kind, exclude),
             }
             files = {
                 "option --animals": [animals],

@@ -20,6 +20,7 @@ from rich.table import Table
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
     EFFICIENCY_OPTION,
+    EXCLUDE_HELP,
     FILTERS_OPTION,
     INCUBATION_OPTION,
     REPLICATES_OPTION,
@@ -28,6 +29,7 @@ from pdstudy.cli._shared import (
     UsageError,
     choice,
     err_console,
+    exclude_values,
     fraction,
     procedure_values,
     quantity,
@@ -371,6 +373,12 @@ def analyze(
     filters: str | None = FILTERS_OPTION,
     wash: str | None = WASH_OPTION,
     replicates: int | None = REPLICATES_OPTION,
+    exclude_z_below: float | None = typer.Option(
+        None,
+        "--exclude-z-below",
+        help="Exclude every well of a plate whose Z' is below this value (off by default).",
+    ),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("competition", help="Section name (output file names)."),
 ) -> None:
     """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
@@ -391,6 +399,8 @@ def analyze(
         if not 0 < rout_q < 1:
             raise UsageError(f"{rout_q}: must be in (0, 1)", where="option --rout-q")
         values = {
+            "exclude_z_below": exclude_z_below,
+            "exclude": exclude_values("binding", exclude),
             "target": target,
             "plates": list(plates),
             "layout": layout,
@@ -520,6 +530,7 @@ def saturation(
     filters: str | None = FILTERS_OPTION,
     wash: str | None = WASH_OPTION,
     replicates: int | None = REPLICATES_OPTION,
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("saturation", help="Section name (output file names)."),
 ) -> None:
     """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
@@ -563,6 +574,7 @@ def saturation(
                 where="option --protein-plate",
             )
         values = {
+            "exclude": exclude_values("saturation", exclude),
             "target": target,
             "plates": list(plates),
             "layout": layout,

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy.cli._shared import UsageError, errors, run_one
+from pdstudy.cli._shared import EXCLUDE_HELP, UsageError, errors, exclude_values, run_one
 from pdstudy.units import parse_quantity
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -81,6 +81,12 @@ def analyze(
     time_unit: str = typer.Option(
         "min", "--time-unit", help="Time unit of two-column files without one: min or s."
     ),
+    exclude_unstable_baseline: bool = typer.Option(
+        False,
+        "--exclude-unstable-baseline/--keep-unstable-baseline",
+        help="Exclude an animal whose baseline is unstable (listed as an exclusion).",
+    ),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("microdialysis", help="Section name (output file names)."),
 ) -> None:
     """Quantify every injection, normalise each animal to its baseline, compare groups.
@@ -103,6 +109,8 @@ def analyze(
             "flow": _quantity(flow, "flow", "--flow"),
             "interval": _quantity(interval, "time", "--interval"),
             "time_unit": time_unit,
+            "exclude_unstable_baseline": exclude_unstable_baseline,
+            "exclude": exclude_values("microdialysis", exclude),
         }
         outcome = run_one(
             "microdialysis",

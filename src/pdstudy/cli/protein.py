@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy.cli._shared import UsageError, errors, run_one
+from pdstudy.cli._shared import EXCLUDE_HELP, UsageError, errors, exclude_values, run_one
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
@@ -44,6 +44,7 @@ def analyze(
         0.15, "--max-cv", help="Replicate CV of a sample's absorbance above which it is flagged."
     ),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("protein", help="Section name (output file names)."),
 ) -> None:
     """Fit the standard curve and read each sample's protein concentration (mg/mL) with a CI.
@@ -63,6 +64,7 @@ def analyze(
         if not (math.isfinite(max_cv) and max_cv > 0):
             raise UsageError(f"{max_cv}: must be > 0", where="option --max-cv")
         values = {
+            "exclude": exclude_values("protein", exclude),
             "plates": list(plates),
             "layout": layout,
             "format": format,

@@ -20,6 +20,7 @@ from rich.table import Table
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
     EFFICIENCY_OPTION,
+    EXCLUDE_HELP,
     FILTERS_OPTION,
     REPLICATES_OPTION,
     TEMPERATURE_OPTION,
@@ -29,6 +30,7 @@ from pdstudy.cli._shared import (
     check_files,
     choice,
     errors,
+    exclude_values,
     fmt_conc,
     fraction,
     procedure_values,
@@ -439,6 +441,7 @@ def analyze(
     filters: str | None = FILTERS_OPTION,
     wash: str | None = WASH_OPTION,
     replicates: int | None = REPLICATES_OPTION,
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
@@ -468,6 +471,7 @@ def analyze(
             protein_max_cv,
         )
         values = {
+            "exclude": exclude_values("uptake", exclude),
             "mode": "inhibition",
             "target": target,
             "format": format,
@@ -587,6 +591,7 @@ def kinetics(
     filters: str | None = FILTERS_OPTION,
     wash: str | None = WASH_OPTION,
     replicates: int | None = REPLICATES_OPTION,
+    exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("kinetics", help=_NAME_HELP),
 ) -> None:
     """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
@@ -618,6 +623,7 @@ def kinetics(
             protein_max_cv,
         )
         values = {
+            "exclude": exclude_values("uptake", exclude),
             "mode": "kinetics",
             "target": target,
             "format": format,

@@ -295,6 +295,9 @@ temperature = "room temperature"
 filters = "glass-fibre filters on a cell harvester"
 wash = "3 x ice-cold assay buffer"
 replicates = 3
+exclude = [                           # left out, with the reason (docs/exclusions.md)
+    {{ plate = "net_exp1_microbeta", well = "B7", reason = "pipetting error: the tip touched the filter (notebook p. 42)" }},
+]
 
 [[binding]]
 name = "SERT competition"

@@ -25,7 +25,14 @@ from pdstudy.store.audit import append_entry, canonical_json, content_hash, lock
 from pdstudy.store.engine import Store
 from pdstudy.store.models import Analysis, Experiment, RawFile, Result, Study
 
-__all__ = ["Recorded", "RecordSummary", "current_user", "now_utc", "record_results"]
+__all__ = [
+    "Recorded",
+    "RecordSummary",
+    "current_user",
+    "declared_exclusions",
+    "now_utc",
+    "record_results",
+]
 
 #: main-table columns copied into indexed columns of ``results``
 INDEXED = ("compound", "target", "experiment", "status")
@@ -332,9 +339,45 @@ def _record_one(
             "command": command,
         },
     )
+    for decision in declared_exclusions(result):
+        append_entry(
+            session,
+            head,
+            action="declared_exclusion",
+            user=who,
+            created_at=at,
+            experiment_id=exp.id,
+            analysis_id=analysis.id,
+            detail={"study_id": st.id, "section": key, **decision},
+        )
     return Recorded(
         key, kind, exp.id, analysis.id, new=True, superseded=previous, n_results=len(values)
     )
+
+
+def declared_exclusions(result: Any) -> list[dict[str, Any]]:
+    """The exclusions declared for an analysis (study file or ``--exclude``), each as the audit
+    log records it: what it names, its reason and how many rows it left out."""
+    tables = getattr(result, "tables", {})
+    frame = tables.get("exclusions") if hasattr(tables, "get") else None
+    if frame is None or frame.empty or "by" not in frame.columns:
+        return []
+    out = []
+    for rec in frame[frame["by"] == "declared"].to_dict("records"):
+        named = {
+            k: str(rec[k])
+            for k in ("experiment", "plate", "well", "animal", "sample")
+            if str(rec.get(k, "") or "") not in ("", "nan")
+        }
+        out.append(
+            {
+                "target": str(rec["target"]),
+                **named,
+                "reason": str(rec["reason"]),
+                "n_rows": int(rec.get("n_rows", 0) or 0),
+            }
+        )
+    return out
 
 
 def exclude_experiment(

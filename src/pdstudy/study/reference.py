@@ -40,6 +40,7 @@ def _type(key: Key) -> str:
         "bool": "true / false",
         "file": "file path",
         "files": "list of file paths",
+        "tables": "list of tables",
     }[key.kind]
 
 

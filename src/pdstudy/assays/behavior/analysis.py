@@ -15,7 +15,7 @@ row with ``status`` ``"failed"`` and its reason; the others are scored);
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,7 +23,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.exclusions import Exclusion, apply_exclusions, exclusion_table
 from pdstudy.errors import InputFileError, PdStudyError, UsageError
 from pdstudy.io.event_logs import EventLog, read_event_log
 from pdstudy.stats.groups import compare_to_control
@@ -288,6 +290,7 @@ class BehaviorResult(ResultBase):
     settings: dict[str, Any]
     method: str
     reason: str
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
     kind: ClassVar[str] = "behavior"
 
     @property
@@ -300,6 +303,7 @@ class BehaviorResult(ResultBase):
             "omnibus": self.omnibus,
             "trend": self.trend,
             "motion": self.motion,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
         }
 
     @property
@@ -355,8 +359,14 @@ def analyze_behavior(
     alpha: float = 0.05,
     motion: pd.DataFrame | None = None,
     settings: Mapping[str, Any] | None = None,
+    exclusions: Sequence[Exclusion] = (),
 ) -> BehaviorResult:
-    """Join the per-animal scores with their groups and compare every group with ``control``."""
+    """Join the per-animal scores with their groups and compare every group with ``control``.
+
+    ``exclusions`` (:mod:`pdstudy.assays.exclusions`) name animals: they stay in
+    ``animals`` with ``excluded``, ``exclude_reason`` and ``excluded_by`` and are left
+    out of the group statistics.
+    """
     if test not in WINDOWS:
         raise UsageError(f"test must be fst or tst, got {test!r}")
     keys = ["video", "animal"] if "video" in groups.columns else ["animal"]
@@ -368,7 +378,8 @@ def analyze_behavior(
         raise UsageError(
             f"animal {r['animal']!r} of video {r['video']!r} has no group in the animals file"
         )
-    ok = merged[merged["status"] == "ok"]
+    merged = apply_exclusions(merged, exclusions, prior_by="declared")
+    ok = merged[(merged["status"] == "ok") & ~merged[C.EXCLUDED].astype(bool)]
     doses = None
     if "dose" in merged.columns and ok["dose"].notna().all():
         first_dose = ok.groupby("group")["dose"].first().astype(float)
@@ -399,7 +410,13 @@ def analyze_behavior(
             "method": comp.method,
             "method_reason": comp.reason,
             "alpha": alpha,
+            "exclusion_rules": (
+                [f"{len(exclusions)} declared exclusion(s), each with its reason"]
+                if exclusions
+                else []
+            ),
         },
         method=comp.method,
         reason=comp.reason,
+        exclusions=exclusion_table(exclusions, merged),
     )

@@ -18,9 +18,15 @@ def _ax(ax: Any) -> Any:
 
 
 def plot_groups(result: Any, ax: Any = None) -> Any:
-    """Immobility per group: every animal a point, mean ± SEM as a bar and whisker."""
+    """Immobility per group: every animal a point, mean ± SEM as a bar and whisker;
+    excluded animals as open circles (left out of the mean and the statistics)."""
     ax = _ax(ax)
     ok = result.animals[result.animals["status"] == "ok"]
+    if "excluded" in ok.columns:
+        out = ok[ok["excluded"].astype(bool)]
+        ok = ok[~ok["excluded"].astype(bool)]
+    else:
+        out = ok.iloc[:0]
     order = list(result.groups["group"])
     rng = np.random.default_rng(0)  # fixed jitter: the same figure every run
     for k, g in enumerate(order):
@@ -29,6 +35,18 @@ def plot_groups(result: Any, ax: Any = None) -> Any:
         ax.bar(k, row["mean"], width=0.6, color="0.85", edgecolor="0.3")
         ax.errorbar(k, row["mean"], yerr=row["sem"], color="0.2", capsize=4)
         ax.scatter(k + rng.uniform(-0.15, 0.15, y.size), y, s=18, color="C0", zorder=3)
+        gone = out.loc[out["group"] == g, "immobility_s"].to_numpy(float)
+        if gone.size:
+            ax.scatter(
+                k + rng.uniform(-0.15, 0.15, gone.size),
+                gone,
+                s=22,
+                facecolors="none",
+                edgecolors="crimson",
+                linewidths=1.2,
+                zorder=3,
+                label="excluded" if "excluded" not in ax.get_legend_handles_labels()[1] else None,
+            )
     for r in result.contrasts.itertuples(index=False):
         if r.significant:
             k = order.index(r.group)
@@ -38,6 +56,8 @@ def plot_groups(result: Any, ax: Any = None) -> Any:
     lo, hi = result.settings["window_start_s"], result.settings["window_end_s"]
     ax.set_ylabel(f"immobility (s, {lo:g}-{hi:g} s)")
     ax.set_title(f"{result.test.upper()}: immobility per group")
+    if len(out):
+        ax.legend(fontsize=7, frameon=False)
     return ax
 
 

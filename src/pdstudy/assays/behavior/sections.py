@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pdstudy.assays.behavior.analysis import (
     WINDOWS,
     BehaviorResult,
@@ -14,6 +16,12 @@ from pdstudy.assays.behavior.analysis import (
     read_groups,
     score_event_logs,
     score_videos,
+)
+from pdstudy.assays.exclusions import (
+    ANIMAL_EXCLUDE_KEY,
+    ANIMAL_FIELDS,
+    check_exclusions,
+    declared_exclusions,
 )
 from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
@@ -146,6 +154,7 @@ def _keys(test: str) -> tuple[Key, ...]:
             example='"auto"',
         ),
         Key("alpha", "fraction", default=0.05, doc="significance level", example="0.05"),
+        ANIMAL_EXCLUDE_KEY,
     )
 
 
@@ -185,14 +194,19 @@ def scoring_params(values: Mapping[str, Any]) -> ScoringParams:
 
 
 def check_behavior(values: Mapping[str, Any], where: str, problems: Problems) -> None:
-    """File checks: the animals file and the ROI file read."""
+    """File checks: the animals file and the ROI file read; the exclusions name animals of it."""
+    data = None
     for key, reader in (("animals", read_groups), ("rois", read_rois)):
         if values.get(key) is None:
             continue
         try:
-            reader(values[key])
+            got = reader(values[key])
         except PdStudyError as exc:
             problems.append((f"{where}.{key}", str(exc)))
+            continue
+        if key == "animals" and isinstance(got, pd.DataFrame):
+            data = got
+    check_exclusions(values, where, problems, fields=ANIMAL_FIELDS, data=data)
 
 
 def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
@@ -252,6 +266,7 @@ def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
         alpha=float(values.get("alpha", 0.05)),
         motion=motion,
         settings=settings,
+        exclusions=declared_exclusions(values, test),
     )
     files = [("animals", values["animals"])]
     files += [("videos", v) for v in videos] + [("event_logs", p) for p in logs]

@@ -60,6 +60,14 @@ from scipy import stats
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.exclusions import (
+    Exclusion,
+    apply_exclusions,
+    exclusion_table,
+    exclusions_from_rows,
+    mark_rows,
+    with_excluded_curves,
+)
 from pdstudy.assays.plates import (
     DPM_PER_CI,
     count_weighting,
@@ -166,7 +174,8 @@ class CompetitionResult(ResultBase):
         window, Z', replicate CV, bound fraction of the radioligand, flags.
     points
         One row per well: ``plate, well, experiment, compound, target, role,
-        conc_M, signal, specific, pct_specific, excluded``.
+        conc_M, signal, specific, pct_specific, excluded, exclude_reason,
+        excluded_by``.
     fits
         The batched fits (one site, variable slope, Ki form, two sites) and
         the F tests; ``None`` when the frame has no competition wells.
@@ -179,17 +188,20 @@ class CompetitionResult(ResultBase):
     points: pd.DataFrame
     fits: ResponseFits | None
     options: Mapping[str, Any] = field(default_factory=dict)
+    exclusions: pd.DataFrame | None = None
 
     kind: ClassVar[str] = "binding"
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
-        """``curves``, ``aggregate`` (mean pKi over experiments), ``qc`` (plates), ``wells``."""
+        """``curves``, ``aggregate`` (mean pKi over experiments), ``qc`` (plates), ``wells``,
+        ``exclusions`` (every well or experiment left out, with its reason)."""
         return {
             "curves": self.curves,
             "aggregate": aggregate_experiments(self.curves),
             "qc": self.qc,
             "wells": self.points,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
         }
 
     @property
@@ -265,6 +277,8 @@ def _plate_means(df: pd.DataFrame, function: str) -> pd.DataFrame:
     where = df.attrs.get("plate_path") or df.attrs.get("layout_path")
     plates = pd.Index(list(dict.fromkeys(df[C.PLATE])), name=C.PLATE)
     ctl = df[df[C.ROLE].isin(("total", "nsb", "blank")) & df[C.SIGNAL].notna()]
+    if C.EXCLUDED in ctl.columns:
+        ctl = ctl[~ctl[C.EXCLUDED].astype(bool)]
     st = ctl.groupby([C.PLATE, C.ROLE])[C.SIGNAL].agg(["count", "mean", "std"]).unstack(C.ROLE)
     st = st.reindex(plates)
     out = pd.DataFrame(index=plates)
@@ -273,8 +287,14 @@ def _plate_means(df: pd.DataFrame, function: str) -> pd.DataFrame:
             key = (stat, role)
             vals = st[key] if key in st.columns else pd.Series(np.nan, index=plates)
             out[f"{col}_{name}" if col == "n" else f"{name}_{col}"] = vals.to_numpy()
+    alive = (
+        set(df.loc[~df[C.EXCLUDED].astype(bool), C.PLATE])
+        if C.EXCLUDED in df.columns
+        else set(plates)
+    )
     for what in ("total", "nsb"):
         n = out[f"n_{what}"].fillna(0)
+        n = n[n.index.isin(alive)]  # a plate whose every well is excluded has no means
         if (n == 0).any():
             plate = n.index[n.to_numpy() == 0][0]
             raise LayoutError(
@@ -437,6 +457,8 @@ def analyze_competition(
     efficiency: float | None = None,
     thresholds: QCThresholds | None = None,
     level: float = 0.95,
+    exclusions: Sequence[Exclusion] = (),
+    exclude_z_below: float | None = None,
 ) -> CompetitionResult:
     """Analyse competition binding plates: % specific binding, fits, Ki, QC flags.
 
@@ -468,6 +490,16 @@ def analyze_competition(
         QC limits (:class:`QCThresholds`).
     level
         Confidence level of the intervals.
+    exclusions
+        Wells or experiments left out (:mod:`pdstudy.assays.exclusions`): kept in
+        ``points`` with their reason, left out of the plate means, the fits and
+        the mean pKi; an experiment with every competition well excluded is a
+        curve with status ``excluded``.
+    exclude_z_below
+        Opt-in QC rule: every well of a plate whose Z' (total vs NSB, after the
+        declared exclusions) is below this value is excluded (``excluded_by =
+        "qc"``), and listed as an exclusion with the rule. ``None``: plates are only
+        flagged (``poor_z``).
 
     Returns
     -------
@@ -476,7 +508,17 @@ def analyze_competition(
     th = thresholds or QCThresholds()
     df = prepare_plate_frame(frame, "analyze_competition")
     df = df[df[C.ROLE].isin(_ROLES)].reset_index(drop=True)
+    df = apply_exclusions(df, exclusions)
+    reader = exclusions_from_rows(
+        df,
+        df[C.EXCLUDED_BY] == "reader",
+        (C.PLATE, C.WELL),
+        df[C.EXCLUDE_REASON],
+        "reader",
+        "masked or overflowed in the plate file",
+    )
     means = _plate_means(df, "analyze_competition")
+    qc_ex = _z_rule(df, means, exclude_z_below)
     lig, lig_txt = _constant_from(radioligand_M, df, "radioligand_M", "radioligand_M")
     kd, kd_txt = _constant_from(kd_M, df, "kd_M", "kd_M")
     if efficiency is not None and not 0 < efficiency <= 1:
@@ -488,7 +530,6 @@ def analyze_competition(
     df["_scale"] = (df["_total_mean"] - df["_nsb_mean"]) / 100.0
     df["specific"] = df[C.SIGNAL] - df["_nsb_mean"]
     df["pct_specific"] = percent_of_control(df[C.SIGNAL], df["_total_mean"], df["_nsb_mean"])
-    df["excluded"] = df["excluded"].fillna(False).astype(bool) if "excluded" in df else False
 
     # the one counting-variance rule of count-based assays (assays.plates.count_weighting)
     mode, weighting_text = count_weighting(df, weighting, "analyze_competition")
@@ -499,14 +540,16 @@ def analyze_competition(
     comp = df[(df[C.ROLE] == "competition") & (df[C.CONC_M] > 0)]
     keys = (C.EXPERIMENT, C.COMPOUND, C.TARGET)
     fits: ResponseFits | None = None
-    if comp.empty:
+    kept = comp[~comp[C.EXCLUDED].to_numpy(dtype=bool)]
+    rout_ex: list[Exclusion] = []
+    if kept.empty:
         curves = pd.DataFrame(columns=list(CURVE_COLUMNS))
     else:
         ki_kw: dict[str, Any] = {}
         if lig is not None and kd is not None:
             ki_kw = {"ligand_M": lig, "ligand_k_M": kd}
         fits = fit_concentration_response(
-            comp,
+            kept,
             keys=keys,
             y="pct_specific",
             conc=C.CONC_M,
@@ -522,7 +565,12 @@ def analyze_competition(
             count_time=C.COUNT_TIME if mode == "counts" else 60.0,
             **ki_kw,
         )
-        df.loc[fits.excluded.index[fits.excluded.to_numpy()], "excluded"] = True
+        out = df.index.isin(fits.excluded.index[fits.excluded.to_numpy()])
+        rule = f"ROUT, Q = {100 * q:g} %"
+        mark_rows(df, out, f"outlier ({rule})", "rout")
+        rout_ex = exclusions_from_rows(
+            df, out, (C.PLATE, C.WELL), f"outlier ({rule})", "rout", rule
+        )
         curves = fits.curves.copy()
         if not ki_kw:
             curves["reason"] = curves["reason"] + (
@@ -545,6 +593,7 @@ def analyze_competition(
     else:
         curves["flags"] = pd.Series(dtype=str)
         curves["flag_reasons"] = pd.Series(dtype=str)
+    curves = with_excluded_curves(curves, comp, kept, keys)
 
     point_cols = [
         C.PLATE,
@@ -557,7 +606,9 @@ def analyze_competition(
         C.SIGNAL,
         "specific",
         "pct_specific",
-        "excluded",
+        C.EXCLUDED,
+        C.EXCLUDE_REASON,
+        C.EXCLUDED_BY,
     ]
     points = df[point_cols + [c for c in (C.DPM, C.COUNT_TIME) if c in df.columns]].copy()
     options = {
@@ -580,7 +631,47 @@ def analyze_competition(
             "slope, Ki = IC50 / (1 + [L]/Kd) from its IC50 (flagged cheng_prusoff_assumption)"
         ),
     }
-    return CompetitionResult(curves=curves, qc=qc, points=points, fits=fits, options=options)
+    rules = _rules(rout, q, exclusions)
+    if exclude_z_below is not None:
+        rules.append(_z_words(exclude_z_below))
+    options["exclusion_rules"] = rules
+    options["exclude_z_below"] = exclude_z_below
+    table = exclusion_table([*exclusions, *reader, *qc_ex, *rout_ex], df)
+    return CompetitionResult(
+        curves=curves, qc=qc, points=points, fits=fits, options=options, exclusions=table
+    )
+
+
+def _z_words(threshold: float) -> str:
+    return f"a plate whose Z' (total vs NSB) is below {threshold:g} is excluded"
+
+
+def _z_rule(df: pd.DataFrame, means: pd.DataFrame, threshold: float | None) -> list[Exclusion]:
+    """The opt-in Z' rule: mark (in place) every well of a plate with Z' < ``threshold``."""
+    if threshold is None:
+        return []
+    out = []
+    for rec in means.to_dict("records"):
+        n_t, n_n = rec["n_total"], rec["n_nsb"]
+        gap = abs(rec["total_mean"] - rec["nsb_mean"])
+        if not (n_t > 1 and n_n > 1 and gap > 0):
+            continue
+        zp = 1.0 - 3.0 * (rec["total_sd"] + rec["nsb_sd"]) / gap
+        if zp < threshold:
+            plate = str(rec[C.PLATE])
+            why = f"plate Z' {zp:.2f} < {threshold:g}"
+            mark_rows(df, (df[C.PLATE].astype(str) == plate).to_numpy(), why, "qc")
+            out.append(Exclusion(reason=why, by="qc", rule=_z_words(threshold), plate=plate))
+    return out
+
+
+def _rules(rout: bool, q: float, exclusions: Sequence[Exclusion]) -> list[str]:
+    """The exclusion rules of the analysis, as the Methods text states them."""
+    out = []
+    if exclusions:
+        out.append(f"{len(exclusions)} declared exclusion(s), each with its reason")
+    out.append(f"ROUT outlier removal at Q = {100 * q:g} %" if rout else "no ROUT outlier removal")
+    return out
 
 
 def _curve_flags(
@@ -825,9 +916,14 @@ def _curve_index(result: CompetitionResult, curve: Any) -> int:
         if not 0 <= int(curve) < n:
             raise ModelError(f"curve {curve} out of range: the result has {n} curve(s)")
         return int(curve)
-    assert result.fits is not None
     if isinstance(curve, tuple):
-        return result.fits.index_of(curve)
+        want = tuple(str(v) for v in curve)
+        for i, r in enumerate(
+            result.curves[[C.EXPERIMENT, C.COMPOUND, C.TARGET]].astype(str).itertuples(index=False)
+        ):
+            if tuple(r) == want:
+                return i
+        raise ModelError(f"no curve {curve!r} (experiment, compound, target) in the result")
     hits = [
         i
         for i, r in enumerate(result.curves.itertuples(index=False))
@@ -851,13 +947,38 @@ def plot_competition(result: CompetitionResult, curve: Any = None, ax: Any = Non
     """
     import matplotlib.pyplot as plt
 
-    if result.fits is None or not len(result.curves):
+    if not len(result.curves):
         raise ModelError("the result has no competition curve to plot")
+    if result.fits is None:
+        if curve is None:
+            raise ModelError("every curve of the result is excluded: nothing fitted to plot")
+        curve = _curve_index(result, curve)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4))
-    idx = list(range(len(result.curves))) if curve is None else [_curve_index(result, curve)]
+    n_fitted = 0 if result.fits is None else len(result.fits.labels)
+    idx = list(range(n_fitted)) if curve is None else [_curve_index(result, curve)]
     comp = result.points[result.points[C.ROLE] == "competition"]
     notes = []
+    if any(i >= n_fitted for i in idx):  # an excluded experiment: its wells, open, no curve
+        r = result.curves.iloc[idx[0]]
+        sel = np.ones(len(comp), dtype=bool)
+        for k in (C.EXPERIMENT, C.COMPOUND, C.TARGET):
+            sel &= (comp[k].astype(str) == str(r[k])).to_numpy()
+        sub = comp[sel & (comp[C.CONC_M] > 0).to_numpy()]
+        ax.scatter(
+            np.log10(sub[C.CONC_M].to_numpy(dtype=float)),
+            sub["pct_specific"],
+            marker="o",
+            facecolors="none",
+            edgecolors="crimson",
+            label=f"excluded: {r[C.EXCLUDE_REASON]}",
+        )
+        ax.set_title(f"{r[C.COMPOUND]} / {r[C.TARGET]} (experiment {r[C.EXPERIMENT]}; excluded)")
+        ax.set_xlabel("log10 [competitor] (M)")
+        ax.set_ylabel("specific binding (% of total - NSB)")
+        ax.legend(fontsize=7, loc="lower left", frameon=False)
+        return ax
+    assert result.fits is not None  # every curve drawn from here on was fitted
     for n, i in enumerate(idx):
         r = result.curves.iloc[i]
         ann = ki_annotation(r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -18,6 +18,12 @@ import pandas as pd
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase
+from pdstudy.assays.exclusions import (
+    Exclusion,
+    apply_exclusions,
+    exclusion_table,
+    exclusions_from_rows,
+)
 from pdstudy.assays.plates import count_weighting, dpm_to_fmol, prepare_plate_frame
 from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.errors import LayoutError, ModelError
@@ -65,13 +71,19 @@ class SaturationResult(ResultBase):
     fits: Mapping[tuple[str, str], BatchFit]
     options: Mapping[str, Any] = field(default_factory=dict)
     protein: ProteinResult | None = field(default=None, kw_only=True)
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "saturation"
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
-        """``params`` (Kd, Bmax per experiment and method), ``wells`` (one row per well)."""
-        return {"params": self.params, "wells": self.points}
+        """``params`` (Kd, Bmax per experiment and method), ``wells`` (one row per well),
+        ``exclusions`` (every well or experiment left out, with its reason)."""
+        return {
+            "params": self.params,
+            "wells": self.points,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
+        }
 
     @property
     def parameters(self) -> Mapping[str, Any]:
@@ -137,6 +149,7 @@ def analyze_saturation(
     depletion_max: float = 0.10,
     nsb_max_pct: float = 50.0,
     level: float = 0.95,
+    exclusions: Sequence[Exclusion] = (),
 ) -> SaturationResult:
     """Kd and Bmax from a saturation binding plate.
 
@@ -179,9 +192,24 @@ def analyze_saturation(
     level
         Confidence level. Kd and Bmax CIs are profile likelihood (for
         ``total_nsb`` the total + NSB pair is profiled as one problem).
+    exclusions
+        Wells or experiments left out (:mod:`pdstudy.assays.exclusions`): kept in
+        ``points`` with their reason (``excluded``), left out of the fits; an
+        experiment with every well excluded has rows with status ``excluded``.
     """
     df = prepare_plate_frame(frame, "analyze_saturation")
     df = df[df[C.ROLE].isin(("total", "nsb", "blank"))].reset_index(drop=True)
+    df = apply_exclusions(df, exclusions)
+    every = df
+    reader = exclusions_from_rows(
+        df,
+        df[C.EXCLUDED_BY] == "reader",
+        (C.PLATE, C.WELL),
+        df[C.EXCLUDE_REASON],
+        "reader",
+        "masked or overflowed in the plate file",
+    )
+    df = df[~df[C.EXCLUDED].to_numpy(dtype=bool)]
     sat = df[df[C.ROLE].isin(("total", "nsb")) & (df[C.CONC_M] > 0)].copy()
     where = frame.attrs.get("plate_path") or frame.attrs.get("layout_path")
     if sat.empty:
@@ -387,8 +415,37 @@ def analyze_saturation(
         C.SIGNAL,
         "specific",
         "bound_fmol",
+        C.EXCLUDED,
+        C.EXCLUDE_REASON,
+        C.EXCLUDED_BY,
     ]
-    options = {
+    left_out = every[
+        every[C.ROLE].isin(("total", "nsb")) & (every[C.CONC_M] > 0) & every[C.EXCLUDED]
+    ].copy()
+    left_out["free_M"] = left_out[C.CONC_M].astype(float)
+    for col in ("specific", "bound_fmol"):
+        left_out[col] = np.nan
+    points = pd.concat([sat, left_out]).sort_index()[point_cols].reset_index(drop=True)
+    gone = [e for e in dict.fromkeys(left_out[C.EXPERIMENT]) if e not in set(sat[C.EXPERIMENT])]
+    if gone:
+        extra = []
+        for e in gone:
+            why = "; ".join(
+                dict.fromkeys(left_out.loc[left_out[C.EXPERIMENT] == e, C.EXCLUDE_REASON])
+            )
+            for method in ("total_nsb", "specific"):
+                extra.append(
+                    {
+                        C.EXPERIMENT: e,
+                        "method": method,
+                        "status": "excluded",
+                        "reason": f"every well excluded: {why}",
+                        "flags": "",
+                        "flag_reasons": "",
+                    }
+                )
+        params = pd.concat([params, pd.DataFrame(extra)], ignore_index=True)
+    options: dict[str, Any] = {
         "specific_activity_Ci_per_mmol": sa,
         "efficiency": eff,
         "protein_mg_per_well": protein_mg_per_well,
@@ -403,7 +460,13 @@ def analyze_saturation(
             "specific": "one site on total - mean NSB at each concentration",
         },
     }
-    return SaturationResult(params=params, points=sat[point_cols], fits=fits, options=options)
+    options["exclusion_rules"] = (
+        [f"{len(exclusions)} declared exclusion(s), each with its reason"] if exclusions else []
+    )
+    table = exclusion_table([*exclusions, *reader], every)
+    return SaturationResult(
+        params=params, points=points, fits=fits, options=options, exclusions=table
+    )
 
 
 def _method_order(s: pd.Series) -> pd.Series:
@@ -605,7 +668,28 @@ def plot_saturation(result: SaturationResult, experiment: Any = None, ax: Any = 
         ("nonspecific", pts[pts[C.ROLE] == "nsb"], C.SIGNAL, "tab:gray"),
         ("specific", pts[pts[C.ROLE] == "total"], "specific", "tab:red"),
     )
+    out = pts[pts[C.EXCLUDED].astype(bool)] if C.EXCLUDED in pts.columns else pts.iloc[:0]
+    pts = pts[~pts.index.isin(out.index)]
+    series = (
+        ("total", pts[pts[C.ROLE] == "total"], C.SIGNAL, "tab:blue"),
+        ("nonspecific", pts[pts[C.ROLE] == "nsb"], C.SIGNAL, "tab:gray"),
+        ("specific", pts[pts[C.ROLE] == "total"], "specific", "tab:red"),
+    )
+    if len(out):
+        ax.scatter(
+            out["free_M"].to_numpy(dtype=float) * 1e9,
+            out[C.SIGNAL],
+            s=36,
+            marker="o",
+            facecolors="none",
+            edgecolors="crimson",
+            linewidths=1.5,
+            label="excluded",
+            zorder=3,
+        )
     for name, sub, col, color in series:
+        if sub.empty:
+            continue
         g = sub.groupby("free_M")[col].agg(["mean", "std"])
         ax.errorbar(
             g.index.to_numpy() * 1e9,

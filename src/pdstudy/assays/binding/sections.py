@@ -16,6 +16,7 @@ from typing import Any
 
 from pdstudy.assays.binding.competition import CompetitionResult, QCThresholds, analyze_competition
 from pdstudy.assays.binding.saturation import SaturationResult, analyze_saturation
+from pdstudy.assays.exclusions import PLATE_EXCLUDE_KEY, declared_exclusions
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -24,6 +25,7 @@ from pdstudy.assays.plates import (
     TARGET_KEY,
     check_plates,
     input_files,
+    plate_exclusion_problems,
     read_merged,
 )
 from pdstudy.assays.protein.sections import (
@@ -133,6 +135,14 @@ BINDING = Schema(
         *PROCEDURE_KEYS,
         *FIT_KEYS,
         *(qc_key(k, BINDING_QC) for k in ("min_z_prime", "max_cv", "max_nonspecific_fraction")),
+        Key(
+            "exclude_z_below",
+            "number",
+            doc="QC rule (off by default): exclude every well of a plate whose Z' (total vs "
+            "NSB) is below this value, listed as an exclusion by 'qc'",
+            example="0.3",
+        ),
+        PLATE_EXCLUDE_KEY,
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
     "scintillation counter; one plate file per independent experiment.",
@@ -146,6 +156,7 @@ def check_binding(values: Mapping[str, Any], where: str, problems: Problems) -> 
     )
     if values.get("rout") and values.get("weighting") == "none":
         problems.append((f"{where}.rout", rout_refusal("binding")))
+    plate_exclusion_problems(values, where, problems)
 
 
 def fill_target(frame: Any, target: str | None) -> Any:
@@ -184,6 +195,8 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
             cv_max_pct=100 * v["max_cv"],
             nsb_max_pct=100 * v["max_nonspecific_fraction"],
         ),
+        exclusions=declared_exclusions(v, "binding"),
+        exclude_z_below=v.get("exclude_z_below"),
     )
     return result.with_inputs(input_files(frame))
 
@@ -231,6 +244,7 @@ SATURATION = Schema(
             example='"auto"',
         ),
         *PROCEDURE_KEYS,
+        PLATE_EXCLUDE_KEY,
     ),
     doc="Saturation binding: total and NSB wells over a radioligand concentration series; Kd "
     "and Bmax from total and NSB fitted together.",
@@ -242,6 +256,7 @@ def check_saturation(values: Mapping[str, Any], where: str, problems: Problems) 
     """The file checks of a ``[[saturation]]`` section (plates, and its protein plate)."""
     check_plates(values, where, problems, roles=("total", "nsb"), fmt=values.get("format"))
     check_protein_files(values, where, problems)
+    plate_exclusion_problems(values, where, problems)
 
 
 def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
@@ -263,6 +278,7 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
         volume_L=v.get("volume"),
         free_correction=v["free_correction"],
         weighting=v["weighting"],
+        exclusions=declared_exclusions(v, "saturation"),
     )
     options = {
         **result.options,

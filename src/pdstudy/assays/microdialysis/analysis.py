@@ -30,13 +30,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.exclusions import (
+    Exclusion,
+    apply_exclusions,
+    exclusion_table,
+)
 from pdstudy.chromatography import (
     PeakSettings,
     Window,
@@ -65,8 +72,22 @@ CONCENTRATION_COLUMNS = [
     "conc_nM",
     "amount_fmol",
     "flags",
+    C.EXCLUDED,
+    C.EXCLUDE_REASON,
+    C.EXCLUDED_BY,
 ]
-PCT_COLUMNS = ["animal", "group", "time_s", "analyte", "conc_nM", "pct_baseline", "flags"]
+PCT_COLUMNS = [
+    "animal",
+    "group",
+    "time_s",
+    "analyte",
+    "conc_nM",
+    "pct_baseline",
+    "flags",
+    C.EXCLUDED,
+    C.EXCLUDE_REASON,
+    C.EXCLUDED_BY,
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,7 @@ class DialysisResult(ResultBase):
     traces: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(
         default_factory=dict, repr=False
     )
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "microdialysis"
 
@@ -97,6 +119,7 @@ class DialysisResult(ResultBase):
             "calibration": self.calibration,
             "stats": self.stats,
             "qc": self.qc,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
         }
 
     @property
@@ -126,7 +149,8 @@ class DialysisResult(ResultBase):
 
     def headline_rows(self) -> pd.DataFrame:
         rows = []
-        for (g, a), part in self.auc.groupby(["group", "analyte"]):
+        auc = self.auc[~self.auc[C.EXCLUDED].astype(bool)] if C.EXCLUDED in self.auc else self.auc
+        for (g, a), part in auc.groupby(["group", "analyte"]):
             rows.append(
                 {
                     "role": "effect",
@@ -159,8 +183,18 @@ def analyze_dialysis(
     time_unit: str | None = None,
     keep_traces: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    exclusions: Seq[Exclusion] = (),
+    exclude_unstable_baseline: bool = False,
 ) -> DialysisResult:
-    """Analyse one batch (see the module notes)."""
+    """Analyse one batch (see the module notes).
+
+    ``exclusions`` (:mod:`pdstudy.assays.exclusions`) name animals, or samples of an
+    animal (``sample`` as numbered in the sequence): their rows stay in every table
+    with ``excluded``, ``exclude_reason`` and ``excluded_by``, and are left out of the
+    baseline, the AUC and the statistics. With ``exclude_unstable_baseline``, an
+    animal whose baseline is unstable (``unstable_baseline``) is excluded for that
+    analyte by the rule (``excluded_by = "baseline"``), never silently.
+    """
     if baseline_samples < 1:
         raise UsageError(f"baseline_samples must be >= 1, not {baseline_samples}")
     if recovery is not None and not 0 < recovery <= 1:
@@ -174,6 +208,11 @@ def analyze_dialysis(
         deconvolve_below=float(proc["deconvolve_below"]),
     )
     seq = sequence.table
+    marked = apply_exclusions(seq, exclusions, prior_by="declared")
+    baseline_rule = (
+        f"unstable baseline: a pre-dose sample outside ±{100 * baseline_tolerance:g} % of the mean"
+    )
+    auto: list[Exclusion] = []
     peak_tables: dict[int, pd.DataFrame] = {}
     errors: dict[int, str] = {}
     traces: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -233,6 +272,9 @@ def analyze_dialysis(
                     "flags": [],
                     "reason": "",
                     "order": k,
+                    C.EXCLUDED: bool(marked[C.EXCLUDED].iloc[k]),
+                    C.EXCLUDE_REASON: str(marked[C.EXCLUDE_REASON].iloc[k]),
+                    C.EXCLUDED_BY: str(marked[C.EXCLUDED_BY].iloc[k]),
                 }
             )
             if k in errors:
@@ -328,13 +370,20 @@ def analyze_dialysis(
     for (animal, a), series in sorted(dosed.items()):
         series.sort(key=lambda r: r["time_s"])
         group = str(series[0]["group"])
-        pre = [r["conc_nM"] for r in series if r["time_s"] < 0 and math.isfinite(r["conc_nM"])][
+        kept = [r for r in series if not r[C.EXCLUDED]]
+        pre = [r["conc_nM"] for r in kept if r["time_s"] < 0 and math.isfinite(r["conc_nM"])][
             -baseline_samples:
         ]
         flag = [] if len(pre) == baseline_samples else ["short_baseline"]
         basal = float(np.mean(pre)) if pre else math.nan
         if pre and any(abs(c / basal - 1) > baseline_tolerance for c in pre):
             flag.append("unstable_baseline")
+            if exclude_unstable_baseline:
+                why = f"{a} baseline unstable (±{100 * baseline_tolerance:g} % of its mean)"
+                for r in kept:
+                    r.update({C.EXCLUDED: True, C.EXCLUDE_REASON: why, C.EXCLUDED_BY: "baseline"})
+                auto.append(Exclusion(reason=why, by="baseline", rule=baseline_rule, animal=animal))
+                kept = []
         mine = []
         for r in series:
             r["flags"].extend(flag)
@@ -347,10 +396,17 @@ def analyze_dialysis(
                 "conc_nM": r["conc_nM"],
                 "pct_baseline": pct,
                 "flags": _flag(*r["flags"]),
+                C.EXCLUDED: r[C.EXCLUDED],
+                C.EXCLUDE_REASON: r[C.EXCLUDE_REASON],
+                C.EXCLUDED_BY: r[C.EXCLUDED_BY],
             }
             mine.append(row)
         pct_rows += mine
-        lo, hi = auc_window_s if auc_window_s is not None else (0.0, max(m["time_s"] for m in mine))
+        every = mine
+        mine = [m for m in every if not m[C.EXCLUDED]]
+        gone = not mine
+        last = max(m["time_s"] for m in (mine or every))
+        lo, hi = auc_window_s if auc_window_s is not None else (0.0, last)
         win = [m for m in mine if lo <= m["time_s"] <= hi and math.isfinite(m["pct_baseline"])]
         after = [m for m in mine if m["time_s"] > 0 and math.isfinite(m["pct_baseline"])]
         auc = (
@@ -373,6 +429,13 @@ def analyze_dialysis(
                 "emax_pct": top["pct_baseline"] if top else math.nan,
                 "tmax_s": top["time_s"] if top else math.nan,
                 "flags": _flag(*flag),
+                C.EXCLUDED: gone,
+                C.EXCLUDE_REASON: "; ".join(dict.fromkeys(m[C.EXCLUDE_REASON] for m in every))
+                if gone
+                else "",
+                C.EXCLUDED_BY: ";".join(dict.fromkeys(m[C.EXCLUDED_BY] for m in every))
+                if gone
+                else "",
             }
         )
     for r in recs:
@@ -390,14 +453,20 @@ def analyze_dialysis(
             "emax_pct",
             "tmax_s",
             "flags",
+            C.EXCLUDED,
+            C.EXCLUDE_REASON,
+            C.EXCLUDED_BY,
         ],
     )
+    # statistics on the animals and samples kept
+    pct_kept = pct_frame[~pct_frame[C.EXCLUDED].astype(bool)]
+    auc_kept = auc_frame[~auc_frame[C.EXCLUDED].astype(bool)]
     stat_frames = []
     groups = sorted(set(pct_frame["group"]) - {""})
     ctrl = control if control is not None else ("vehicle" if "vehicle" in groups else None)
     if ctrl is not None and len(groups) >= 2:
         for a in method.analytes:
-            part = pct_frame[(pct_frame["analyte"] == a) & (pct_frame["time_s"] > 0)]
+            part = pct_kept[(pct_kept["analyte"] == a) & (pct_kept["time_s"] > 0)]
             for fn in (
                 lambda p: mixed_model(p, value="pct_baseline", control=ctrl),
                 lambda p: compare_to_control_by_time(p, value="pct_baseline", control=ctrl),
@@ -410,7 +479,7 @@ def analyze_dialysis(
                 stat_frames.append(got)
             try:
                 got = dunnett_vs_control(
-                    auc_frame[auc_frame["analyte"] == a], value="auc_pct_min", control=ctrl
+                    auc_kept[auc_kept["analyte"] == a], value="auc_pct_min", control=ctrl
                 )
             except (UsageError, ValueError) as exc:
                 got = pd.DataFrame([{"test": "failed", "term": str(exc)}])
@@ -434,7 +503,26 @@ def analyze_dialysis(
         "sample_volume_uL": vol_uL,
         "windows_s": {a: [w.rt_s, w.tolerance_s] for a, w in windows.items()},
         **{f"processing.{k}": v for k, v in proc.items()},
+        "exclude_unstable_baseline": exclude_unstable_baseline,
+        "exclusion_rules": (
+            [f"{len(exclusions)} declared exclusion(s), each with its reason"] if exclusions else []
+        )
+        + (
+            [f"an animal is excluded for an analyte on an {baseline_rule}"]
+            if exclude_unstable_baseline
+            else []
+        ),
     }
+    table = exclusion_table([*exclusions, *auto], samples[samples["kind"] == "sample"])
     return DialysisResult(
-        out_samples, peaks, pct_frame, auc_frame, calibration, stats_frame, qc, settings, traces
+        out_samples,
+        peaks,
+        pct_frame,
+        auc_frame,
+        calibration,
+        stats_frame,
+        qc,
+        settings,
+        traces,
+        exclusions=table,
     )

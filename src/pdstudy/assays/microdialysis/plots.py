@@ -22,7 +22,8 @@ def _axes(ax: Any, size: tuple[float, float] = (5.5, 3.8)) -> Any:
 def plot_time_course(
     result: DialysisResult, ax: Any = None, *, analyte: str = "NE", prediction: Any = None
 ) -> Any:
-    """Mean +/- SEM % baseline per group against time (min); the dose at 0 (dashed).
+    """Mean +/- SEM % baseline per group against time (min); the dose at 0 (dashed);
+    excluded samples as open circles (left out of the means).
 
     ``prediction``: an optional frame with ``time_s`` and ``ne_pct_baseline`` (the
     synapse model's predicted time course), drawn as a line.
@@ -30,6 +31,21 @@ def plot_time_course(
     ax = _axes(ax)
     pct = result.percent_baseline
     part = pct[pct["analyte"] == analyte]
+    if "excluded" in part.columns:
+        out = part[part["excluded"].astype(bool)]
+        part = part[~part["excluded"].astype(bool)]
+        if len(out):
+            ax.scatter(
+                out["time_s"] / 60,
+                out["pct_baseline"],
+                s=30,
+                marker="o",
+                facecolors="none",
+                edgecolors="crimson",
+                linewidths=1.2,
+                label=f"excluded ({out['animal'].nunique()} animal(s))",
+                zorder=3,
+            )
     for group, g in part.groupby("group"):
         agg = g.groupby("time_s")["pct_baseline"].agg(["mean", "sem", "count"])
         ax.errorbar(

@@ -10,6 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pdstudy.assays.exclusions import (
+    DIALYSIS_EXCLUDE_KEY,
+    DIALYSIS_FIELDS,
+    check_exclusions,
+    declared_exclusions,
+)
 from pdstudy.assays.microdialysis.analysis import DialysisResult, analyze_dialysis
 from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
@@ -103,6 +109,15 @@ MICRODIALYSIS = Schema(
             doc="time unit of two-column files whose header has none",
             example='"min"',
         ),
+        Key(
+            "exclude_unstable_baseline",
+            "bool",
+            default=False,
+            doc="exclude an animal (for that analyte) whose baseline is unstable (see "
+            "baseline_tolerance); listed as an exclusion by 'baseline'",
+            example="false",
+        ),
+        DIALYSIS_EXCLUDE_KEY,
     ),
     doc="An HPLC-ED batch of microdialysis samples and standards: concentrations, % baseline, AUC, group statistics.",
 )
@@ -110,14 +125,20 @@ MICRODIALYSIS = Schema(
 
 def check_microdialysis(values: Mapping[str, Any], where: str, problems: Problems) -> None:
     """Read the sequence and method; report problems with their key paths."""
+    data = None
     for key, reader in (("sequence", read_sequence), ("method", read_method)):
         path = values.get(key)
         if path is None:
             continue
         try:
-            reader(path)
+            got = reader(path)
         except InputFileError as exc:
             problems.append((f"{where}.{key}", str(exc)))
+            continue
+        table = getattr(got, "table", None)
+        if key == "sequence" and table is not None:
+            data = table[table["kind"] == "sample"]
+    check_exclusions(values, where, problems, fields=DIALYSIS_FIELDS, data=data)
 
 
 def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
@@ -139,6 +160,8 @@ def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
         interval_s=values.get("interval"),
         time_unit=values.get("time_unit", "min"),
         keep_traces=True,
+        exclusions=declared_exclusions(values, "microdialysis"),
+        exclude_unstable_baseline=bool(values.get("exclude_unstable_baseline", False)),
     )
     files = [("sequence", Path(values["sequence"])), ("method", Path(values["method"]))]
     files += [

@@ -50,8 +50,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -60,7 +60,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase
+from pdstudy.assays.exclusions import (
+    Exclusion,
+    apply_exclusions,
+    exclusion_table,
+    exclusions_from_rows,
+)
 from pdstudy.errors import LayoutError, UnitError, UsageError
 from pdstudy.fitting import BatchFit, Model, f_test, fit_curves
 from pdstudy.fitting.models import register_builtin_model
@@ -219,18 +226,21 @@ class ProteinResult(ResultBase):
     level: float = 0.95
     weighting: str = field(default="none", kw_only=True)
     weighting_selection: str = field(default="", kw_only=True)
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "protein"
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
         """``samples`` (main), ``by_sample`` (mean over in-range dilutions), ``models``
-        (standard-curve models compared), ``standards`` (standard and blank wells)."""
+        (standard-curve models compared), ``standards`` (standard and blank wells, the
+        excluded ones too), ``exclusions`` (every well left out, with its reason)."""
         return {
             "samples": self.samples,
             "by_sample": self.by_sample(),
             "models": self.models,
             "standards": self.standards,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
         }
 
     @property
@@ -431,6 +441,7 @@ def analyze_protein(
     weights: str | None = None,
     max_cv: float = 0.15,
     search_factor: float = 3.0,
+    exclusions: Sequence[Exclusion] = (),
 ) -> ProteinResult:
     """Read protein concentrations off a Bradford/BCA standard curve.
 
@@ -459,6 +470,11 @@ def analyze_protein(
     search_factor
         Concentrations up to ``search_factor`` times the top standard are
         searched when reading samples off the curve (extrapolation, flagged).
+    exclusions
+        Wells left out (:mod:`pdstudy.assays.exclusions`); the plate reader's
+        masked wells are left out too. The result is the analysis of the other
+        wells; excluded standard and blank wells stay in ``standards`` with
+        their reason, and every exclusion is in ``exclusions``.
 
     Returns
     -------
@@ -473,6 +489,69 @@ def analyze_protein(
     ValueError
         Bad options.
     """
+    marked = apply_exclusions(frame, exclusions)
+    gone = marked[C.EXCLUDED].to_numpy(dtype=bool)
+    reader = exclusions_from_rows(
+        marked,
+        marked[C.EXCLUDED_BY] == "reader",
+        [c for c in (C.PLATE, C.WELL) if c in marked.columns],
+        marked[C.EXCLUDE_REASON],
+        "reader",
+        "masked or overflowed in the plate file",
+    )
+    kept = marked[~gone].drop(columns=[C.EXCLUDED, C.EXCLUDE_REASON, C.EXCLUDED_BY])
+    kept.attrs = dict(frame.attrs)
+    result = _analyze_protein(
+        kept,
+        model=model,
+        alpha=alpha,
+        level=level,
+        weights=weights,
+        max_cv=max_cv,
+        search_factor=search_factor,
+    )
+    standards = result.standards.copy()
+    standards[C.EXCLUDED] = False
+    standards[C.EXCLUDE_REASON] = ""
+    standards[C.EXCLUDED_BY] = ""
+    out = marked[gone]
+    out = out[out["role"].astype(str).str.strip().str.lower().isin(("standard", "blank"))]
+    if len(out):
+        role = out["role"].astype(str).str.strip().str.lower().to_numpy()
+        conc = _standard_concs(out.reset_index(drop=True), np.zeros(len(out), bool), "")
+        blank = result.models.groupby("plate")["blank_absorbance"].first()
+        plate = out["plate"].astype(str).to_numpy() if "plate" in out else np.full(len(out), "1")
+        signal = pd.to_numeric(out["signal"], errors="coerce").to_numpy(dtype=float)
+        extra = pd.DataFrame(
+            {
+                "plate": plate,
+                "well": out["well"].to_numpy(),
+                "role": role,
+                "protein_ug_per_mL": np.where(role == "blank", 0.0, conc),
+                "signal": signal,
+                "absorbance": signal - blank.reindex(plate).to_numpy(dtype=float),
+                "fitted": np.nan,
+                "residual": np.nan,
+                C.EXCLUDED: True,
+                C.EXCLUDE_REASON: out[C.EXCLUDE_REASON].to_numpy(),
+                C.EXCLUDED_BY: out[C.EXCLUDED_BY].to_numpy(),
+            }
+        )
+        standards = pd.concat([standards, extra], ignore_index=True)
+    table = exclusion_table([*exclusions, *reader], marked)
+    return replace(result, standards=standards, exclusions=table)
+
+
+def _analyze_protein(
+    frame: pd.DataFrame,
+    *,
+    model: str,
+    alpha: float,
+    level: float,
+    weights: str | None,
+    max_cv: float,
+    search_factor: float,
+) -> ProteinResult:
     function = "analyze_protein"
     if weights == "auto":
         # both weightings, then the one whose back-calculated standards are closest (sum of
@@ -955,6 +1034,21 @@ def plot_protein(
     k = plates.index(plate)
     fit = result.fits[result.chosen[plate]]
     st = result.standards[result.standards["plate"] == plate]
+    if C.EXCLUDED in st.columns:
+        out = st[st[C.EXCLUDED].astype(bool)]
+        st = st[~st[C.EXCLUDED].astype(bool)]
+        if len(out):
+            ax.scatter(
+                out["protein_ug_per_mL"],
+                out["absorbance"],
+                s=36,
+                marker="o",
+                facecolors="none",
+                edgecolors="crimson",
+                linewidths=1.5,
+                label="excluded",
+                zorder=3,
+            )
     agg = st.groupby("protein_ug_per_mL")["absorbance"].agg(["mean", "std"]).reset_index()
     ax.errorbar(
         agg["protein_ug_per_mL"],

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pdstudy.assays.plates import FORMAT_KEY, NAME_KEY, check_plates, input_files, read_merged
+from pdstudy.assays.exclusions import PLATE_EXCLUDE_KEY, Exclusion, declared_exclusions
+from pdstudy.assays.plates import (
+    FORMAT_KEY,
+    NAME_KEY,
+    check_plates,
+    input_files,
+    plate_exclusion_problems,
+    read_merged,
+)
 from pdstudy.assays.protein.analysis import ProteinResult, analyze_protein
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.errors import UsageError
@@ -164,6 +172,7 @@ PROTEIN = Schema(
             example='"BCA"',
         ),
         *PROTEIN_MODEL_KEYS,
+        PLATE_EXCLUDE_KEY,
     ),
     doc="A Bradford/BCA plate of BSA standards and unknown preparations.",
 )
@@ -172,6 +181,7 @@ PROTEIN = Schema(
 def check_protein(values: Mapping[str, Any], where: str, problems: Problems) -> None:
     """The file checks of a ``[[protein]]`` section."""
     check_plates(values, where, problems, roles=("standard", "sample"), fmt=values.get("format"))
+    plate_exclusion_problems(values, where, problems)
 
 
 def check_protein_files(values: Mapping[str, Any], where: str, problems: Problems) -> None:
@@ -190,7 +200,11 @@ def check_protein_files(values: Mapping[str, Any], where: str, problems: Problem
 
 
 def analyse_protein_plates(
-    plates: Sequence[Path], layout: Path, fmt: str, values: Mapping[str, Any]
+    plates: Sequence[Path],
+    layout: Path,
+    fmt: str,
+    values: Mapping[str, Any],
+    exclusions: Sequence[Exclusion] = (),
 ) -> ProteinResult:
     """Read and analyse protein plates with the model options of ``values``."""
     frame = read_merged(plates, layout, format=fmt)
@@ -200,13 +214,20 @@ def analyse_protein_plates(
         model=values.get("model", "auto"),
         weights=None if weights in (None, "none") else weights,
         max_cv=values.get("max_cv", 0.15),
+        exclusions=exclusions,
     )
     return result.with_inputs(input_files(frame))
 
 
 def analyse_protein(values: Mapping[str, Any]) -> ProteinResult:
     """Analyse one ``[[protein]]`` section."""
-    return analyse_protein_plates(values["plates"], values["layout"], values["format"], values)
+    return analyse_protein_plates(
+        values["plates"],
+        values["layout"],
+        values["format"],
+        values,
+        declared_exclusions(values, "protein"),
+    )
 
 
 @dataclass(frozen=True)

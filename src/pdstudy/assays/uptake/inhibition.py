@@ -63,7 +63,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -73,7 +73,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.exclusions import (
+    Exclusion,
+    apply_exclusions,
+    exclusion_table,
+    exclusions_from_rows,
+    mark_rows,
+    with_excluded_curves,
+)
 from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
 from pdstudy.assays.qc import (
@@ -248,7 +257,8 @@ class UptakeResult(ResultBase):
     wells
         The input wells with ``dpm_used``, ``pmol``, ``protein_mg_per_well``,
         ``rate_pmol_per_mg_per_min``, ``specific_rate_pmol_per_mg_per_min``,
-        ``pct_control`` and ``excluded`` (ROUT outlier).
+        ``pct_control``, ``excluded``, ``exclude_reason`` and ``excluded_by``
+        (declared, the plate reader's, or ROUT).
     qc
         One row per (experiment, plate): means, SDs and CVs of the control and
         nonspecific rates, ``nonspecific_fraction``, ``z_prime``, ``flags``.
@@ -271,17 +281,20 @@ class UptakeResult(ResultBase):
     settings: Mapping[str, Any] = field(default_factory=dict)
     level: float = 0.95
     protein: ProteinResult | None = field(default=None, kw_only=True)
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "uptake"
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
-        """``curves``, ``aggregate`` (experiments combined), ``qc`` (plates), ``wells``."""
+        """``curves``, ``aggregate`` (experiments combined), ``qc`` (plates), ``wells``,
+        ``exclusions`` (every well or experiment left out, with its reason)."""
         return {
             "curves": self.curves,
             "aggregate": aggregate_uptake(self.curves),
             "qc": self.qc,
             "wells": self.wells,
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
         }
 
     @property
@@ -381,6 +394,7 @@ def analyze_uptake(
     min_z_prime: float = UPTAKE_QC.min_z_prime,
     max_cv_pct: float = 100.0 * UPTAKE_QC.max_cv,
     hill_range: tuple[float, float] = (0.5, 1.5),
+    exclusions: Sequence[Exclusion] = (),
 ) -> UptakeResult:
     """Analyse a synaptosomal uptake-inhibition experiment (one or more plates).
 
@@ -425,6 +439,11 @@ def analyze_uptake(
     max_nonspecific_fraction, min_z_prime, max_cv_pct, hill_range
         QC thresholds (see the module documentation for the choice of the
         defaults).
+    exclusions
+        Wells or experiments left out (:mod:`pdstudy.assays.exclusions`): kept in
+        ``wells`` with their reason, left out of the plate means, QC and fits;
+        an experiment with every competition well excluded is a curve with
+        status ``excluded``.
 
     Returns
     -------
@@ -439,7 +458,15 @@ def analyze_uptake(
         Missing or invalid constants (Km, [S], specific activity, protein...).
     """
     function = "analyze_uptake"
-    work = _base_frame(frame, function, target)
+    work = apply_exclusions(_base_frame(frame, function, target), exclusions)
+    reader = exclusions_from_rows(
+        work,
+        work[C.EXCLUDED_BY] == "reader",
+        (C.PLATE, C.WELL),
+        work[C.EXCLUDE_REASON],
+        "reader",
+        "masked or overflowed in the plate file",
+    )
     _check_positive(
         specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol, incubation_s=incubation_s
     )
@@ -502,12 +529,13 @@ def analyze_uptake(
     rate = pmol / prot / (incubation_s / 60.0)
     work["rate_pmol_per_mg_per_min"] = rate
 
-    qc, means = _plate_qc(work, function, max_nonspecific_fraction, min_z_prime, max_cv_pct)
+    kept = ~work[C.EXCLUDED].to_numpy(dtype=bool)
+    qc, means = _plate_qc(work[kept], function, max_nonspecific_fraction, min_z_prime, max_cv_pct)
     key = list(zip(work["experiment"], work["plate"], strict=True))
-    ctl, nsb, sig_ctl, sig_nsb = (np.array([means[k][j] for k in key]) for j in range(4))
+    gone = (math.nan,) * 4
+    ctl, nsb, sig_ctl, sig_nsb = (np.array([means.get(k, gone)[j] for k in key]) for j in range(4))
     work["specific_rate_pmol_per_mg_per_min"] = rate - nsb
     work["pct_control"] = percent_of_control(rate, ctl, nsb)
-    work["excluded"] = False
     # the counted signal each % maps back to, for the weights of the fit
     work["_sig_nsb"] = sig_nsb
     work["_sig_scale"] = (sig_ctl - sig_nsb) / 100.0
@@ -522,8 +550,9 @@ def analyze_uptake(
 
     fits: ResponseFits | None = None
     rows: list[dict[str, Any]] = []
-    if comp.any():
-        sub = work[comp]
+    rout_ex: list[Exclusion] = []
+    if (comp & kept).any():
+        sub = work[comp & kept]
         fits = fit_concentration_response(
             sub,
             keys=_KEYS,
@@ -540,8 +569,13 @@ def analyze_uptake(
             signal_offset="_sig_nsb" if mode != "none" else None,
             count_time="count_time_s" if mode == "counts" else 60.0,
         )
-        work.loc[fits.excluded.index, "excluded"] = fits.excluded.to_numpy()
-        sub = work[comp]
+        out = work.index.isin(fits.excluded.index[fits.excluded.to_numpy()])
+        rule = f"ROUT, Q = {100 * q:g} %"
+        mark_rows(work, out, f"outlier ({rule})", "rout")
+        rout_ex = exclusions_from_rows(
+            work, out, (C.PLATE, C.WELL), f"outlier ({rule})", "rout", rule
+        )
+        sub = work[comp & kept]
         members = sub.groupby(list(_KEYS), sort=False).indices
         qc_at = {
             (e, p): k for k, (e, p) in enumerate(zip(qc["experiment"], qc["plate"], strict=True))
@@ -576,6 +610,7 @@ def analyze_uptake(
     else:
         extra = [c for c in curves.columns if c not in _CURVE_COLUMNS]
         curves = curves[_CURVE_COLUMNS + extra]
+    curves = with_excluded_curves(curves, work[comp], work[comp & kept], _KEYS)
     settings = {
         "specific_activity_Ci_per_mmol": float(specific_activity_Ci_per_mmol),
         "incubation_s": float(incubation_s),
@@ -596,6 +631,14 @@ def analyze_uptake(
         "hill_range": list(hill_range),
         "notes": notes,
         "ki_equation": "Ki = IC50 / (1 + [S]/Km) (Cheng & Prusoff 1973, competitive inhibition)",
+        "exclusion_rules": (
+            (
+                [f"{len(exclusions)} declared exclusion(s), each with its reason"]
+                if exclusions
+                else []
+            )
+            + [f"ROUT outlier removal at Q = {100 * q:g} %" if rout else "no ROUT outlier removal"]
+        ),
     }
     work = work.drop(columns=["_sig_nsb", "_sig_scale"])
     return UptakeResult(
@@ -606,6 +649,7 @@ def analyze_uptake(
         settings=settings,
         level=level,
         protein=protein,
+        exclusions=exclusion_table([*exclusions, *reader, *rout_ex], work),
     )
 
 
@@ -856,7 +900,7 @@ def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 4.0))
     idx = (
-        list(range(len(result.curves)))
+        list(range(len(result.fits.labels)))
         if curve is None
         else [_curve_index(result.fits, result.curves, curve)]
     )

@@ -16,6 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pdstudy.assays.exclusions import (
+    PLATE_EXCLUDE_KEY,
+    apply_exclusions,
+    declared_exclusions,
+)
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
     NAME_KEY,
@@ -24,6 +29,7 @@ from pdstudy.assays.plates import (
     TARGET_KEY,
     check_plates,
     input_files,
+    plate_exclusion_problems,
     read_merged,
 )
 from pdstudy.assays.protein.sections import (
@@ -167,6 +173,7 @@ UPTAKE = Schema(
         ),
         qc_key("min_z_prime", UPTAKE_QC),
         *PROCEDURE_KEYS[1:],  # the uptake time is the required key 'incubation'
+        PLATE_EXCLUDE_KEY,
     ),
     doc="Synaptosomal uptake of a labelled substrate: inhibition by the test compound, or "
     "substrate kinetics.",
@@ -202,6 +209,7 @@ def check_uptake(values: Mapping[str, Any], where: str, problems: Problems) -> N
                 )
             )
     check_protein_files(values, where, problems)
+    plate_exclusion_problems(values, where, problems)
 
 
 def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | KineticsResult:
@@ -235,9 +243,14 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
         **protein_kw,
     }
     result: UptakeResult | KineticsResult
+    exclusions = declared_exclusions(v, "uptake")
     if v["mode"] == "kinetics":
+        # kinetics: the excluded wells are left out before the fit (listed in the settings)
+        marked = apply_exclusions(frame, exclusions)
+        kept = marked[~marked["excluded_by"].eq("declared")].copy()
+        kept.attrs = dict(frame.attrs)
         result = analyze_uptake_kinetics(
-            frame,
+            kept,
             hot_substrate_M=v.get("hot_substrate_conc"),
             nonspecific=v["nonspecific"],
             # kinetics: relative weighting (1/Y²) unless weighting = "none"
@@ -255,6 +268,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             max_nonspecific_fraction=v["max_nonspecific_fraction"],
             max_cv_pct=100 * v["max_cv"],
             min_z_prime=v["min_z_prime"],
+            exclusions=exclusions,
             **common,
         )
     files = list(input_files(frame))

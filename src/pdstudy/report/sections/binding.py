@@ -99,14 +99,23 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     )
     for i in range(min(len(curves), MAX_CURVE_FIGURES)):
         rec = curves.iloc[i]
+        if rec["status"] == "excluded":
+            out.append(
+                FigureSpec(
+                    f"{info.slug}_curve{i + 1}",
+                    f"Experiment {rec['experiment']}, {rec['compound']} at {rec['target']}: "
+                    f"excluded ({rec['exclude_reason']}); its wells as open circles, not fitted.",
+                    partial(single, i),
+                )
+            )
+            continue
         out.append(
             FigureSpec(
                 f"{info.slug}_curve{i + 1}",
                 f"Experiment {rec['experiment']}, {rec['compound']} at {rec['target']}: "
                 "% specific binding (mean ± SD of the replicate wells), the chosen model "
-                f"({rec['model']}) with its 95 % confidence band, "
-                + ("ROUT-excluded wells as crosses, " if info.values.get("rout") else "")
-                + "and Ki with its 95 % CI.",
+                f"({rec['model']}) with its 95 % confidence band, excluded wells (declared or "
+                "ROUT) as open circles, and Ki with its 95 % CI.",
                 partial(single, i),
             )
         )

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pdstudy.errors import PdStudyError
+from pdstudy.report.exclusions import exclusion_records, with_exclusions
 from pdstudy.report.model import Section
 from pdstudy.report.sections import relative
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec
@@ -56,11 +57,12 @@ def run_assay(
         figures = write_figures(ctx.out_dir, builder.figures(result, info))
         elapsed = time.perf_counter() - start
         info = section.info(ctx.study_dir, elapsed)
-        report = builder.build(result, info, figures, files)
+        report = with_exclusions(builder.build(result, info, figures, files), result)
         parameters: dict[str, Any] = {
             k: v for k, v in section.values.items() if not _is_file_value(v) and k != "name"
         }
         parameters["analysis_options"] = dict(result.parameters)
+        parameters["exclusions"] = exclusion_records(result)
         return SectionOutcome(
             key=section.key,
             kind=section.kind,
