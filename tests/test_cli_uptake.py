@@ -135,6 +135,8 @@ def test_analyze_end_to_end_with_protein_per_well(simulated, tmp_path):
         "uptake1_inhibition_curve1.svg",
         "uptake1_inhibition_curve2.png",
         "uptake1_inhibition_curve2.svg",
+        "uptake1_inhibition_residuals.png",
+        "uptake1_inhibition_residuals.svg",
     ]
     assert "mean over experiments" in res.output and "norclomipramine" in res.output
 
