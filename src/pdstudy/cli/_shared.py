@@ -147,10 +147,17 @@ def choice(kind: str, key: str, value: str, option: str) -> str:
 
 
 def run_one(
-    kind: str, values: dict[str, Any], out: Path, *, name: str, files: dict[str, list[Path]]
+    kind: str,
+    values: dict[str, Any],
+    out: Path,
+    *,
+    name: str,
+    files: dict[str, list[Path]],
+    map: Any = None,
 ) -> Any:
     """Run an assay command as a one-section study: the same handler, writer and names as
-    ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first).
+    ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first);
+    ``map`` runs the per-file work (:class:`pdstudy.types.Mapper`, e.g. on a cluster).
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
     import warnings
 
@@ -169,7 +176,7 @@ def run_one(
             err_console.print(f"warning: {w.message}", highlight=False, markup=False)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    outcome = run_section(spec, out)
+    outcome = run_section(spec, out, map=map)
     if not outcome.ok:
         raise PdStudyError(str(outcome.section.error))
     return outcome

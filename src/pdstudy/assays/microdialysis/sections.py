@@ -15,6 +15,7 @@ from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.errors import InputFileError
 from pdstudy.io.chromatograms import read_method, read_sequence
+from pdstudy.types import Mapper
 
 __all__ = ["MICRODIALYSIS", "analyse_microdialysis", "check_microdialysis"]
 
@@ -120,8 +121,11 @@ def check_microdialysis(values: Mapping[str, Any], where: str, problems: Problem
             problems.append((f"{where}.{key}", str(exc)))
 
 
-def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
-    """Analyse one ``[[microdialysis]]`` section."""
+def analyse_microdialysis(
+    values: Mapping[str, Any], *, map: Mapper | None = None
+) -> DialysisResult:
+    """Analyse one ``[[microdialysis]]`` section; ``map`` runs the chromatogram batches
+    (:class:`pdstudy.types.Mapper`)."""
     sequence = read_sequence(values["sequence"])
     method = read_method(values["method"])
     end = values.get("auc_end")
@@ -139,6 +143,7 @@ def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
         interval_s=values.get("interval"),
         time_unit=values.get("time_unit", "min"),
         keep_traces=True,
+        map=map,
     )
     files = [("sequence", Path(values["sequence"])), ("method", Path(values["method"]))]
     files += [
