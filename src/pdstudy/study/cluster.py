@@ -259,19 +259,20 @@ class ClusterMapper:
         self.submitted += len(futures)
         results: list[Any] = [None] * len(items)
         try:
-            for fut in as_completed(futures):
-                i = index[fut.key]
-                try:
-                    results[i] = fut.result()
-                except KilledWorker as exc:
-                    raise PdStudyError(
-                        f"the cluster lost the worker running {_describe(items[i])} too many "
-                        f"times ({exc})"
-                    ) from None
-                finally:
-                    self.finished += 1
-                    if self.on_task is not None:
-                        self.on_task(self.finished, self.submitted)
+            with self.client.as_current():
+                for fut in as_completed(futures):
+                    i = index[fut.key]
+                    try:
+                        results[i] = fut.result()
+                    except KilledWorker as exc:
+                        raise PdStudyError(
+                            f"the cluster lost the worker running {_describe(items[i])} too "
+                            f"many times ({exc})"
+                        ) from None
+                    finally:
+                        self.finished += 1
+                        if self.on_task is not None:
+                            self.on_task(self.finished, self.submitted)
         except BaseException:
             self.client.cancel(futures)
             raise
