@@ -193,8 +193,8 @@ def test_the_mapper_keeps_item_order_and_raises_what_a_task_raised(client, files
     assert input_paths(item) == [(files / "animals.csv").resolve(), (files / "tst2.mp4").resolve()]
 
 
-def _kill_after_first_task(client: Any) -> threading.Thread:
-    """A thread that SIGKILLs one worker once a per-file task has started."""
+def _kill_after_first_task(client: Any, killed: list[int]) -> threading.Thread:
+    """A thread that SIGKILLs one worker once a per-file task runs on it (its pid in ``killed``)."""
     pids = client.run(os.getpid)
 
     def kill() -> None:
@@ -204,6 +204,7 @@ def _kill_after_first_task(client: Any) -> threading.Thread:
             busy = [w for w, keys in processing.items() if any("pdstudy-" in k for k in keys)]
             if busy:
                 os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(pids[busy[0]])
                 return
             time.sleep(0.05)
 
@@ -217,9 +218,11 @@ def test_a_worker_killed_while_it_scores_a_video_leaves_the_same_tables(cluster,
     values = _tst_values(files)
     local = analyse_tst(values)
     with distributed.Client(cluster, set_as_default=False) as client:
-        killer = _kill_after_first_task(client)
+        killed: list[int] = []
+        killer = _kill_after_first_task(client, killed)
         remote = analyse_tst(values, map=ClusterMapper(client))
         killer.join()
+        assert killed, "no worker was killed while it scored a video"
         _same_tables(local, remote)
         client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
 
