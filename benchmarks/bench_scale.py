@@ -138,10 +138,8 @@ def _warm_item(values: dict[str, Any]) -> int:
 def warm(client: Any, values: dict[str, Any]) -> None:
     """Run a little of each analysis on every worker first, as on a cluster whose workers
     stay up between runs (the timed runs then measure the work, not the imports)."""
-    from distributed import wait
-
     workers = list(client.scheduler_info()["workers"])
-    wait([client.submit(_warm_item, values, workers=[w], pure=False) for w in workers])
+    client.gather([client.submit(_warm_item, values, workers=[w], pure=False) for w in workers])
 
 
 def main() -> None:
