@@ -172,10 +172,17 @@ def with_plausibility_warnings(load: Callable[[], T], console: Console | None = 
 
 
 def run_one(
-    kind: str, values: dict[str, Any], out: Path, *, name: str, files: dict[str, list[Path]]
+    kind: str,
+    values: dict[str, Any],
+    out: Path,
+    *,
+    name: str,
+    files: dict[str, list[Path]],
+    map: Any = None,
 ) -> Any:
     """Run an assay command as a one-section study: the same handler, writer and names as
-    ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first).
+    ``pdstudy run``. ``files`` maps option names to the paths they gave (checked first);
+    ``map`` runs the per-file work (:class:`pdstudy.types.Mapper`, e.g. on a cluster).
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
     from pdstudy.study import run_section, section_spec
 
@@ -186,7 +193,7 @@ def run_one(
     bad = _exclusion_problems(spec)
     if bad:
         raise StudyFileError(bad)
-    outcome = run_section(spec, out)
+    outcome = run_section(spec, out, map=map)
     if outcome.section.methods:  # the Methods paragraph, ready for a manuscript
         (Path(out) / "methods.txt").write_text(outcome.section.methods + "\n", encoding="utf-8")
     if not outcome.ok:

@@ -151,6 +151,14 @@ def score(
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Videos scored in parallel."),
     window_start: float | None = typer.Option(None, "--window-start", help="Default: the test's."),
     window_end: float | None = typer.Option(None, "--window-end", help="Default: the test's."),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        envvar="PDSTUDY_SCHEDULER",
+        help="A dask.distributed scheduler (tcp://host:8786): score each video as a task on "
+        "that cluster instead of --workers processes (needs pdstudy[cluster]; see "
+        "docs/cluster.md).",
+    ),
 ) -> None:
     """Score immobility in each video; a video that fails is reported and the others scored."""
     import pandas as pd
@@ -175,7 +183,16 @@ def score(
         results = []
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("scoring", total=len(jobs))
-            if workers > 1 and len(jobs) > 1:
+            if scheduler:
+                from pdstudy.study.cluster import cluster_map
+
+                # absolute paths (a worker's working folder is not ours); Path: SHA-checked
+                jobs = [(Path(v).resolve(), *j[:5], str(motion_dir.resolve())) for v, *j in jobs]
+                with cluster_map(
+                    scheduler, on_task=lambda done, _: bar.update(task, completed=done)
+                ) as (mapper, _):
+                    results = mapper(_score_one, jobs)
+            elif workers > 1 and len(jobs) > 1:
                 with ProcessPoolExecutor(min(workers, len(jobs))) as ex:
                     for r in ex.map(_score_one, jobs):
                         results.append(r)

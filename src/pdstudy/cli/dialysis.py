@@ -88,6 +88,13 @@ def analyze(
     ),
     exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("microdialysis", help="Section name (output file names)."),
+    scheduler: str | None = typer.Option(
+        None,
+        "--scheduler",
+        envvar="PDSTUDY_SCHEDULER",
+        help="A dask.distributed scheduler (tcp://host:8786): integrate the chromatograms "
+        "as tasks on that cluster (needs pdstudy[cluster]; see docs/cluster.md).",
+    ),
 ) -> None:
     """Quantify every injection, normalise each animal to its baseline, compare groups.
 
@@ -112,13 +119,22 @@ def analyze(
             "exclude_unstable_baseline": exclude_unstable_baseline,
             "exclude": exclude_values("microdialysis", exclude),
         }
-        outcome = run_one(
-            "microdialysis",
-            values,
-            out,
-            name=name,
-            files={"option --sequence": [sequence], "option --method": [method]},
-        )
+        files = {"option --sequence": [sequence], "option --method": [method]}
+        if scheduler:
+            from rich.progress import Progress
+
+            from pdstudy.study.cluster import cluster_map
+
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("chromatogram batches", total=None)
+                with cluster_map(
+                    scheduler, on_task=lambda done, n: bar.update(task, completed=done, total=n)
+                ) as (mapper, _):
+                    outcome = run_one(
+                        "microdialysis", values, out, name=name, files=files, map=mapper
+                    )
+        else:
+            outcome = run_one("microdialysis", values, out, name=name, files=files)
         res = outcome.result
         for line in res.summary().splitlines():
             console.print(line, highlight=False)

@@ -15,6 +15,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -78,6 +79,14 @@ def run_with_progress(
         def on_start(labels: Sequence[str]) -> None:
             progress.update(task, total=len(labels) + 1)
 
+        files: list[TaskID] = []
+
+        def on_task(done: int, submitted: int) -> None:
+            # with --scheduler: each video and each batch of chromatograms is a task
+            if not files:
+                files.append(progress.add_task("files on the cluster", total=submitted))
+            progress.update(files[0], completed=done, total=submitted)
+
         def on_done(o: SectionOutcome) -> None:
             style = _STATUS_STYLE.get(o.section.status, "")
             progress.console.print(
@@ -96,6 +105,7 @@ def run_with_progress(
                 scheduler=scheduler,
                 store=store,
                 key=key,
+                on_task=on_task,
             )
         except UsageError as err:  # e.g. an unreachable --scheduler
             console.print(f"[red]error:[/red] {escape(str(err))}")

@@ -1,7 +1,11 @@
-"""Running a study's sections on a dask.distributed cluster.
+"""Running a study's sections, and the files inside them, on a dask.distributed cluster.
 
 ``pdstudy run STUDY --scheduler tcp://host:8786`` (or ``PDSTUDY_SCHEDULER``)
-sends each assay section to the cluster as one task; the client process keeps
+sends each assay section to the cluster as one task, except the sections whose
+handler is ``per_file`` (fst, tst, microdialysis): those are coordinated by the
+client and their independent per-file work (each video, each batch of
+chromatograms) runs as one task per item through :class:`ClusterMapper`, the
+:class:`pdstudy.types.Mapper` of a cluster. The client process keeps
 everything else (validation, the pharmacology, the report, provenance, the
 store). What the cluster must provide (see ``docs/cluster.md``):
 
@@ -21,14 +25,16 @@ that fails on bad input fails its section only, as locally.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
 from typing import Any
 
 from pdstudy._version import __version__
 from pdstudy.assays.contract import fingerprint
-from pdstudy.errors import UsageError
+from pdstudy.errors import InputFileError, PdStudyError, UsageError
 from pdstudy.study.handlers._common import failed_outcome
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec
 from pdstudy.study.registry import get_handler
@@ -36,8 +42,12 @@ from pdstudy.study.registry import get_handler
 __all__ = [
     "ENV_SCHEDULER",
     "ClusterInfo",
+    "ClusterMapper",
+    "cluster_map",
     "connect",
     "expected_hashes",
+    "input_paths",
+    "run_item_task",
     "run_section_task",
     "run_sections_on_cluster",
 ]
@@ -137,6 +147,179 @@ def _mismatch(expected: Mapping[str, str]) -> str | None:
     return None
 
 
+def input_paths(item: Any) -> list[Path]:
+    """The input files of a mapped item: every :class:`~pathlib.Path` in it (also inside
+    tuples, lists and dicts) that names an existing file, resolved."""
+    found: list[Path] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, PurePath):
+            p = Path(x)
+            if p.is_file():
+                found.append(p.resolve())
+        elif isinstance(x, (tuple, list)):
+            for y in x:
+                walk(y)
+        elif isinstance(x, dict):
+            for y in x.values():
+                walk(y)
+
+    walk(item)
+    return list(dict.fromkeys(found))
+
+
+def run_item_task(item: Any, expected: Mapping[str, str], fn: Callable[[Any], Any]) -> Any:
+    """The task a worker runs for one mapped item: check its files' SHA-256, then ``fn(item)``.
+
+    Raises
+    ------
+    InputFileError
+        The worker sees a different file than the client hashed (or none).
+    """
+    problem = _mismatch(expected)
+    if problem is not None:
+        raise InputFileError(problem)
+    return fn(item)
+
+
+class ClusterMapper:
+    """A :class:`pdstudy.types.Mapper` that runs each item as a task on a dask cluster.
+
+    ``mapper(fn, items)`` hashes the input files of every item here
+    (:func:`input_paths`), submits ``fn(item)`` for each item through
+    :func:`run_item_task` (which checks the hashes on the worker) and returns
+    the results in item order. A worker that dies mid-task has its task rerun
+    elsewhere by the scheduler; one that died too often
+    (``distributed.scheduler.allowed-failures``) is a :class:`PdStudyError`
+    naming the item. The first exception a task raises is raised here, after the
+    item's other tasks are cancelled; Ctrl-C cancels them too.
+
+    Parameters
+    ----------
+    client
+        A ``distributed.Client``.
+    on_task
+        Called with ``(finished, submitted)`` (counted over every call of this
+        mapper) whenever a task finishes: a progress bar over tasks.
+    known
+        SHA-256 by resolved path already computed by the caller (not hashed again).
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        on_task: Callable[[int, int], None] | None = None,
+        known: Mapping[str, str] | None = None,
+    ) -> None:
+        self.client = client
+        self.on_task = on_task
+        self.known = dict(known or {})
+        self.submitted = 0
+        self.finished = 0
+        self._pending: list[Any] = []
+
+    def _hashes(self, item: Any) -> dict[str, str]:
+        out = {}
+        for p in input_paths(item):
+            key = str(p)
+            if key not in self.known:
+                self.known[key] = fingerprint(p).sha256
+            out[key] = self.known[key]
+        return out
+
+    def cancel(self) -> None:
+        """Cancel the tasks of the current call still queued or running."""
+        if self._pending:
+            self.client.cancel(self._pending)
+
+    def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any], /) -> list[Any]:
+        from distributed import KilledWorker, as_completed
+
+        items = list(items)
+        if not items:
+            return []
+        name = str(
+            getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "")
+        )
+        stamp = f"{os.getpid()}-{time.monotonic_ns()}"
+        futures = [
+            self.client.submit(
+                run_item_task,
+                item,
+                self._hashes(item),
+                fn,
+                key=f"pdstudy-{name.strip('_') or 'task'}-{stamp}-{i}",
+                pure=False,
+            )
+            for i, item in enumerate(items)
+        ]
+        index = {f.key: i for i, f in enumerate(futures)}
+        self._pending = futures
+        self.submitted += len(futures)
+        results: list[Any] = [None] * len(items)
+        try:
+            with self.client.as_current():
+                for fut in as_completed(futures):
+                    i = index[fut.key]
+                    try:
+                        results[i] = fut.result()
+                    except KilledWorker as exc:
+                        raise PdStudyError(
+                            f"the cluster lost the worker running {_describe(items[i])} too "
+                            f"many times ({exc})"
+                        ) from None
+                    finally:
+                        self.finished += 1
+                        if self.on_task is not None:
+                            self.on_task(self.finished, self.submitted)
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        finally:
+            self._pending = []
+        return results
+
+
+def _describe(item: Any) -> str:
+    paths = input_paths(item)
+    if paths:
+        return ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+    text = repr(item)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@contextmanager
+def cluster_map(
+    scheduler: Any = None, *, on_task: Callable[[int, int], None] | None = None
+) -> Iterator[tuple[ClusterMapper, ClusterInfo]]:
+    """``with cluster_map("tcp://host:8786") as (mapper, info):`` a :class:`ClusterMapper`.
+
+    ``scheduler`` is an address, a ``distributed`` cluster or a ``Client``
+    (``None``: ``$PDSTUDY_SCHEDULER``). A client made here is closed on exit.
+
+    Raises
+    ------
+    UsageError
+        No scheduler given, or :func:`connect` refused it.
+    """
+    scheduler = scheduler if scheduler is not None else os.environ.get(ENV_SCHEDULER) or None
+    if scheduler is None:
+        raise UsageError(f"no dask scheduler: give --scheduler or set {ENV_SCHEDULER}")
+    own = not hasattr(scheduler, "submit")
+    if own:
+        client, info = connect(scheduler)
+    else:
+        client = scheduler
+        workers = tuple(sorted(client.scheduler_info().get("workers", {})))
+        info = ClusterInfo(scheduler=str(client.scheduler.address), workers=workers)
+    try:
+        yield ClusterMapper(client, on_task=on_task), info
+    finally:
+        if own:
+            client.close()
+
+
 def run_section_task(
     section: SectionSpec, ctx: RunContext, expected: Mapping[str, str]
 ) -> SectionOutcome:
@@ -160,18 +343,25 @@ def run_sections_on_cluster(
     meanwhile: Callable[[], Any] | None = None,
     *,
     expected: Mapping[str, Mapping[str, str]] | None = None,
+    on_task: Callable[[int, int], None] | None = None,
 ) -> tuple[list[SectionOutcome], Any]:
-    """Run each section as a task on ``client``'s cluster; ``meanwhile`` runs here meanwhile.
+    """Run the sections on ``client``'s cluster; ``meanwhile`` runs here meanwhile.
 
+    A section whose handler is ``per_file`` is run here with a
+    :class:`ClusterMapper` as ``ctx.map``: each of its files (or batches) is a
+    task. Every other section is one task (:func:`run_section_task`).
     ``expected`` (section key -> path -> SHA-256) defaults to what
-    :func:`expected_hashes` gives now. Returns the outcomes in section order
-    and what ``meanwhile`` returned. Ctrl-C cancels the tasks.
+    :func:`expected_hashes` gives now; ``on_task(finished, submitted)`` follows
+    the per-file tasks. Returns the outcomes in section order and what
+    ``meanwhile`` returned. Ctrl-C cancels the tasks.
     """
     from distributed import as_completed
 
     hashes = dict(expected) if expected is not None else {}
     for s in sections:
         hashes.setdefault(s.key, expected_hashes(s))
+    here = [s for s in sections if get_handler(s.kind).per_file]
+    here_keys = {s.key for s in here}
     futures = {
         client.submit(
             run_section_task,
@@ -182,28 +372,44 @@ def run_sections_on_cluster(
             pure=False,
         ): s
         for s in sections
+        if s.key not in here_keys
     }
     if on_start is not None:
         on_start([f"{s.key} {s.name}" for s in sections])
     results: dict[str, SectionOutcome] = {}
+
+    def collect(fut: Any) -> None:
+        s = futures[fut]
+        try:
+            outcome = fut.result()
+        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after too many deaths
+            outcome = failed_outcome(
+                s,
+                get_handler(s.kind).title,
+                f"the cluster could not run this section ({type(exc).__name__}: {exc})",
+                float("nan"),
+            )
+        results[s.key] = outcome
+        if on_done is not None:
+            on_done(outcome)
+
+    mapper = ClusterMapper(client, on_task=on_task)
     try:
         extra = meanwhile() if meanwhile is not None else None
         with client.as_current():
-            for fut in as_completed(list(futures)):
-                s = futures[fut]
-                try:
-                    outcome = fut.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker after too many deaths
-                    outcome = failed_outcome(
-                        s,
-                        get_handler(s.kind).title,
-                        f"the cluster could not run this section ({type(exc).__name__}: {exc})",
-                        float("nan"),
-                    )
+            for s in here:
+                mapper.known = {**mapper.known, **hashes[s.key]}
+                outcome = get_handler(s.kind).run(s, replace(ctx, map=mapper))
                 results[s.key] = outcome
                 if on_done is not None:
                     on_done(outcome)
+                for fut in [f for f in futures if f.done() and futures[f].key not in results]:
+                    collect(fut)
+            rest = [f for f in futures if futures[f].key not in results]
+            for fut in as_completed(rest):
+                collect(fut)
     except KeyboardInterrupt:
+        mapper.cancel()
         client.cancel(list(futures))
         raise
     return [results[s.key] for s in sections], extra

@@ -14,6 +14,7 @@ import pandas as pd
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.report.model import Section
 from pdstudy.report.sections import SectionInfo
+from pdstudy.types import Mapper
 
 __all__ = [
     "AssayHandler",
@@ -148,6 +149,8 @@ class RunContext:
     study_dir: Path
     compound: str
     seed: int | None = None
+    #: runs a section's per-file work (:class:`pdstudy.types.Mapper`; ``None``: here, in order)
+    map: Mapper | None = field(default=None, compare=False, repr=False)
 
     @property
     def results_dir(self) -> Path:
@@ -254,6 +257,8 @@ class AssayHandler:
     schema: Schema
     run: Runner
     check_files: FileCheck | None = None
+    #: ``run`` sends the section's per-file work through ``ctx.map`` (a cluster runs each file)
+    per_file: bool = False
 
     @property
     def keys(self) -> tuple[Key, ...]:

@@ -33,6 +33,7 @@ from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec, StudySp
 from pdstudy.study.provenance import build_provenance, now_iso, write_provenance
 from pdstudy.study.registry import get_handler
 from pdstudy.study.writer import write_study_exports
+from pdstudy.types import Mapper
 
 __all__ = ["StudyRun", "default_workers", "run_section", "run_study"]
 
@@ -168,14 +169,20 @@ def _run_sections(
 
 
 def run_section(
-    section: SectionSpec, out_dir: str | PathLike[str], *, study_dir: Path | None = None
+    section: SectionSpec,
+    out_dir: str | PathLike[str],
+    *,
+    study_dir: Path | None = None,
+    map: Mapper | None = None,
 ) -> SectionOutcome:
     """Run one section as a one-section study (what every assay command does).
 
     The section's handler analyses it and writes its results and figures in
     ``out_dir`` exactly as :func:`run_study` does for the same section, so the
     assay commands and ``pdstudy run`` give the same tables and file names.
-    Never raises for an analysis problem: a failed outcome says why.
+    Never raises for an analysis problem: a failed outcome says why. ``map``
+    runs the section's per-file work (:class:`pdstudy.types.Mapper`, e.g. a
+    :class:`pdstudy.study.cluster.ClusterMapper`).
     """
     import matplotlib
 
@@ -183,7 +190,7 @@ def run_section(
     out = Path(out_dir).resolve()
     (out / "results").mkdir(parents=True, exist_ok=True)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    ctx = RunContext(out_dir=out, study_dir=study_dir or Path.cwd(), compound="")
+    ctx = RunContext(out_dir=out, study_dir=study_dir or Path.cwd(), compound="", map=map)
     return get_handler(section.kind).run(section, ctx)
 
 
@@ -198,6 +205,7 @@ def run_study(
     scheduler: Any = None,
     store: str | PathLike[str] | bool | None = None,
     key: str | PathLike[str] | None = None,
+    on_task: Callable[[int, int], None] | None = None,
 ) -> StudyRun:
     """Run every section of a study and write results, figures, report and provenance.
 
@@ -231,6 +239,9 @@ def run_study(
         The unblinding key of the study's ``[design]`` (overrides its ``key``);
         without one the design's sections are analysed blind
         (:func:`pdstudy.study.design_run.apply_design`).
+    on_task
+        With ``scheduler``: called with ``(finished, submitted)`` as the
+        per-file tasks (each video, each batch of chromatograms) finish.
 
     Returns
     -------
@@ -267,7 +278,7 @@ def run_study(
         client, info = connect(scheduler) if own else (scheduler, _client_info(scheduler))
         try:
             outcomes, profile_part = run_sections_on_cluster(
-                client, spec.sections, ctx, on_start, on_done, profile
+                client, spec.sections, ctx, on_start, on_done, profile, on_task=on_task
             )
         finally:
             if own:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from pdstudy.assays.exclusions import (
 from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.errors import PdStudyError
+from pdstudy.types import Mapper, local_map
 from pdstudy.video.rois import read_rois
 from pdstudy.video.score import ScoringParams
 
@@ -209,7 +211,18 @@ def check_behavior(values: Mapping[str, Any], where: str, problems: Problems) ->
     check_exclusions(values, where, problems, fields=ANIMAL_FIELDS, data=data)
 
 
-def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
+def _score_video(video: Path | None, **options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One video scored (:func:`score_videos` of it alone; ``None``: the empty tables)."""
+    return score_videos([] if video is None else [video], **options)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The frames one under the other, as :func:`score_videos` of all the videos would give."""
+    full = [f for f in frames if len(f)]
+    return pd.concat(full, ignore_index=True) if full else frames[0]
+
+
+def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) -> BehaviorResult:
     params = scoring_params(values)
     window = (
         float(values.get("window_start", WINDOWS[test][0])),
@@ -222,18 +235,21 @@ def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
         first = groups.groupby("video")["session_start_s"].first().astype(float)
         starts = {str(k): float(v) for k, v in first.items()}
     videos = list(values.get("videos") or [])
-    import pandas as pd
-
-    scores, motion = score_videos(
-        videos,
-        test,
-        params,
+    score_one = partial(
+        _score_video,
+        test=test,
+        params=params,
         rois=rois,
         window=window,
         session_start_s=starts,
         scale=int(values.get("scale", 2)),
         compensate=bool(values.get("compensate", True)),
     )
+    if videos:
+        parts = (map or local_map)(score_one, [Path(v) for v in videos])  # one task per video
+        scores, motion = (_concat([p[k] for p in parts]) for k in (0, 1))
+    else:
+        scores, motion = score_one(None)
     logs = list(values.get("event_logs") or [])
     if logs:
         manual = score_event_logs(logs, test, window=window)
@@ -277,11 +293,11 @@ def _analyse(values: Mapping[str, Any], test: str) -> BehaviorResult:
     return result.with_inputs(files)
 
 
-def analyse_fst(values: Mapping[str, Any]) -> BehaviorResult:
-    """Analyse one ``[[fst]]`` section."""
-    return _analyse(values, "fst")
+def analyse_fst(values: Mapping[str, Any], *, map: Mapper | None = None) -> BehaviorResult:
+    """Analyse one ``[[fst]]`` section; ``map`` runs the videos (:class:`pdstudy.types.Mapper`)."""
+    return _analyse(values, "fst", map)
 
 
-def analyse_tst(values: Mapping[str, Any]) -> BehaviorResult:
-    """Analyse one ``[[tst]]`` section."""
-    return _analyse(values, "tst")
+def analyse_tst(values: Mapping[str, Any], *, map: Mapper | None = None) -> BehaviorResult:
+    """Analyse one ``[[tst]]`` section; ``map`` runs the videos (:class:`pdstudy.types.Mapper`)."""
+    return _analyse(values, "tst", map)

@@ -29,9 +29,11 @@ Flags are ``;``-joined words in the ``flags`` column.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -55,6 +57,7 @@ from pdstudy.chromatography import (
 from pdstudy.errors import PdStudyError, UsageError
 from pdstudy.io.chromatograms import HplcMethod, Sequence, read_chromatogram
 from pdstudy.stats import compare_to_control_by_time, dunnett_vs_control, mixed_model
+from pdstudy.types import Mapper
 
 __all__ = ["CONCENTRATION_COLUMNS", "PCT_COLUMNS", "DialysisResult", "analyze_dialysis"]
 
@@ -165,6 +168,45 @@ class DialysisResult(ResultBase):
         return headline_frame(rows)
 
 
+#: injections per task when ``map`` runs the chromatograms (a batch spreads the task overhead)
+INJECTIONS_PER_TASK = 8
+
+
+def _process_batch(
+    batch: list[tuple[Path, str]],
+    *,
+    time_unit: str | None,
+    settings: PeakSettings,
+    proc: Mapping[str, Any],
+    traces: bool,
+) -> list[tuple[pd.DataFrame | None, tuple[np.ndarray, np.ndarray, np.ndarray] | None, str | None]]:
+    """Read and integrate each ``(file, kind)`` of a batch: ``(peaks, trace, error)`` each.
+
+    The trace (time, signal, baseline) comes back for the first readable
+    injection of each kind in the batch only (the figures need one of each).
+    """
+    out: list[Any] = []
+    kinds: set[str] = set()
+    for file, kind in batch:
+        try:
+            c = read_chromatogram(file, time_unit=time_unit)
+            table, base = process_trace(
+                c.time_s,
+                c.signal,
+                settings=settings,
+                baseline_method=str(proc["baseline"]),
+                lam=proc["lam"],
+                peak_width_s=float(proc["peak_width"]),
+            )
+        except (PdStudyError, OSError, ValueError) as exc:
+            out.append((None, None, str(exc)))
+            continue
+        keep = traces and kind not in kinds
+        kinds.add(kind)
+        out.append((table, (c.time_s, c.signal, base) if keep else None, None))
+    return out
+
+
 def _flag(*words: str) -> str:
     return ";".join(w for w in words if w)
 
@@ -185,6 +227,7 @@ def analyze_dialysis(
     progress: Callable[[int, int], None] | None = None,
     exclusions: Seq[Exclusion] = (),
     exclude_unstable_baseline: bool = False,
+    map: Mapper | None = None,
 ) -> DialysisResult:
     """Analyse one batch (see the module notes).
 
@@ -194,6 +237,9 @@ def analyze_dialysis(
     baseline, the AUC and the statistics. With ``exclude_unstable_baseline``, an
     animal whose baseline is unstable (``unstable_baseline``) is excluded for that
     analyte by the rule (``excluded_by = "baseline"``), never silently.
+
+    ``map`` runs the chromatograms, :data:`INJECTIONS_PER_TASK` to a task
+    (:class:`pdstudy.types.Mapper`; default: one after the other here).
     """
     if baseline_samples < 1:
         raise UsageError(f"baseline_samples must be >= 1, not {baseline_samples}")
@@ -216,27 +262,30 @@ def analyze_dialysis(
     peak_tables: dict[int, pd.DataFrame] = {}
     errors: dict[int, str] = {}
     traces: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-    for k, rec in enumerate(seq.to_dict("records")):
-        if progress is not None:
-            progress(k, len(seq))
-        try:
-            c = read_chromatogram(rec["file"], time_unit=time_unit)
-            table, base = process_trace(
-                c.time_s,
-                c.signal,
-                settings=settings_peaks,
-                baseline_method=str(proc["baseline"]),
-                lam=proc["lam"],
-                peak_width_s=float(proc["peak_width"]),
-            )
-        except (PdStudyError, OSError, ValueError) as exc:
-            errors[k] = f"row {rec['row']}: {exc}"
-            continue
-        peak_tables[k] = table
-        if keep_traces and not any(
-            seq.iloc[j]["kind"] == rec["kind"] for j in peak_tables if j != k
-        ):
-            traces[rec["file_name"]] = (c.time_s, c.signal, base)  # the first of each kind
+    records = seq.to_dict("records")
+    one_batch = partial(
+        _process_batch, time_unit=time_unit, settings=settings_peaks, proc=proc, traces=keep_traces
+    )
+    batches = [
+        [(Path(r["file"]), str(r["kind"])) for r in records[i : i + INJECTIONS_PER_TASK]]
+        for i in range(0, len(records), INJECTIONS_PER_TASK)
+    ]
+    done = map(one_batch, batches) if map is not None else (one_batch(b) for b in batches)
+    k = 0
+    for batch in done:
+        for table, trace, error in batch:
+            if progress is not None:
+                progress(k, len(seq))
+            rec = records[k]
+            if error is not None or table is None:
+                errors[k] = f"row {rec['row']}: {error}"
+            else:
+                peak_tables[k] = table
+                if trace is not None and not any(
+                    seq.iloc[j]["kind"] == rec["kind"] for j in peak_tables if j != k
+                ):
+                    traces[rec["file_name"]] = trace  # the first of each kind
+            k += 1
     if progress is not None:
         progress(len(seq), len(seq))
     windows = {a: Window(rt, tol) for a, (rt, tol) in method.analytes.items()}

@@ -21,6 +21,7 @@ from pdstudy.assays.plates import NAME_KEY
 from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.errors import InputFileError
 from pdstudy.io.chromatograms import read_method, read_sequence
+from pdstudy.types import Mapper
 
 __all__ = ["MICRODIALYSIS", "analyse_microdialysis", "check_microdialysis"]
 
@@ -141,8 +142,11 @@ def check_microdialysis(values: Mapping[str, Any], where: str, problems: Problem
     check_exclusions(values, where, problems, fields=DIALYSIS_FIELDS, data=data)
 
 
-def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
-    """Analyse one ``[[microdialysis]]`` section."""
+def analyse_microdialysis(
+    values: Mapping[str, Any], *, map: Mapper | None = None
+) -> DialysisResult:
+    """Analyse one ``[[microdialysis]]`` section; ``map`` runs the chromatogram batches
+    (:class:`pdstudy.types.Mapper`)."""
     sequence = read_sequence(values["sequence"])
     method = read_method(values["method"])
     end = values.get("auc_end")
@@ -162,6 +166,7 @@ def analyse_microdialysis(values: Mapping[str, Any]) -> DialysisResult:
         keep_traces=True,
         exclusions=declared_exclusions(values, "microdialysis"),
         exclude_unstable_baseline=bool(values.get("exclude_unstable_baseline", False)),
+        map=map,
     )
     files = [("sequence", Path(values["sequence"])), ("method", Path(values["method"]))]
     files += [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from pdstudy.assays.microdialysis.sections import (
     MICRODIALYSIS,
     analyse_microdialysis,
@@ -21,7 +23,9 @@ def _check_files(section: SectionSpec, problems: Problems) -> None:
 
 def run(section: SectionSpec, ctx: RunContext) -> SectionOutcome:
     """Analyse one ``[[microdialysis]]`` section (errors become a failed outcome)."""
-    return run_assay(section, ctx, analyse_microdialysis, builder)
+    return run_assay(section, ctx, partial(analyse_microdialysis, map=ctx.map), builder)
 
 
-HANDLER = AssayHandler("microdialysis", builder.TITLE, MICRODIALYSIS, run, _check_files)
+HANDLER = AssayHandler(
+    "microdialysis", builder.TITLE, MICRODIALYSIS, run, _check_files, per_file=True
+)

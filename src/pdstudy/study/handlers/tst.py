@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from pdstudy.assays.behavior.sections import TST, analyse_tst, check_behavior
 from pdstudy.assays.schema import Problems
 from pdstudy.report.sections import tst as builder
@@ -17,7 +19,7 @@ def _check_files(section: SectionSpec, problems: Problems) -> None:
 
 def run(section: SectionSpec, ctx: RunContext) -> SectionOutcome:
     """Analyse one ``[[tst]]`` section (errors become a failed outcome)."""
-    return run_assay(section, ctx, analyse_tst, builder)
+    return run_assay(section, ctx, partial(analyse_tst, map=ctx.map), builder)
 
 
-HANDLER = AssayHandler("tst", builder.TITLE, TST, run, _check_files)
+HANDLER = AssayHandler("tst", builder.TITLE, TST, run, _check_files, per_file=True)
