@@ -14,6 +14,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from pdstudy.cli._shared import UsageError, errors, run_one
@@ -104,13 +105,19 @@ def analyze(
             "interval": _quantity(interval, "time", "--interval"),
             "time_unit": time_unit,
         }
-        outcome = run_one(
-            "microdialysis",
-            values,
-            out,
-            name=name,
-            files={"option --sequence": [sequence], "option --method": [method]},
-        )
+        from pdstudy.assays.microdialysis.analysis import reporting_progress
+
+        # a bar over the batch of chromatograms, on stderr, gone when the batch is done
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("chromatograms", total=None)
+            with reporting_progress(lambda done, n: bar.update(task, completed=done, total=n)):
+                outcome = run_one(
+                    "microdialysis",
+                    values,
+                    out,
+                    name=name,
+                    files={"option --sequence": [sequence], "option --method": [method]},
+                )
         res = outcome.result
         for line in res.summary().splitlines():
             console.print(line, highlight=False)
