@@ -175,7 +175,12 @@ def locate_peaks(
         sigma = noise_sd(y[lo:hi])
         if not sigma > 0:
             sigma = float(np.finfo(float).eps * max(1.0, float(np.max(np.abs(y)))))
-    idx, _props = find_peaks(sm[lo:hi], prominence=s.min_snr * sigma)
+    window = sm[lo:hi]
+    # a peak's prominence is at most its height above the lowest point of the window, so the
+    # height filter (cheap, applied first by find_peaks) drops no peak the prominence keeps,
+    # and spares computing the prominence of every noise maximum
+    floor = float(window.min()) + s.min_snr * sigma
+    idx, _props = find_peaks(window, height=floor, prominence=s.min_snr * sigma)
     idx = idx + lo
     if idx.size == 0:
         return None
