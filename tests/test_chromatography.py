@@ -104,6 +104,43 @@ def test_baseline_follows_drift_and_skips_the_front():
     assert np.max(np.abs(base[late] - clean[late])) < 0.002
 
 
+def test_block_baseline_matches_the_full_resolution_fit():
+    peaks = [SimPeak(0.2, 190.0), SimPeak(0.16, 330.0), SimPeak(0.12, 560.0)]
+    t, y = simulate_trace(peaks, noise_sd=0.0005, seed=4)
+    fast = estimate_baseline(t, y, start_s=60)  # default: block means of 6 points at 10 Hz
+    full = estimate_baseline(t, y, start_s=60, block=1)
+    late = t > 60
+    # the two fits agree to a tenth of the noise
+    assert np.max(np.abs(fast[late] - full[late])) < 0.1 * 0.0005
+    with pytest.raises(UsageError, match="block"):
+        estimate_baseline(t, y, block=0)
+
+
+def test_area_errors_scatter_as_area_sd_says_without_bias():
+    """The area error on simulated runs is the noise's: z = error / area_sd ~ N(0, 1)."""
+    z, rel = [], []
+    for seed in range(20):
+        peaks, (t, y) = _pair(40.0, 100 + seed)
+        table, _ = process_trace(t, y, settings=PeakSettings(start_s=60))
+        for p, area, sd in zip(peaks, table["area"], table["area_sd"], strict=True):
+            z.append((area - p.area) / sd)
+            rel.append(area / p.area - 1)
+    z_arr, rel_arr = np.array(z), np.array(rel)
+    assert 0.6 < z_arr.std() < 1.5  # the scatter is the noise's (60 peaks)
+    assert abs(np.mean(rel_arr)) < 0.003  # no bias beyond 0.3 %
+    assert np.median(np.abs(rel_arr)) < 0.006
+
+
+def test_refined_baseline_is_an_option_and_keeps_the_areas():
+    peaks, (t, y) = _pair(40.0, 3)
+    table, base = process_trace(t, y, settings=PeakSettings(start_s=60), refine=True)
+    assert len(table) == 3
+    for p, area in zip(peaks, table["area"], strict=True):
+        assert area == pytest.approx(p.area, rel=0.02)
+    with pytest.raises(UsageError, match="tail_extend"):
+        PeakSettings(tail_extend=-1)
+
+
 def test_resolution_formula():
     assert resolution(100.0, 110.0, 5.0, 5.0) == pytest.approx(1.18)
 

@@ -82,6 +82,30 @@ def test_auc_emax_and_statistics(experiment):
     assert mm.loc["group[drug]:time[2400]", "p_value"] < 0.001
     welch = stats[stats["test"] == "welch t"]
     assert (welch["p_adj"] >= welch["p_value"]).all()
+    # the design is complete: the two-way RM ANOVA runs; the drug's effect changes over time
+    rm = stats[stats["test"] == "two-way RM ANOVA"].set_index("term")
+    assert list(rm.index) == ["group", "time", "group:time"]
+    assert rm.loc["group:time", "p_value"] < 0.001
+    assert (rm["n"] == 6).all()
+
+
+def test_rm_anova_row_says_why_when_a_sample_is_missing(experiment, tmp_path):
+    d, _, _ = experiment
+    seq = pd.read_csv(d / "sequence.csv")
+    post = seq.index[(seq["kind"] == "sample") & (seq["time_min"].astype(float) > 0)][0]
+    seq = seq.drop(index=post)
+    work = tmp_path / "x"
+    shutil.copytree(d, work)
+    seq.to_csv(work / "sequence.csv", index=False)
+    result = analyze_dialysis(
+        read_sequence(work / "sequence.csv"), read_method(work / "method.toml")
+    )
+    rm = result.stats[
+        (result.stats["test"] == "two-way RM ANOVA") & (result.stats["analyte"] == "NE")
+    ]
+    assert len(rm) == 1 and rm["term"].iloc[0].startswith("not run: incomplete design")
+    mm = result.stats[(result.stats["test"] == "mixed model") & (result.stats["analyte"] == "NE")]
+    assert len(mm) > 1  # the mixed model copes with the missing sample
 
 
 def test_result_contract_and_pickle(experiment):
@@ -213,3 +237,19 @@ def test_volume_and_amount(experiment):
     s = result.samples.dropna(subset=["conc_nM"])
     np.testing.assert_allclose(s["amount_fmol"], s["conc_nM"] * 30.0)
     assert math.isfinite(result.auc["auc_pct_min"].iloc[0])
+
+
+def test_progress_reported_over_the_batch(experiment, tmp_path):
+    from pdstudy.assays.microdialysis import analysis
+
+    d, _, _ = experiment
+    seq = pd.read_csv(d / "sequence.csv").head(5)
+    work = tmp_path / "small"
+    shutil.copytree(d, work)
+    seq.to_csv(work / "sequence.csv", index=False)
+    calls: list[tuple[int, int]] = []
+    with analysis.reporting_progress(lambda done, n: calls.append((done, n))):
+        analyze_dialysis(read_sequence(work / "sequence.csv"), read_method(work / "method.toml"))
+    assert calls == [(k, 5) for k in range(6)]
+    analyze_dialysis(read_sequence(work / "sequence.csv"), read_method(work / "method.toml"))
+    assert len(calls) == 6  # outside the block nothing is reported

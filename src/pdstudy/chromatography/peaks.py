@@ -11,7 +11,12 @@
    (``boundary = "drop"``). ``valley_to_valley`` integrates above the straight
    line between the two ends of each peak instead.
 4. Area: trapezoid of the corrected signal between the bounds; height: the
-   corrected signal at the apex.
+   corrected signal at the apex; ``area_sd``: the standard deviation the
+   detector noise alone gives the area, ``noise x dt x sqrt(n - 1.5)`` over the
+   ``n`` points of the window. On simulated runs the area errors scatter with
+   that standard deviation and no measurable bias: at the S/N of a dialysate
+   sample it, not the method, sets the accuracy (a peak of S/N 35 over 25 s has
+   ``area_sd`` ~0.6 %, so an error beyond 1 % happens in one run in ten).
 5. Fused clusters whose resolution ``Rs = 1.18 (t2 - t1) / (w_half1 + w_half2)``
    is below ``deconvolve_below`` (default 1.5, baseline resolution) are
    deconvolved by fitting a sum of exponentially modified Gaussians
@@ -34,7 +39,16 @@ from pdstudy.errors import UsageError
 
 from .shapes import emg
 
-__all__ = ["PEAK_COLUMNS", "PeakSettings", "detect_peaks", "noise_sd", "resolution"]
+__all__ = [
+    "PEAK_COLUMNS",
+    "PeakSettings",
+    "PeakSpans",
+    "detect_peaks",
+    "integrate_peaks",
+    "locate_peaks",
+    "noise_sd",
+    "resolution",
+]
 
 #: the columns of the peak table
 PEAK_COLUMNS = [
@@ -44,6 +58,7 @@ PEAK_COLUMNS = [
     "end_s",
     "height",
     "area",
+    "area_sd",
     "width_half_s",
     "snr",
     "resolution",
@@ -66,12 +81,18 @@ class PeakSettings:
     min_width_s: float = 0.0
     #: peaks lower than this fraction of the tallest peak of the trace are not reported
     min_rel_height: float = 0.001
+    #: a bound where the trace returns to the baseline moves out by this x the half-height
+    #: width (0: none). It removes the -0.2 % bias of the tail cut where the noise first
+    #: crosses the baseline, at the price of more noise in the area; off by default
+    tail_extend: float = 0.0
 
     def __post_init__(self) -> None:
         if self.integration not in ("drop", "valley"):
             raise UsageError(f"integration must be 'drop' or 'valley', not {self.integration!r}")
         if not self.min_snr > 0:
             raise UsageError(f"min_snr must be positive, not {self.min_snr!r}")
+        if not self.tail_extend >= 0:
+            raise UsageError(f"tail_extend must be >= 0, not {self.tail_extend!r}")
         if self.smooth_points < 1:
             raise UsageError(f"smooth_points must be >= 1, not {self.smooth_points!r}")
 
@@ -91,6 +112,15 @@ def resolution(rt1: float, rt2: float, w_half1: float, w_half2: float) -> float:
     return 1.18 * (rt2 - rt1) / (w_half1 + w_half2)
 
 
+def _step(t: np.ndarray) -> float:
+    """The sampling interval: the mean step when the grid is regular (the usual case), else the median."""
+    mean = (t[-1] - t[0]) / (t.size - 1)
+    d = np.diff(t)
+    if np.ptp(d) <= 1e-6 * abs(mean):
+        return float(mean)
+    return float(np.median(d))
+
+
 def _empty() -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -100,10 +130,40 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def detect_peaks(
-    time_s: np.ndarray, corrected: np.ndarray, settings: PeakSettings | None = None
-) -> pd.DataFrame:
-    """Find and integrate the peaks of a baseline-corrected trace (columns :data:`PEAK_COLUMNS`)."""
+@dataclass(frozen=True)
+class PeakSpans:
+    """Where the peaks of a corrected trace are (point indices), before integration."""
+
+    apex: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    w_half_s: np.ndarray
+    left_kind: list[str]
+    right_kind: list[str]
+    sigma: float
+    smoothed: np.ndarray
+
+    def mask(self, n: int, margin: np.ndarray | float = 0.0) -> np.ndarray:
+        """Boolean mask of length ``n``: True over every peak widened by ``margin`` points."""
+        out = np.zeros(n, dtype=bool)
+        pad = np.broadcast_to(np.asarray(margin, dtype=float), self.apex.shape)
+        for a, b, m in zip(self.start, self.end, pad, strict=True):
+            out[max(0, a - int(m)) : min(n, b + int(m) + 1)] = True
+        return out
+
+
+def locate_peaks(
+    time_s: np.ndarray,
+    corrected: np.ndarray,
+    settings: PeakSettings | None = None,
+    *,
+    sigma: float | None = None,
+) -> PeakSpans | None:
+    """Apexes and integration bounds of the peaks of a corrected trace (None: no peak).
+
+    ``sigma`` is the noise (default :func:`noise_sd` of the trace between the
+    start and end times); a second pass on the same trace passes the first's.
+    """
     s = settings or PeakSettings()
     t = np.asarray(time_s, dtype=float)
     y = np.asarray(corrected, dtype=float)
@@ -111,45 +171,50 @@ def detect_peaks(
     lo = 0 if s.start_s is None else int(np.searchsorted(t, s.start_s))
     hi = n if s.end_s is None else int(np.searchsorted(t, s.end_s, side="right"))
     sm = uniform_filter1d(y, s.smooth_points, mode="nearest") if s.smooth_points > 1 else y
-    sigma = noise_sd(y[lo:hi])
-    if not sigma > 0:
-        sigma = float(np.finfo(float).eps * max(1.0, float(np.max(np.abs(y)))))
-    idx, _props = find_peaks(sm[lo:hi], prominence=s.min_snr * sigma)
+    if sigma is None:
+        sigma = noise_sd(y[lo:hi])
+        if not sigma > 0:
+            sigma = float(np.finfo(float).eps * max(1.0, float(np.max(np.abs(y)))))
+    window = sm[lo:hi]
+    # a peak's prominence is at most its height above the lowest point of the window, so the
+    # height filter (cheap, applied first by find_peaks) drops no peak the prominence keeps,
+    # and spares computing the prominence of every noise maximum
+    floor = float(window.min()) + s.min_snr * sigma
+    idx, _props = find_peaks(window, height=floor, prominence=s.min_snr * sigma)
     idx = idx + lo
     if idx.size == 0:
-        return _empty()
-    dt = float(np.median(np.diff(t)))
+        return None
+    dt = _step(t)
     w_half = peak_widths(sm, idx, rel_height=0.5)[0] * dt
     keep = (w_half >= s.min_width_s) & (y[idx] >= s.min_snr * sigma)
     if keep.any():
         keep &= y[idx] >= s.min_rel_height * float(np.max(y[idx][keep]))
     idx, w_half = idx[keep], w_half[keep]
     if idx.size == 0:
-        return _empty()
+        return None
     k = idx.size
     starts = np.empty(k, dtype=int)
     ends = np.empty(k, dtype=int)
     left_kind = ["baseline"] * k
     right_kind = ["baseline"] * k
+    nonpos = sm <= 0
     for i, apex in enumerate(idx):
         # right bound
         stop = idx[i + 1] if i + 1 < k else hi - 1
-        seg = sm[apex : stop + 1]
-        below = np.flatnonzero(seg <= 0)
+        below = np.flatnonzero(nonpos[apex : stop + 1])
         if below.size:
             ends[i] = apex + int(below[0])
         else:
-            ends[i] = apex + int(np.argmin(seg))
+            ends[i] = apex + int(np.argmin(sm[apex : stop + 1]))
             if i + 1 < k:
                 right_kind[i] = "drop"
         # left bound
         first = idx[i - 1] if i > 0 else lo
-        seg = sm[first : apex + 1]
-        below = np.flatnonzero(seg <= 0)
+        below = np.flatnonzero(nonpos[first : apex + 1])
         if below.size:
             starts[i] = first + int(below[-1])
         else:
-            starts[i] = first + int(np.argmin(seg))
+            starts[i] = first + int(np.argmin(sm[first : apex + 1]))
             if i > 0:
                 left_kind[i] = "drop"
     # a shared valley: both neighbours use the same point
@@ -158,6 +223,47 @@ def detect_peaks(
             v = idx[i] + int(np.argmin(sm[idx[i] : idx[i + 1] + 1]))
             ends[i] = starts[i + 1] = v
             right_kind[i] = left_kind[i + 1] = "drop"
+    # a bound where the trace returns to the baseline is where the noise first crosses it,
+    # short of the true end of the tail: it is moved out by tail_extend x the half-height
+    # width, never past the middle of the gap to the neighbour's bound
+    if s.tail_extend > 0:
+        ext = np.rint(s.tail_extend * w_half / dt).astype(int)
+        for i in range(k):
+            if left_kind[i] == "baseline":
+                floor = lo if i == 0 else (ends[i - 1] + starts[i] + 1) // 2
+                starts[i] = max(floor, starts[i] - ext[i])
+            if right_kind[i] == "baseline":
+                ceil = hi - 1 if i + 1 == k else (ends[i] + starts[i + 1]) // 2
+                ends[i] = min(ceil, ends[i] + ext[i])
+    return PeakSpans(idx, starts, ends, w_half, left_kind, right_kind, sigma, sm)
+
+
+def detect_peaks(
+    time_s: np.ndarray, corrected: np.ndarray, settings: PeakSettings | None = None
+) -> pd.DataFrame:
+    """Find and integrate the peaks of a baseline-corrected trace (columns :data:`PEAK_COLUMNS`)."""
+    s = settings or PeakSettings()
+    spans = locate_peaks(time_s, corrected, s)
+    if spans is None:
+        return _empty()
+    return integrate_peaks(time_s, corrected, spans, s)
+
+
+def integrate_peaks(
+    time_s: np.ndarray, corrected: np.ndarray, spans: PeakSpans, settings: PeakSettings
+) -> pd.DataFrame:
+    """The peak table of located peaks: areas, heights, resolution, deconvolution."""
+    s = settings
+    t = np.asarray(time_s, dtype=float)
+    y = np.asarray(corrected, dtype=float)
+    idx, starts, ends, w_half = spans.apex, spans.start, spans.end, spans.w_half_s
+    left_kind, right_kind, sigma, sm = (
+        spans.left_kind,
+        spans.right_kind,
+        spans.sigma,
+        spans.smoothed,
+    )
+    k = idx.size
     areas = np.empty(k)
     for i in range(k):
         a, b = starts[i], ends[i]
@@ -167,6 +273,10 @@ def detect_peaks(
             seg_y = seg_y - line
         areas[i] = float(np.trapezoid(seg_y, seg_t))
     heights = y[idx]
+    # the noise's share of the area's uncertainty: white noise of sd sigma summed with the
+    # trapezoid weights (dt inside, dt/2 at both ends) over the integration window
+    n_in = np.maximum(ends - starts + 1, 2)
+    area_sd = sigma * _step(t) * np.sqrt(n_in - 1.5)
     rs = np.full(k, np.nan)
     for i in range(1, k):
         rs[i] = resolution(t[idx[i - 1]], t[idx[i]], w_half[i - 1], w_half[i])
@@ -204,6 +314,7 @@ def detect_peaks(
             "end_s": t[ends],
             "height": heights,
             "area": areas,
+            "area_sd": area_sd,
             "width_half_s": w_half,
             "snr": heights / sigma,
             "resolution": rs,

@@ -134,7 +134,19 @@ def analyze(
                         "microdialysis", values, out, name=name, files=files, map=mapper
                     )
         else:
-            outcome = run_one("microdialysis", values, out, name=name, files=files)
+            from pdstudy.assays.microdialysis.analysis import reporting_progress
+
+            # a bar over the batch of chromatograms, on stderr, gone when the batch is done
+            with Progress(console=Console(stderr=True), transient=True) as bar:
+                task = bar.add_task("chromatograms", total=None)
+                with reporting_progress(lambda done, n: bar.update(task, completed=done, total=n)):
+                    outcome = run_one(
+                        "microdialysis",
+                        values,
+                        out,
+                        name=name,
+                        files={"option --sequence": [sequence], "option --method": [method]},
+                    )
         res = outcome.result
         for line in res.summary().splitlines():
             console.print(line, highlight=False)
@@ -172,5 +184,65 @@ def simulate(
         truth.to_csv(out / "truth.csv", index=False)
         console.print(
             f"{truth['file'].nunique()} chromatograms, sequence.csv and method.toml written to {out}",
+            highlight=False,
+        )
+
+
+@app.command()
+def design(
+    out: Path = typer.Option(..., "--out", help="CSV file of the schedule (one row per sample)."),
+    stabilisation: str = typer.Option(
+        "120 min", "--stabilisation", help="Perfusion before the first baseline sample."
+    ),
+    baseline_samples: int = typer.Option(
+        3, "--baseline-samples", help="Baseline samples before the dose."
+    ),
+    interval: str = typer.Option("20 min", "--interval", help="Length of each sample."),
+    dose_delay: str = typer.Option(
+        "0 min", "--dose-delay", help="From the end of the last baseline sample to the dose."
+    ),
+    post_samples: int = typer.Option(9, "--post-samples", help="Samples from the dose on."),
+    flow: str = typer.Option("1.5 uL/min", "--flow", help="Perfusion flow."),
+) -> None:
+    """The sampling schedule (times relative to the dose, sample volumes) as a table and CSV."""
+    from pdstudy.assays.microdialysis.design import sampling_schedule
+
+    with errors():
+        minutes = {
+            o: (_quantity(v, "time", o) or 0.0) / 60.0
+            for o, v in (
+                ("--stabilisation", stabilisation),
+                ("--interval", interval),
+                ("--dose-delay", dose_delay),
+            )
+        }
+        flow_L_s = _quantity(flow, "flow", "--flow") or 0.0
+        plan = sampling_schedule(
+            minutes["--stabilisation"],
+            baseline_samples,
+            minutes["--interval"],
+            minutes["--dose-delay"],
+            post_samples,
+            flow_L_s * 1e6 * 60.0,
+            names={
+                "stabilisation_min": "option --stabilisation",
+                "n_baseline": "option --baseline-samples",
+                "interval_min": "option --interval",
+                "dose_after_baseline": "option --dose-delay",
+                "n_post": "option --post-samples",
+                "flow_uL_min": "option --flow",
+            },
+        )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plan.to_csv(out, index=False)
+        t = Table(title="sampling schedule (min relative to the dose)")
+        for col in plan.columns:
+            t.add_column(col)
+        for r in plan.itertuples(index=False):
+            t.add_row(*[f"{v:g}" if isinstance(v, float) else str(v) for v in r])
+        console.print(t)
+        console.print(
+            f"perfusion starts at {plan.attrs['perfusion_start_min']:g} min; "
+            f"schedule written to {out}",
             highlight=False,
         )

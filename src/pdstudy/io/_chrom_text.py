@@ -47,6 +47,7 @@ _UNIT_IN_NAME = re.compile(
     r"^\s*(?:r\.?\s*)?(?:ret(?:ention)?\.?\s*)?time\s*(?:[_ ]?\(([^)]*)\)|\s*\[([^\]]*)\]|_(\w+))?\s*$",
     re.I,
 )
+_LAYOUT_BYTES = 8192
 _NUMBER = re.compile(r"^\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*$")
 
 
@@ -186,9 +187,50 @@ def _sniff_two_column(path: Path, head: bytes) -> bool:
     return _two_column_layout(lines) is not None
 
 
+def _fast_two_column(raw: bytes, start: int, delim: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The numeric block of a plain (UTF-8, decimal point) two-column file by pandas' C parser.
+
+    None when anything is unusual (a third cell, a non-number, an empty cell, text
+    after the block): then the line-by-line reader parses the file and names the
+    line at fault.
+    """
+    import pandas as pd
+
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw),
+            sep=delim,
+            header=None,
+            skiprows=start,
+            names=["t", "y"],
+            dtype=np.float64,
+            engine="c",
+            skip_blank_lines=True,
+        )
+    except (ValueError, pd.errors.ParserError, UnicodeDecodeError):
+        return None
+    t = frame["t"].to_numpy()
+    y = frame["y"].to_numpy()
+    if t.size == 0 or np.isnan(t).any() or np.isnan(y).any():
+        return None
+    return t, y
+
+
 def read_two_column(path: Path, *, time_unit: str | None = None) -> Chromatogram:
     """Read a two-column (time, signal) CSV/TSV; see the module notes for the time unit."""
-    lines = read_text(path).splitlines()
+    raw = path.read_bytes()
+    plain = not raw.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if plain:
+        head = raw[:_LAYOUT_BYTES].decode("utf-8", errors="replace").lstrip("\ufeff")
+        lines = head.splitlines()
+        if len(raw) > _LAYOUT_BYTES:
+            lines = lines[:-1]  # the last line of the head may be cut
+        if not head.strip():
+            lines = read_text(path).splitlines()  # raises: empty file
+    else:
+        lines = read_text(path).splitlines()
     layout = _two_column_layout(lines)
     if layout is None:
         raise InputFileError("no two-column numeric block (time, signal)", path)
@@ -206,7 +248,11 @@ def read_two_column(path: Path, *, time_unit: str | None = None) -> Chromatogram
             f"time_unit={time_unit!r} contradicts the header's unit {unit!r}", path, "line 1"
         )
     factor = time_factor(unit or time_unit or "min", path, "line 1")
-    t, y = _parse_block(lines, start, delim, path, "data", comma=comma)
+    fast = _fast_two_column(raw, start, delim) if plain and not comma else None
+    if fast is None:
+        lines = read_text(path).splitlines()
+        fast = _parse_block(lines, start, delim, path, "data", comma=comma)
+    t, y = fast
     time_s = t * factor
     check_trace(time_s, y, path, "data", first_line=start + 1)
     signal_unit = ""
@@ -312,6 +358,8 @@ def _shimadzu_trace(
 
 
 def _sniff_chromeleon(path: Path, head: bytes) -> bool:
+    if b"Data:" not in head and "Data:".encode("utf-16-le") not in head:
+        return False  # a cheap test first: most files are not Chromeleon exports
     lines = [ln.strip() for ln in _head_text(head).splitlines()]
     return any(ln.rstrip(";\t") in ("Raw Data:", "Chromatogram Data:") for ln in lines) and any(
         ln.rstrip(";\t").endswith("Information:") for ln in lines

@@ -17,6 +17,7 @@ __all__ = [
     "dunnett_vs_control",
     "holm",
     "mixed_model",
+    "rm_anova",
 ]
 
 STAT_COLUMNS = (
@@ -230,6 +231,77 @@ def dunnett_vs_control(
                 "p_value": res.pvalue[k],
                 "p_adj": res.pvalue[k],
                 "n": samples[g].size + samples[control].size,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def rm_anova(
+    frame: pd.DataFrame,
+    *,
+    value: str,
+    group: str = "group",
+    time: str = "time_s",
+    subject: str = "animal",
+) -> pd.DataFrame:
+    """Two-way repeated-measures ANOVA: ``group`` between subjects, ``time`` within.
+
+    ``pingouin.mixed_anova`` (the split-plot ANOVA of ``afex::aov_ez(id, dv, data,
+    between = "group", within = "time")``). It needs a complete design: every
+    subject has a value at every time (use :func:`mixed_model` otherwise); a gap
+    raises :class:`UsageError` naming the subject and the time. One row per term
+    (``group``, ``time``, ``group:time``): ``statistic`` (F), ``df_num``,
+    ``df_den``, ``p_value`` (uncorrected), ``p_adj`` (Greenhouse-Geisser corrected
+    for the within terms, the same epsilon for both; the group's p unchanged),
+    ``eps`` and ``np2`` (partial eta squared), ``n`` (subjects).
+    """
+    import pingouin as pg
+
+    _check(frame, [value, group, time, subject])
+    data = frame[[subject, group, time, value]].copy()
+    data.columns = ["s", "g", "t", "y"]
+    data["g"] = data["g"].astype(str)
+    if data["g"].nunique() < 2:
+        raise UsageError("a repeated-measures ANOVA needs 2 or more groups")
+    times = sorted(data["t"].unique())
+    if len(times) < 2:
+        raise UsageError("a repeated-measures ANOVA needs 2 or more time points")
+    for s_id, part in data.groupby("s", sort=True):
+        if part["g"].nunique() != 1:
+            raise UsageError(f"subject {s_id!r} is in more than one group")
+        have = part.dropna(subset=["y"])
+        missing = sorted(set(times) - set(have["t"]))
+        if missing or len(have) != len(times):
+            where = f"time {missing[0]:g}" if missing else "a time given twice"
+            raise UsageError(
+                f"incomplete design: subject {s_id!r} has no single value at {where}; "
+                "use the mixed model"
+            )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aov = pg.mixed_anova(data, dv="y", within="t", subject="s", between="g", correction=True)
+    eps = float(aov.loc[aov["Source"] == "t", "eps"].iloc[0])
+    rows = []
+    for src, term in (("g", "group"), ("t", "time"), ("Interaction", "group:time")):
+        r = aov.loc[aov["Source"] == src].iloc[0]
+        f, d1, d2 = float(r["F"]), float(r["DF1"]), float(r["DF2"])
+        p = float(r["p-unc"])
+        p_adj = p if term == "group" else float(stats.f.sf(f, eps * d1, eps * d2))
+        rows.append(
+            {
+                "test": "two-way RM ANOVA",
+                "term": term,
+                "estimate": np.nan,
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "statistic": f,
+                "df_num": d1,
+                "df_den": d2,
+                "p_value": p,
+                "p_adj": p_adj,
+                "eps": np.nan if term == "group" else eps,
+                "np2": float(r["np2"]),
+                "n": int(data["s"].nunique()),
             }
         )
     return pd.DataFrame(rows)

@@ -21,15 +21,19 @@ and a method (analyte windows, sampling, processing):
 6. per animal: AUC of % baseline over the post-dose window (trapezoid, % x min),
    Emax (highest % baseline after the dose) and Tmax;
 7. group statistics when the design has groups and a control
-   (:mod:`pdstudy.stats`).
+   (:mod:`pdstudy.stats`): the mixed model, Welch's t per time (Holm), the
+   two-way repeated-measures ANOVA when every animal has every post-dose sample
+   (else a row saying why it was not run), ANOVA + Dunnett on the AUC.
 
 Flags are ``;``-joined words in the ``flags`` column.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Sequence as Seq
 from dataclasses import dataclass, field
 from functools import partial
@@ -57,9 +61,33 @@ from pdstudy.chromatography import (
 from pdstudy.errors import PdStudyError, UsageError
 from pdstudy.io.chromatograms import HplcMethod, Sequence, read_chromatogram
 from pdstudy.stats import compare_to_control_by_time, dunnett_vs_control, mixed_model
+from pdstudy.stats.timecourse import rm_anova
 from pdstudy.types import Mapper
 
-__all__ = ["CONCENTRATION_COLUMNS", "PCT_COLUMNS", "DialysisResult", "analyze_dialysis"]
+__all__ = [
+    "CONCENTRATION_COLUMNS",
+    "PCT_COLUMNS",
+    "DialysisResult",
+    "analyze_dialysis",
+    "reporting_progress",
+]
+
+_PROGRESS: contextvars.ContextVar[Callable[[int, int], None] | None] = contextvars.ContextVar(
+    "dialysis_progress", default=None
+)
+
+
+@contextlib.contextmanager
+def reporting_progress(callback: Callable[[int, int], None]) -> Iterator[None]:
+    """Within the block, :func:`analyze_dialysis` calls without ``progress`` report to
+    ``callback(done, total)`` (e.g. a command's progress bar over the batch, when the
+    analysis runs in this process behind a one-section study)."""
+    token = _PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
 
 CONCENTRATION_COLUMNS = [
     "file",
@@ -245,6 +273,8 @@ def analyze_dialysis(
         raise UsageError(f"baseline_samples must be >= 1, not {baseline_samples}")
     if recovery is not None and not 0 < recovery <= 1:
         raise UsageError(f"recovery must be a fraction in (0, 1], not {recovery}")
+    if progress is None:
+        progress = _PROGRESS.get()
     proc = method.processing
     settings_peaks = PeakSettings(
         min_snr=float(proc["min_snr"]),
@@ -526,6 +556,12 @@ def analyze_dialysis(
                     got = pd.DataFrame([{"test": "failed", "term": str(exc)}])
                 got.insert(0, "analyte", a)
                 stat_frames.append(got)
+            try:  # only when the design is complete (every animal at every time)
+                got = rm_anova(part, value="pct_baseline")
+            except UsageError as exc:
+                got = pd.DataFrame([{"test": "two-way RM ANOVA", "term": f"not run: {exc}"}])
+            got.insert(0, "analyte", a)
+            stat_frames.append(got)
             try:
                 got = dunnett_vs_control(
                     auc_kept[auc_kept["analyte"] == a], value="auc_pct_min", control=ctrl

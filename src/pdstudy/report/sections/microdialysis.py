@@ -93,7 +93,9 @@ def build(
         f"{s.get('baseline_samples', 3)} pre-dose samples (stable within ±"
         f"{100 * s.get('baseline_tolerance', 0.2):g} %); groups were compared with a linear mixed "
         "model (treatment x time, random intercept per animal), per time point against the control "
-        "(Welch t, Holm), and AUC by one-way ANOVA with Dunnett's test."
+        "(Welch t, Holm), by a two-way repeated-measures ANOVA (treatment between, time within "
+        "animals; Greenhouse-Geisser corrected p in p_adj) when every animal had every post-dose "
+        "sample, and AUC by one-way ANOVA with Dunnett's test."
     )
     stats = result.stats
     return Section(
@@ -124,6 +126,7 @@ def build(
                             "estimate",
                             "ci_low",
                             "ci_high",
+                            "statistic",
                             "p_value",
                             "p_adj",
                         )
