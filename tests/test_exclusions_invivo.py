@@ -34,8 +34,14 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def spec(example: Path) -> Any:
-    return load_study(example)
+def spec(example: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The example study with its [design] applied: coded mice matched to their groups
+    through the unblinding key, as `pdstudy run` does."""
+    from pdstudy.study.design_run import apply_design
+
+    unblinded, run = apply_design(load_study(example), tmp_path_factory.mktemp("design_out"))
+    assert run is not None and not run.blind
+    return unblinded
 
 
 def _values(spec: Any, kind: str, **extra: Any) -> dict[str, Any]:
@@ -192,7 +198,7 @@ def test_cli_exclude_of_an_animal_gives_the_study_file_result(spec: Any, tmp_pat
     v = _values(spec, "tst")
     from pdstudy.assays.behavior.sections import analyse_tst
 
-    animal = "m01"
+    animal = str(analyse_tst(v).animals["animal"].iloc[0])
     study = analyse_tst({**v, "exclude": [{"animal": animal, "reason": "climbed its tail"}]})
     out = tmp_path / "cli"
     res = CliRunner().invoke(

@@ -120,9 +120,9 @@ def analyze(
             "exclude": exclude_values("microdialysis", exclude),
         }
         files = {"option --sequence": [sequence], "option --method": [method]}
-        if scheduler:
-            from rich.progress import Progress
+        from rich.progress import Progress
 
+        if scheduler:
             from pdstudy.study.cluster import cluster_map
 
             with Progress(console=console, transient=True) as bar:
