@@ -41,6 +41,7 @@ COMMANDS = {
             "max_nonspecific_fraction": "inhibition only",
             "max_cv": "inhibition only",
             "min_z_prime": "inhibition only",
+            "exclude_z_below": "inhibition only (a kinetics plate has no control window)",
         },
     ),
 }

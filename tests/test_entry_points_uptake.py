@@ -186,8 +186,8 @@ def kinetics(tmp_path_factory):
 
 def test_kinetics_cli_and_study_give_the_same_tables(kinetics):
     cli_out, study_out, outcome, plates = kinetics
-    assert list(outcome.result.tables) == ["curves", "points"]
-    _assert_same_tables(cli_out, study_out, "uptake1_kinetics", ["curves", "points"])
+    assert list(outcome.result.tables) == ["curves", "points", "exclusions"]
+    _assert_same_tables(cli_out, study_out, "uptake1_kinetics", ["curves", "points", "exclusions"])
     for out in (cli_out, study_out):
         curves = pd.read_csv(out / "results" / "uptake1_kinetics.csv")
         assert len(curves) == curves["experiment"].nunique() == len(plates) == 2

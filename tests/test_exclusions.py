@@ -451,3 +451,44 @@ def test_the_z_prime_rule_excludes_a_poor_plate_and_lists_it(spec: Any):
     assert got.tables["aggregate"]["n"].iloc[0] == 2
     row = got.curves[got.curves["status"] == "excluded"]
     assert row["plates"].tolist() == [worst]
+
+
+def test_the_uptake_z_prime_rule_excludes_a_poor_plate_and_lists_it(spec: Any):
+    v = _values(spec, "NE uptake inhibition")
+    every = analyse_uptake_section(v)
+    z = every.qc.set_index("plate")["z_prime"]
+    worst = str(z.idxmin())
+    threshold = float(z.min()) + 1e-6  # just above the worst plate's Z'
+    got = analyse_uptake_section({**v, "exclude_z_below": threshold})
+    wells = got.tables["wells"]
+    on = wells["plate"] == worst
+    assert wells.loc[on, "excluded"].all() and (wells.loc[on, "excluded_by"] == "qc").all()
+    assert not wells.loc[~on, "excluded"].any()
+    table = got.tables["exclusions"]
+    assert table[["plate", "by"]].values.tolist() == [[worst, "qc"]]
+    assert f"below {threshold:g}" in table["rule"].iloc[0]
+    # the other plate's curve is the same fit as without the rule
+    other = got.curves[got.curves["status"] != "excluded"]
+    before = every.curves[every.curves["experiment"].isin(other["experiment"])]
+    _fits_equal(other, before, ["experiment", "ic50_M", "ki_M", "n_points"])
+    assert got.tables["aggregate"]["n"].iloc[0] == len(z) - 1
+
+
+def test_excluded_kinetics_wells_stay_in_the_points_and_the_exclusion_table(spec: Any):
+    v = _values(spec, "NE uptake kinetics")
+    frame = read_merged(v["plates"], v["layout"])
+    well = str(frame[frame["role"] != "blank"]["well"].iloc[5])
+    plate = str(frame["plate"].iloc[0])
+    every = analyse_uptake_section(v)
+    got = analyse_uptake_section({**v, "exclude": [{"plate": plate, "well": well, "reason": "y"}]})
+    points = got.tables["points"]
+    hit = points[(points["plate"] == plate) & (points["well"] == well)]
+    assert hit["excluded"].tolist() == [True] and hit["excluded_by"].tolist() == ["declared"]
+    assert hit["exclude_reason"].tolist() == ["y"]
+    assert len(points) == len(every.tables["points"])
+    assert not points.loc[points["well"] != well, "excluded"].any()
+    table = got.tables["exclusions"]
+    assert table[["plate", "well", "reason", "by"]].values.tolist() == [
+        [plate, well, "y", "declared"]
+    ]
+    assert got.curves["n_points"].iloc[0] == every.curves["n_points"].iloc[0] - 1

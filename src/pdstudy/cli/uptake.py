@@ -442,6 +442,11 @@ def analyze(
     wash: str | None = WASH_OPTION,
     replicates: int | None = REPLICATES_OPTION,
     exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
+    exclude_z_below: float | None = typer.Option(
+        None,
+        "--exclude-z-below",
+        help="Exclude every well of a plate whose Z' is below this value (off by default).",
+    ),
     name: str = typer.Option("inhibition", help=_NAME_HELP),
 ) -> None:
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
@@ -488,6 +493,7 @@ def analyze(
             "max_nonspecific_fraction": nsf,
             "max_cv": cv,
             "min_z_prime": min_z_prime,
+            "exclude_z_below": exclude_z_below,
             **procedure_values(
                 temperature=temperature,
                 buffer=buffer,

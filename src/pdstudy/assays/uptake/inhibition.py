@@ -395,6 +395,7 @@ def analyze_uptake(
     max_cv_pct: float = 100.0 * UPTAKE_QC.max_cv,
     hill_range: tuple[float, float] = (0.5, 1.5),
     exclusions: Sequence[Exclusion] = (),
+    exclude_z_below: float | None = None,
 ) -> UptakeResult:
     """Analyse a synaptosomal uptake-inhibition experiment (one or more plates).
 
@@ -531,6 +532,8 @@ def analyze_uptake(
 
     kept = ~work[C.EXCLUDED].to_numpy(dtype=bool)
     qc, means = _plate_qc(work[kept], function, max_nonspecific_fraction, min_z_prime, max_cv_pct)
+    qc_ex = _z_rule(work, qc, exclude_z_below)
+    kept = ~work[C.EXCLUDED].to_numpy(dtype=bool)
     key = list(zip(work["experiment"], work["plate"], strict=True))
     gone = (math.nan,) * 4
     ctl, nsb, sig_ctl, sig_nsb = (np.array([means.get(k, gone)[j] for k in key]) for j in range(4))
@@ -638,7 +641,9 @@ def analyze_uptake(
                 else []
             )
             + [f"ROUT outlier removal at Q = {100 * q:g} %" if rout else "no ROUT outlier removal"]
+            + ([_z_words(exclude_z_below)] if exclude_z_below is not None else [])
         ),
+        "exclude_z_below": exclude_z_below,
     }
     work = work.drop(columns=["_sig_nsb", "_sig_scale"])
     return UptakeResult(
@@ -649,7 +654,7 @@ def analyze_uptake(
         settings=settings,
         level=level,
         protein=protein,
-        exclusions=exclusion_table([*exclusions, *reader, *rout_ex], work),
+        exclusions=exclusion_table([*exclusions, *reader, *qc_ex, *rout_ex], work),
     )
 
 
@@ -929,3 +934,23 @@ def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None)
     ax.set_xlabel("log10 [inhibitor] (M)")
     ax.set_title("synaptosomal uptake inhibition")
     return ax
+
+
+def _z_words(threshold: float) -> str:
+    return f"a plate whose Z' (control vs nonspecific uptake) is below {threshold:g} is excluded"
+
+
+def _z_rule(work: pd.DataFrame, qc: pd.DataFrame, threshold: float | None) -> list[Exclusion]:
+    """The opt-in Z' rule: mark (in place) every well of a plate whose Z' is below
+    ``threshold``; each such plate is an exclusion by ``qc`` with the rule."""
+    if threshold is None or qc.empty or "z_prime" not in qc.columns:
+        return []
+    out = []
+    for rec in qc.to_dict("records"):
+        zp = float(rec["z_prime"])
+        if np.isfinite(zp) and zp < threshold:
+            plate = str(rec[C.PLATE])
+            why = f"plate Z' {zp:.2f} < {threshold:g}"
+            mark_rows(work, (work[C.PLATE].astype(str) == plate).to_numpy(), why, "qc")
+            out.append(Exclusion(reason=why, by="qc", rule=_z_words(threshold), plate=plate))
+    return out

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
 from pdstudy.assays.qc import Flag, join_flags
 from pdstudy.assays.uptake._rates import (
@@ -194,15 +195,27 @@ class KineticsResult(ResultBase):
     settings: Mapping[str, Any] = field(default_factory=dict)
     level: float = 0.95
     protein: ProteinResult | None = field(default=None, kw_only=True)
+    #: every well left out, with its reason (:func:`pdstudy.assays.exclusions.exclusion_table`)
+    exclusions: pd.DataFrame | None = field(default=None, kw_only=True)
 
     kind: ClassVar[str] = "kinetics"
 
     @property
     def tables(self) -> Mapping[str, pd.DataFrame]:
-        """``curves`` (Km, Vmax per experiment) and ``points`` (the wells used, with their
-        rates: :data:`POINT_COLUMNS` that are present)."""
+        """``curves`` (Km, Vmax per experiment), ``points`` (every well, with its rates:
+        :data:`POINT_COLUMNS` that are present; wells left out of the fit are kept with
+        ``excluded``, ``exclude_reason``, ``excluded_by``) and ``exclusions``."""
+        from pdstudy.assays.exclusions import exclusion_table
+
         cols = [c for c in POINT_COLUMNS if c in self.points.columns]
-        return {"curves": self.curves, "points": self.points[cols]}
+        cols += [
+            c for c in (C.EXCLUDED, C.EXCLUDE_REASON, C.EXCLUDED_BY) if c in self.points.columns
+        ]
+        return {
+            "curves": self.curves,
+            "points": self.points[cols],
+            "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
+        }
 
     @property
     def parameters(self) -> Mapping[str, Any]:

@@ -13,13 +13,19 @@ independent experiment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
+
+from pdstudy import columns as C
 from pdstudy.assays.exclusions import (
     PLATE_EXCLUDE_KEY,
+    Exclusion,
     apply_exclusions,
     declared_exclusions,
+    exclusion_table,
 )
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
@@ -173,6 +179,13 @@ UPTAKE = Schema(
         ),
         qc_key("min_z_prime", UPTAKE_QC),
         *PROCEDURE_KEYS[1:],  # the uptake time is the required key 'incubation'
+        Key(
+            "exclude_z_below",
+            "number",
+            doc="QC rule (off by default; inhibition): exclude every well of a plate whose Z' "
+            "(control vs nonspecific uptake) is below this value, listed as an exclusion by 'qc'",
+            example="0.0",
+        ),
         PLATE_EXCLUDE_KEY,
     ),
     doc="Synaptosomal uptake of a labelled substrate: inhibition by the test compound, or "
@@ -210,6 +223,24 @@ def check_uptake(values: Mapping[str, Any], where: str, problems: Problems) -> N
             )
     check_protein_files(values, where, problems)
     plate_exclusion_problems(values, where, problems)
+
+
+def _with_kinetics_exclusions(
+    result: KineticsResult, marked: pd.DataFrame, exclusions: Sequence[Exclusion]
+) -> KineticsResult:
+    """The kinetics result with the declared wells back in ``points`` (flagged, no rates: they
+    were left out before the fit) and the ``exclusions`` table."""
+    points = result.points.copy()
+    for col, empty in ((C.EXCLUDED, False), (C.EXCLUDE_REASON, ""), (C.EXCLUDED_BY, "")):
+        if col not in points.columns:
+            points[col] = empty
+    out = marked[marked[C.EXCLUDED_BY].eq("declared")]
+    if len(out):
+        shown = [c for c in points.columns if c in out.columns]
+        points = pd.concat([points, out[shown]], ignore_index=True)
+    return dataclasses.replace(
+        result, points=points, exclusions=exclusion_table(exclusions, marked)
+    )
 
 
 def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | KineticsResult:
@@ -257,6 +288,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             weights=None if v["weighting"] == "none" else "1/y2",
             **common,
         )
+        result = _with_kinetics_exclusions(result, marked, exclusions)
     else:
         result = analyze_uptake(
             frame,
@@ -269,6 +301,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             max_cv_pct=100 * v["max_cv"],
             min_z_prime=v["min_z_prime"],
             exclusions=exclusions,
+            exclude_z_below=v.get("exclude_z_below"),
             **common,
         )
     files = list(input_files(frame))
