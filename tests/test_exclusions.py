@@ -492,3 +492,29 @@ def test_excluded_kinetics_wells_stay_in_the_points_and_the_exclusion_table(spec
         [plate, well, "y", "declared"]
     ]
     assert got.curves["n_points"].iloc[0] == every.curves["n_points"].iloc[0] - 1
+    # the same fit as the plate without that well, fitted directly
+    from pdstudy.assays.uptake import analyze_uptake_kinetics
+
+    reduced = frame[~((frame["plate"] == plate) & (frame["well"] == well))].copy()
+    reduced.attrs = dict(frame.attrs)
+    direct = analyze_uptake_kinetics(
+        reduced,
+        hot_substrate_M=v.get("hot_substrate_conc"),
+        nonspecific=v["nonspecific"],
+        weights=None if v["weighting"] == "none" else "1/y2",
+        specific_activity_Ci_per_mmol=v["specific_activity"],
+        incubation_s=v["incubation"],
+        efficiency=v.get("efficiency"),
+        counts=v["counts"],
+        target=v["target"],
+        **(
+            {
+                "protein": every.protein,
+                "protein_sample": v.get("protein_sample"),
+                "suspension_volume_L": v["suspension_volume"],
+            }
+            if every.protein is not None
+            else {"protein_mg_per_well": float(every.curves["protein_mg_per_well"].iloc[0])}
+        ),
+    )
+    _fits_equal(got.curves, direct.curves, ["km_M", "km_ci_low_M", "vmax_pmol_per_mg_per_min"])
