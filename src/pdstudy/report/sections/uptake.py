@@ -238,6 +238,24 @@ def build(
     )
 
 
+#: the kinetics table of the report (the CSV has every column)
+_KINETICS_SHOWN = (
+    "experiment",
+    "target",
+    "km_M",
+    "km_ci_low_M",
+    "km_ci_high_M",
+    "vmax_pmol_per_mg_per_min",
+    "vmax_ci_low",
+    "vmax_ci_high",
+    "n_points",
+    "r_squared",
+    "nonspecific_method",
+    "status",
+    "flags",
+)
+
+
 def _build_kinetics(
     result: Any, info: SectionInfo, figures: tuple[Figure, ...], files: tuple[str, ...]
 ) -> Section:
@@ -267,7 +285,15 @@ def _build_kinetics(
         ),
         facts=tuple(_kinetics_facts(result, info)),
         figures=figures,
-        tables=(Table("Km and Vmax per experiment", curves),),
+        tables=(
+            Table(
+                "Km and Vmax per experiment",
+                curves[[c for c in _KINETICS_SHOWN if c in curves.columns]],
+                labels={"r_squared": "R² (specific curve)"},
+                note="Every column (protein per well and its CI, nonspecific slope, [S] range, "
+                "the fit's own R², the method in words) is in the results CSV.",
+            ),
+        ),
         qc=qc,
         files=files,
         methods=methods,
