@@ -39,7 +39,9 @@ __all__ = [
     "OMNIBUS_COLUMNS",
     "GroupComparison",
     "compare_to_control",
+    "DunnettContrasts",
     "dunn_test",
+    "dunnett",
     "hedges_g",
 ]
 
@@ -120,6 +122,40 @@ def dunn_test(samples: Sequence[np.ndarray], control: int = 0) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["index", "z", "p_value"])
     df["p_adjusted"] = multipletests(df["p_value"], method="holm")[1] if len(df) else []
     return df
+
+
+@dataclass(frozen=True)
+class DunnettContrasts:
+    """Dunnett's test of each group against the control: arrays in the order given."""
+
+    statistic: np.ndarray
+    p_adj: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+
+
+def dunnett(
+    others: Sequence[np.ndarray], control: np.ndarray, *, level: float = 0.95, seed: int = 0
+) -> DunnettContrasts:
+    """Dunnett's many-to-one comparisons (``scipy.stats.dunnett``) with simultaneous CIs
+    of each group's mean minus the control's at ``level``.
+
+    scipy integrates the multivariate t by quasi-Monte Carlo; the fixed ``seed``
+    keeps the p-values and limits deterministic. The one implementation behind
+    :func:`compare_to_control` and :func:`pdstudy.stats.dunnett_vs_control`.
+    """
+    import warnings
+
+    res = stats.dunnett(*others, control=control, rng=np.random.default_rng(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scipy warns when the CI search stops near the level
+        ci = res.confidence_interval(level)
+    return DunnettContrasts(
+        statistic=np.asarray(res.statistic, float),
+        p_adj=np.asarray(res.pvalue, float),
+        ci_low=np.asarray(ci.low, float),
+        ci_high=np.asarray(ci.high, float),
+    )
 
 
 def _descriptives(samples: Mapping[str, np.ndarray]) -> pd.DataFrame:
@@ -207,18 +243,17 @@ def compare_to_control(
         f, p = stats.f_oneway(*xs)
         n = sum(x.size for x in xs)
         omnibus = [("one-way ANOVA", float(f), len(xs) - 1, n - len(xs), float(p))]
-        res = stats.dunnett(*xs[1:], control=ctrl, rng=np.random.default_rng(0))
-        ci = res.confidence_interval(1 - alpha)
+        dn = dunnett(xs[1:], ctrl, level=1 - alpha)
         for k, g in enumerate(groups[1:]):
             contrasts.append(
                 (
                     g,
                     "Dunnett",
                     float(samples[g].mean() - ctrl.mean()),
-                    float(ci.low[k]),
-                    float(ci.high[k]),
-                    float(res.statistic[k]),
-                    float(res.pvalue[k]),
+                    float(dn.ci_low[k]),
+                    float(dn.ci_high[k]),
+                    float(dn.statistic[k]),
+                    float(dn.p_adj[k]),
                 )
             )
     elif chosen == "welch":

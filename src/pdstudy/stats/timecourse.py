@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from pdstudy.errors import UsageError
+from pdstudy.stats.groups import dunnett
 
 __all__ = [
     "STAT_COLUMNS",
@@ -214,22 +215,18 @@ def dunnett_vs_control(
             "n": sum(v.size for v in samples.values()),
         }
     ]
-    # scipy integrates the multivariate t by quasi-Monte Carlo: a fixed seed keeps it deterministic
-    res = stats.dunnett(*[samples[g] for g in others], control=samples[control], rng=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # scipy warns when the CI search stops near, not at, 95 %
-        ci = res.confidence_interval(0.95)
+    res = dunnett([samples[g] for g in others], samples[control], level=0.95, seed=seed)
     for k, g in enumerate(others):
         rows.append(
             {
                 "test": "Dunnett",
                 "group": g,
                 "estimate": samples[g].mean() - samples[control].mean(),
-                "ci_low": ci.low[k],
-                "ci_high": ci.high[k],
+                "ci_low": res.ci_low[k],
+                "ci_high": res.ci_high[k],
                 "statistic": res.statistic[k],
-                "p_value": res.pvalue[k],
-                "p_adj": res.pvalue[k],
+                "p_value": res.p_adj[k],
+                "p_adj": res.p_adj[k],
                 "n": samples[g].size + samples[control].size,
             }
         )
