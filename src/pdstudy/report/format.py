@@ -50,6 +50,10 @@ LABELS: dict[str, str] = {
 _PCT_WORDS = ("occupancy", "fraction", "percent")
 
 
+SHORT_WORD = 14
+"""Cells of one word up to this many characters keep the word whole (CSS class ``word``)."""
+
+
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -220,7 +224,10 @@ def table_html(table: Table) -> Markup:
             numeric = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(
                 v, (bool, np.bool_)
             )
-            cls = ' class="num"' if numeric else ""
+            # a short single word (a status, a flag, a model name) is never broken mid-word;
+            # long tokens (paths, hashes, well lists) may still break so tables fit the page
+            word = not numeric and len(text) <= SHORT_WORD and not any(c.isspace() for c in text)
+            cls = ' class="num"' if numeric else (' class="word"' if word else "")
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     more = len(frame) - len(shown)
