@@ -26,9 +26,9 @@ chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: report rendering test will skip"
 
 # `-m 'not slow or slow'` overrides pyproject's default `-m 'not slow'`: make test runs the
-# slow statistical checks too (as CI does); make test-fast leaves them out
+# slow statistical checks too (as CI does) and lists the 15 slowest; make test-fast leaves them out
 test: lint chromium
-	$(BIN)/pytest -q -m 'not slow or slow'
+	$(BIN)/pytest -q -m 'not slow or slow' --durations=15
 
 test-fast: lint
 	$(BIN)/pytest -q
