@@ -58,7 +58,7 @@ CONFIDENCE_KEY = Key(
     "confidence",
     "fraction",
     default=0.95,
-    doc="confidence level of every CI, between 0.5 and 1 (0.95: 95 % CIs; \"90 %\" works too)",
+    doc='confidence level of every CI, between 0.5 and 1 (0.95: 95 % CIs; "90 %" works too)',
     example="0.95",
 )
 
@@ -217,7 +217,9 @@ def fit_options_text(
     if hill is not None and float(hill) == -1.0:
         model = "one_site"
     if model == "one_site":
-        head = "a one-site model (Hill slope fixed at -1) for every curve, without a model comparison"
+        head = (
+            "a one-site model (Hill slope fixed at -1) for every curve, without a model comparison"
+        )
     elif hill is not None:
         head = (
             f"a variable-slope model with the Hill slope fixed at {float(hill):g} for every "

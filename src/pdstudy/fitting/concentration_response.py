@@ -526,9 +526,13 @@ def _model_plan(
             f"{', '.join(FIXABLE)}"
         )
     for name, value in fx.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise ModelError(f"fixed {name} = {value!r} must be a finite number")
-    plateaus = {k: float(fx[k]) for k in ("bottom", "top") if k in fx}
+    plateaus: dict[str, float] = {k: float(fx[k]) for k in ("bottom", "top") if k in fx}
     if "bottom" in plateaus and "top" in plateaus and plateaus["top"] == plateaus["bottom"]:
         raise ModelError("fixed top and bottom are equal: the curve would be flat")
     hill = fx.get("hill")
