@@ -377,3 +377,123 @@ def test_uptake_kinetics_refuses_inhibition_fit_keys_but_takes_the_level():
     assert fit_problems({"mode": "inhibition", "km": "0.3 uM", "fix_hill": 2}) == [
         "uptake[1].fix_hill"
     ]
+
+
+# ---------------------------------------------------------------- uptake inhibition
+
+S_M, KM_M = 15e-9, 0.3e-6
+UPTAKE_SIM = {
+    "km_M": KM_M,
+    "vmax_pmol_per_mg_per_min": 2.0,
+    "protein_mg_per_well": 0.1,
+    "incubation_s": 300.0,
+    "specific_activity_Ci_per_mmol": 40.0,
+    "cv": 0.05,
+}
+
+
+def test_uptake_study_keys_and_cli_options_give_the_same_tables(tmp_path):
+    from pdstudy.design.plates import uptake_layout
+    from pdstudy.simulate import simulate_uptake
+
+    concs = concentration_series(KI, radioligand_M=S_M, kd_M=KM_M, n=10)
+    layout = uptake_layout(list(concs), compound="norclomipramine", substrate_M=S_M, target="NET")
+    layout["km_M"] = KM_M
+    write_layout(layout, tmp_path / "layout.toml")
+    sim = simulate_uptake(
+        layout, ki_M=KI, substrate_M=S_M, rng=np.random.default_rng(11), **UPTAKE_SIM
+    )
+    write_plate(without_truth(sim), tmp_path / "plate.txt", "microbeta")
+    (tmp_path / "study.toml").write_text(
+        '[study]\nname = "uptake fit options"\ncompound = "norclomipramine"\n\n'
+        '[study.exposure]\nfree_conc = "0.3 nM"\n\n'
+        '[[uptake]]\nname = "inhibition"\nplates = ["plate.txt"]\nlayout = "layout.toml"\n'
+        'km = "0.3 µM"\nspecific_activity = "40 Ci/mmol"\nincubation = "5 min"\n'
+        'protein = "100 µg"\nmodel = "one_site"\nfix_top = 100\nconfidence = 0.8\n',
+        encoding="utf-8",
+    )
+    run = run_study(load_study(tmp_path / "study.toml"), tmp_path / "study", workers=1)
+    assert run.outcomes[0].ok, run.outcomes[0].section.error
+    res = runner.invoke(
+        app,
+        ["uptake", "analyze", str(tmp_path / "plate.txt"), "--layout", str(tmp_path / "layout.toml"),
+         "--specific-activity", "40 Ci/mmol", "--incubation", "5 min", "--protein", "100 ug",
+         "--model", "one_site", "--fix-top", "100", "--confidence", "80 %",
+         "--out", str(tmp_path / "cli")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "cli" / "results").glob("uptake1_*.csv"))
+    assert "uptake1_inhibition.csv" in names
+    for name in names:
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "cli" / "results" / name),
+            pd.read_csv(tmp_path / "study" / "results" / name),
+            check_exact=True,
+            obj=name,
+        )
+    curves = pd.read_csv(tmp_path / "cli" / "results" / "uptake1_inhibition.csv")
+    assert (curves["model"] == "one_site").all() and (curves["top"] == 100).all()
+    assert curves["top_fixed"].all() and not curves["bottom_fixed"].any()
+    assert (curves["confidence"] == 0.8).all() and curves["f_test_p"].isna().all()
+    result = run.outcomes[0].result
+    assert result.level == 0.8 and result.parameters["level"] == 0.8
+    methods = (tmp_path / "cli" / "methods.txt").read_text(encoding="utf-8")
+    assert "one-site model (Hill slope fixed at -1) for every curve" in methods
+    assert "top plateau constrained to 100 % of control" in methods
+    assert "profile-likelihood 80 % CIs" in methods
+
+
+def test_the_level_reaches_saturation_and_kinetics_sections(tmp_path):
+    from pdstudy.assays.binding.sections import SATURATION, analyse_saturation_section
+    from pdstudy.assays.schema import parse_table
+    from pdstudy.assays.uptake.sections import analyse_uptake_section
+    from pdstudy.design.plates import saturation_layout
+    from pdstudy.simulate import simulate_saturation
+    from pdstudy.simulate.plates import simulate_uptake_kinetics
+    from pdstudy.study import section_spec
+
+    lay = saturation_layout(0.8e-9 * np.geomspace(0.1, 10, 8), target="NET")
+    write_layout(lay, tmp_path / "sat_layout.toml")
+    sat = simulate_saturation(lay, kd_M=0.8e-9, rng=np.random.default_rng(3))
+    write_plate(without_truth(sat), tmp_path / "sat.txt", "microbeta")
+    klay = saturation_layout(
+        KM_M * np.geomspace(0.1, 10, 8), radioligand="[3H]norepinephrine", target="NET"
+    )
+    write_layout(klay, tmp_path / "kin_layout.toml")
+    kin = simulate_uptake_kinetics(klay, km_M=KM_M, rng=np.random.default_rng(5))
+    write_plate(without_truth(kin), tmp_path / "kin.txt", "microbeta")
+
+    def width(lo: float, hi: float) -> float:
+        return math.log10(hi / lo)
+
+    sat_w, kin_w = [], []
+    for level in (0.90, 0.95):
+        res = analyse_saturation_section(
+            section_spec(
+                "saturation",
+                {"plates": [tmp_path / "sat.txt"], "layout": tmp_path / "sat_layout.toml",
+                 "specific_activity": 80.0, "confidence": level},
+            ).values
+        )  # fmt: skip
+        assert res.options["confidence"] == level
+        row = res.params[res.params["method"] == "total_nsb"].iloc[0]
+        sat_w.append(width(row["kd_ci_low_M"], row["kd_ci_high_M"]))
+        kres = analyse_uptake_section(
+            section_spec(
+                "uptake",
+                {"mode": "kinetics", "plates": [tmp_path / "kin.txt"],
+                 "layout": tmp_path / "kin_layout.toml", "specific_activity": 40.0,
+                 "incubation": 300.0, "protein": 1e-4, "confidence": level},
+            ).values
+        )  # fmt: skip
+        assert kres.level == level
+        rk = kres.curves.iloc[0]
+        kin_w.append(width(rk["km_ci_low_M"], rk["km_ci_high_M"]))
+    assert 0 < sat_w[0] < sat_w[1] and 0 < kin_w[0] < kin_w[1]
+
+    problems: list[tuple[str, str]] = []
+    values = parse_table(SATURATION, {"confidence": "90 %"}, "saturation[1]", Path(), problems)
+    assert values["confidence"] == pytest.approx(0.9)
+    assert not [p for p, _ in problems if p.endswith("confidence")]
+    parse_table(SATURATION, {"confidence": 0.45}, "saturation[1]", Path(), problems)
+    assert "saturation[1].confidence" in [p for p, _ in problems]
