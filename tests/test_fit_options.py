@@ -273,6 +273,7 @@ def _tables(out: Path) -> dict[str, pd.DataFrame]:
     return {p.name: pd.read_csv(p) for p in sorted((out / "results").glob("binding1_*.csv"))}
 
 
+@pytest.mark.slow  # a study run and a command, each with its report and figures
 def test_study_keys_and_cli_options_give_the_same_tables(files, tmp_path):
     extra = 'model = "variable_slope"\nfix_bottom = 0\nconfidence = "90 %"\n'
     run = run_study(load_study(_write_study(files, extra)), tmp_path / "study", workers=1)
@@ -392,6 +393,7 @@ UPTAKE_SIM = {
 }
 
 
+@pytest.mark.slow  # a study run and a command, each with its report and figures
 def test_uptake_study_keys_and_cli_options_give_the_same_tables(tmp_path):
     from pdstudy.design.plates import uptake_layout
     from pdstudy.simulate import simulate_uptake
@@ -497,3 +499,16 @@ def test_the_level_reaches_saturation_and_kinetics_sections(tmp_path):
     assert not [p for p, _ in problems if p.endswith("confidence")]
     parse_table(SATURATION, {"confidence": 0.45}, "saturation[1]", Path(), problems)
     assert "saturation[1].confidence" in [p for p, _ in problems]
+
+
+def test_the_options_parse_to_the_values_the_study_keys_parse_to():
+    from pdstudy.assays.binding.sections import BINDING
+    from pdstudy.assays.schema import parse_table
+    from pdstudy.cli._fit import fit_values
+
+    raw = {"model": "variable_slope", "fix_hill": -0.9, "fix_bottom": 0, "confidence": "90 %"}
+    problems: list[tuple[str, str]] = []
+    parsed = parse_table(BINDING, raw, "binding[1]", Path(), problems)
+    from_options = fit_values("binding", "variable_slope", -0.9, None, 0.0, "90 %")
+    assert {k: parsed[k] for k in from_options} == from_options
+    assert from_options["confidence"] == pytest.approx(0.9) and from_options["fix_top"] is None
