@@ -301,8 +301,7 @@ def test_study_keys_and_cli_options_give_the_same_tables(files, tmp_path):
     for words in (
         "variable-slope model (four-parameter logistic) for every curve",
         "bottom plateau constrained to 0 % specific binding",
-        "90 % confidence intervals",
-        "profile-likelihood 90 % CIs",
+        "profile-likelihood 90 % CIs for IC50 and Ki, asymptotic ones for the Hill slope",
         "t-based 90 % CI",
     ):
         assert words in methods, words

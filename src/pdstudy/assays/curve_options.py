@@ -205,12 +205,15 @@ def fit_options_text(
     *,
     response: str,
     alpha: float = 0.05,
+    level_words: bool = True,
 ) -> str:
     """The curve model, what was held constant and the CI level, as a Methods clause.
 
     E.g. ``"a variable-slope model (four-parameter logistic) for every curve, the bottom
     constrained to 0 % and the top to 100 % specific binding; 90 % confidence intervals"``.
-    ``response`` names the unit of the plateaus (``"% specific binding"``).
+    ``response`` names the unit of the plateaus (``"% specific binding"``);
+    ``level_words=False`` leaves the level out (a text that states it with the kind of
+    interval).
     """
     fx = dict(fixed or {})
     hill = fx.get("hill")
@@ -243,4 +246,6 @@ def fit_options_text(
         held.append(f"the top plateau constrained to {_pct(float(fx['top']))}")
     if held:
         head = f"{head}, with {' and '.join(held)} {unit}"
+    if not level_words:
+        return head
     return f"{head}; {100 * float(level):.3g} % confidence intervals"

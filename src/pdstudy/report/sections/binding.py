@@ -178,16 +178,15 @@ PARAMETER_LABELS = parameter_labels()
 
 
 def fit_text(options: Mapping[str, Any], response: str, level_key: str = "confidence") -> str:
-    """The curve model, what was held and the CI level of a result, as a Methods clause."""
-    recorded = options.get("fit_text")
-    if recorded:
-        return str(recorded)
+    """The curve model and what was held of a result, as a Methods clause (the sentence that
+    uses it states the CI level with the kind of each interval)."""
     return fit_options_text(
         str(options.get("model", "auto")),
         options.get("fixed") or {},
         float(options.get(level_key, 0.95)),
         response=response,
         alpha=float(options.get("alpha", 0.05)),
+        level_words=False,
     )
 
 

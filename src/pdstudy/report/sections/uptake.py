@@ -175,12 +175,12 @@ def build(
         f"specific activity {sa:g} Ci/mmol, {len(plates)} plate(s) "
         f"({files_text(plates, info.study_dir)}); {settings.get('counts', '')}; "
         f"{_protein_text(result)}. Rates (pmol/mg protein/min) minus nonspecific uptake were "
-        "expressed as % of vehicle control and fitted by nonlinear regression to "
-        + fit_text(settings, "% of control", level_key="level")
-        + " ("
+        "expressed as % of vehicle control and fitted by nonlinear regression ("
         + str(settings.get("weighting_text", f"{settings.get('weighting')} weighting"))
         + (", ROUT outlier removal" if v.get("rout", settings.get("rout")) else "")
-        + f"); Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973), "
+        + ") to "
+        + fit_text(settings, "% of control", level_key="level")
+        + f"; Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973), "
         "from the IC50 of the model chosen for each curve (flagged when that is the variable "
         f"slope: Cheng-Prusoff assumes a slope of 1); profile-likelihood {pct} CIs for IC50 and "
         f"Ki, and a t-based {pct} CI for the mean over independent experiments."
