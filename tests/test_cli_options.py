@@ -42,6 +42,10 @@ COMMANDS = {
             "max_cv": "inhibition only",
             "min_z_prime": "inhibition only",
             "exclude_z_below": "inhibition only (a kinetics plate has no control window)",
+            "model": "inhibition only (kinetics fits Michaelis-Menten)",
+            "fix_hill": "inhibition only",
+            "fix_top": "inhibition only",
+            "fix_bottom": "inhibition only",
         },
     ),
 }

@@ -28,7 +28,8 @@ def plot_concentration_response(
     band_label: str | None = "95 % CI",
 ) -> Any:
     """Curve ``i`` of ``fits``: mean +/- SD per concentration, the chosen model's curve,
-    its 95 % confidence band, excluded wells (declared or ROUT) as open circles, and an
+    its confidence band (at the fit's level, named by ``band_label``), excluded wells
+    (declared or ROUT) as open circles, and an
     optional annotation (e.g. the Ki). ``frame`` is the frame given to
     :func:`fit_concentration_response`. Returns the Axes.
     """

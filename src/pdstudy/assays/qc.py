@@ -193,7 +193,7 @@ def open_ci_flags(
 
 
 def cheng_prusoff_flags(
-    model: str, hill: float, f_test_p: float, ki: float, equation: str
+    model: str, hill: float, f_test_p: float, ki: float, equation: str, hill_fixed: bool = False
 ) -> list[Flag]:
     """``cheng_prusoff_assumption`` when Ki comes from a variable-slope fit.
 
@@ -204,7 +204,12 @@ def cheng_prusoff_flags(
     """
     if model != "four_pl" or not np.isfinite(ki):
         return []
-    p = f"F test P = {f_test_p:.2g}" if np.isfinite(f_test_p) else "the one-site fit failed"
+    if hill_fixed:
+        p = "held there by the analysis"
+    elif np.isfinite(f_test_p):
+        p = f"F test P = {f_test_p:.2g}"
+    else:
+        p = "the variable-slope model was used without an F test"
     return [
         Flag(
             "cheng_prusoff_assumption",

@@ -17,6 +17,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pdstudy.cli._fit import (
+    CONFIDENCE_OPTION,
+    FIX_BOTTOM_OPTION,
+    FIX_HILL_OPTION,
+    FIX_TOP_OPTION,
+    MODEL_OPTION,
+    confidence_value,
+    fit_values,
+)
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
     EFFICIENCY_OPTION,
@@ -361,6 +370,11 @@ def analyze(
         True, "--two-site/--no-two-site", help="Also fit two sites and compare with one site."
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    model: str = MODEL_OPTION,
+    fix_hill: float | None = FIX_HILL_OPTION,
+    fix_top: float | None = FIX_TOP_OPTION,
+    fix_bottom: float | None = FIX_BOTTOM_OPTION,
+    confidence: str = CONFIDENCE_OPTION,
     min_z_prime: float = typer.Option(0.5, "--min-z-prime", help="QC: Z' below this is flagged."),
     max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
     max_nonspecific_fraction: str = typer.Option(
@@ -415,6 +429,7 @@ def analyze(
             "rout_q": rout_q,
             "two_site": two_site,
             "weighting": weighting,
+            **fit_values("binding", model, fix_hill, fix_top, fix_bottom, confidence),
             "min_z_prime": min_z_prime,
             "max_cv": fraction(max_cv, "--max-cv"),
             "max_nonspecific_fraction": fraction(
@@ -447,10 +462,12 @@ def analyze(
 
 
 def _print_competition(res: Any, summary: Any, out: Path) -> None:
+    from pdstudy.assays.curve_options import ci_words
     from pdstudy.units import format_conc_ci as conc_with_ci
 
+    ci = ci_words(res.options.get("confidence", 0.95))
     t = Table(title="competition binding")
-    for col in ("experiment", "compound", "target", "Ki (95 % CI)", "pKi", "model", "flags"):
+    for col in ("experiment", "compound", "target", f"Ki ({ci})", "pKi", "model", "flags"):
         t.add_column(col)
     for _, r in res.curves.iterrows():
         pki = f"{r['pki']:.2f}" if math.isfinite(r["pki"]) else "n.d."
@@ -466,7 +483,7 @@ def _print_competition(res: Any, summary: Any, out: Path) -> None:
         )
     console.print(t)
     s = Table(title="mean over experiments")
-    for col in ("compound", "target", "n", "pKi mean ± SEM", "Ki geomean (95 % CI)", "experiments"):
+    for col in ("compound", "target", "n", "pKi mean ± SEM", f"Ki geomean ({ci})", "experiments"):
         s.add_column(col)
     for _, r in summary.iterrows():
         sem = f" ± {r['pki_sem']:.2f}" if math.isfinite(r["pki_sem"]) else ""
@@ -523,6 +540,7 @@ def saturation(
     radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    confidence: str = CONFIDENCE_OPTION,
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
@@ -594,6 +612,7 @@ def saturation(
             "protein_max_cv": protein_max_cv,
             "free_correction": free_correction,
             "weighting": weighting,
+            "confidence": confidence_value(confidence),
             **procedure_values(
                 incubation=incubation,
                 temperature=temperature,
@@ -613,10 +632,12 @@ def saturation(
 
 
 def _print_saturation(res: Any, out: Path) -> None:
+    from pdstudy.assays.curve_options import ci_words
     from pdstudy.units import format_conc_ci as conc_with_ci
 
+    ci = ci_words(res.options.get("confidence", 0.95))
     t = Table(title="saturation binding")
-    for col in ("experiment", "method", "Kd (95 % CI)", "Bmax (95 % CI)", "status", "flags"):
+    for col in ("experiment", "method", f"Kd ({ci})", f"Bmax ({ci})", "status", "flags"):
         t.add_column(col)
     for _, r in res.params.iterrows():
         kd_txt = conc_with_ci(r["kd_M"], r["kd_ci_low_M"], r["kd_ci_high_M"])

@@ -17,6 +17,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from pdstudy.cli._fit import (
+    CONFIDENCE_OPTION,
+    FIX_BOTTOM_OPTION,
+    FIX_HILL_OPTION,
+    FIX_TOP_OPTION,
+    MODEL_OPTION,
+    confidence_value,
+    fit_values,
+)
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
     EFFICIENCY_OPTION,
@@ -430,6 +439,11 @@ def analyze(
         False, "--two-site/--no-two-site", help="Also compare a two-site fit."
     ),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
+    model: str = MODEL_OPTION,
+    fix_hill: float | None = FIX_HILL_OPTION,
+    fix_top: float | None = FIX_TOP_OPTION,
+    fix_bottom: float | None = FIX_BOTTOM_OPTION,
+    confidence: str = CONFIDENCE_OPTION,
     max_nonspecific_fraction: str = typer.Option(
         "0.8", "--max-nonspecific-fraction", help="QC: nonspecific / control above this is flagged."
     ),
@@ -490,6 +504,7 @@ def analyze(
             "rout": rout,
             "two_site": two_site,
             "weighting": weighting,
+            **fit_values("uptake", model, fix_hill, fix_top, fix_bottom, confidence),
             "max_nonspecific_fraction": nsf,
             "max_cv": cv,
             "min_z_prime": min_z_prime,
@@ -509,14 +524,16 @@ def analyze(
 
 
 def _print_uptake(res: Any, summary: Any, out: Path) -> None:
+    from pdstudy.assays.curve_options import ci_words
     from pdstudy.units import format_conc_ci as conc_with_ci
 
+    ci = ci_words(res.level)
     t = Table(title=f"uptake inhibition ({res.settings.get('protein', '')})")
     for col in (
         "experiment",
         "compound",
-        "IC50 (95 % CI)",
-        "Ki (95 % CI)",
+        f"IC50 ({ci})",
+        f"Ki ({ci})",
         "pKi",
         "control pmol/mg/min",
         "nonspecific",
@@ -539,7 +556,7 @@ def _print_uptake(res: Any, summary: Any, out: Path) -> None:
     console.print(t)
     if len(summary):
         s = Table(title="mean over experiments")
-        for col in ("compound", "target", "n", "pKi mean ± SEM", "Ki geomean (95 % CI)"):
+        for col in ("compound", "target", "n", "pKi mean ± SEM", f"Ki geomean ({ci})"):
             s.add_column(col)
         for _, r in summary.iterrows():
             sem = f" ± {r['pki_sem']:.2f}" if math.isfinite(r["pki_sem"]) else ""
@@ -591,6 +608,7 @@ def kinetics(
     counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
     target: str = typer.Option("NET", help="Target name where the layout has none."),
     weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
+    confidence: str = CONFIDENCE_OPTION,
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -641,6 +659,7 @@ def kinetics(
             "efficiency": eff,
             "counts": counts,
             "weighting": weighting,
+            "confidence": confidence_value(confidence),
             **procedure_values(
                 temperature=temperature,
                 buffer=buffer,
@@ -654,10 +673,12 @@ def kinetics(
 
 
 def _print_kinetics(res: Any, out: Path) -> None:
+    from pdstudy.assays.curve_options import ci_words
     from pdstudy.units import format_conc_ci as conc_with_ci
 
+    ci = ci_words(getattr(res, "level", 0.95))
     t = Table(title="uptake kinetics (specific uptake)")
-    for col in ("experiment", "Km (95 % CI)", "Vmax pmol/mg/min (95 % CI)", "status", "flags"):
+    for col in ("experiment", f"Km ({ci})", f"Vmax pmol/mg/min ({ci})", "status", "flags"):
         t.add_column(col)
     for rk in res.curves.to_dict("records"):
         t.add_row(

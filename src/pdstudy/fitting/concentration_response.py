@@ -2,7 +2,9 @@
 
 :func:`fit_concentration_response` fits every curve of a frame (one per group
 of ``keys``): one site (Hill -1) and variable slope chosen by the extra
-sum-of-squares F test, optionally the Ki form (log Ki fitted directly with the
+sum-of-squares F test (or one of them for every curve, as asked), with the
+Hill slope, top or bottom optionally held at a value (Prism's "constrain"),
+optionally the Ki form (log Ki fitted directly with the
 ligand concentration and its K held constant, so Ki has its own
 profile-likelihood CI), ROUT outlier removal, count-based weights, and a
 two-site comparison. :func:`pack_curves` turns a tidy frame into the ``(N, M)``
@@ -30,6 +32,8 @@ from pdstudy.fitting.solver import fit_curves
 from pdstudy.fitting.uncertainty import profile_ci
 
 __all__ = [
+    "FIXABLE",
+    "MODEL_CHOICES",
     "USABLE_STATUSES",
     "ResponseFits",
     "count_weights",
@@ -40,6 +44,15 @@ __all__ = [
 
 USABLE_STATUSES = ("converged", "at_bound")
 """Curve statuses whose potency is used (e.g. in the mean pKi over experiments)."""
+
+MODEL_CHOICES = ("auto", "one_site", "variable_slope")
+"""The ``model`` argument: ``auto`` (the F test chooses per curve), or one model for every
+curve: ``one_site`` (Prism: log(inhibitor) vs. response, Hill slope -1) or
+``variable_slope`` (Prism: log(inhibitor) vs. response -- Variable slope)."""
+
+FIXABLE = ("bottom", "top", "hill")
+"""Parameters the ``fixed`` argument may hold constant (in the response's units; Hill as
+fitted, negative for an inhibition curve)."""
 
 
 # ---------------------------------------------------------------- packing
@@ -97,7 +110,7 @@ class ResponseFits:
     four_pl: BatchFit
     ki: BatchFit | None
     two_site: BatchFit | None
-    comparison: Comparison
+    comparison: Comparison | None  # None when the model was not chosen by the F test
     two_site_comparison: Comparison | None
     rows: np.ndarray  # (N, M) positions of the points in the input frame, -1 padding
     options: Mapping[str, Any] = field(default_factory=dict)
@@ -152,6 +165,8 @@ def fit_concentration_response(
     signal_scale: float | str | None = None,
     signal_offset: float | str | None = None,
     count_time: float | str | None = None,
+    model: str = "auto",
+    fixed: Mapping[str, float] | None = None,
 ) -> ResponseFits:
     """Fit every inhibition curve of a tidy frame in one batch per model.
 
@@ -216,8 +231,10 @@ def fit_concentration_response(
         ``two_site_p``, ``two_site_preferred``, ``log_ic50_one_site``,
         ``log_ic50_four_pl``, ``hill_four_pl``, ``r_squared``, ``n_points``,
         ``n_excluded``, ``excluded_wells``, ``x_min_M``, ``x_max_M``,
-        ``y_at_min``, ``y_at_max``, ``status``, ``reason``. Potency CIs are
-        profile-likelihood intervals; the Hill slope CI is asymptotic.
+        ``y_at_min``, ``y_at_max``, ``top_fixed``, ``bottom_fixed``,
+        ``confidence`` (the level of every CI of the row), ``status``,
+        ``reason``. Potency CIs are profile-likelihood intervals; the Hill
+        slope, top and bottom CIs are asymptotic.
     """
     keys = tuple(keys)
     need = [*keys, conc, y]
@@ -228,6 +245,9 @@ def fit_concentration_response(
         raise ModelError("give both ligand_M and ligand_k_M (for Ki) or neither")
     if not 0 < q < 1:
         raise ModelError(f"ROUT q={q!r} must be between 0 and 1 (e.g. 0.01 for 1 %)")
+    if not (isinstance(level, int | float) and 0 < level < 1):
+        raise ModelError(f"level={level!r} must be between 0 and 1 (e.g. 0.95 for 95 %)")
+    forced, plateaus, four_fixed = _model_plan(model, fixed)
     work = frame.reset_index(drop=True).copy()
     cvals = pd.to_numeric(work[conc], errors="coerce").to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -262,20 +282,26 @@ def fit_concentration_response(
         tcount = _per_point(tsec, work, rows, "count_time")
         # first weights from a robust (outlier-resistant) fit: weights that rest on
         # the prediction of a fit pulled by a wild well would protect that well
-        _, rob = _rout_mask(FOUR_PL, xx, yy, None, q, common, robust_iterations=6)
+        _, rob = _rout_mask(
+            FOUR_PL, xx, yy, None, q, {**common, "fixed": four_fixed}, robust_iterations=6
+        )
         weights = count_weights(rob, scale, offset, tcount, wmode, robust=True)
 
     # outliers: on the most flexible model, then the same points left out everywhere
     mask = np.zeros(xx.shape, dtype=bool)
     if rout:
-        mask = _rout_mask(FOUR_PL, xx, yy, weights, q, common)[0] & (rows >= 0)
+        mask = _rout_mask(FOUR_PL, xx, yy, weights, q, {**common, "fixed": four_fixed})[0] & (
+            rows >= 0
+        )
     exclude = mask if mask.any() else None
     if weights is not None:  # second pass of the weights, outliers left out
-        four1 = fit_curves(FOUR_PL, xx, yy, weights=weights, exclude=exclude, **common)
+        four1 = fit_curves(
+            FOUR_PL, xx, yy, weights=weights, exclude=exclude, fixed=four_fixed, **common
+        )
         weights = count_weights(four1, scale, offset, tcount, wmode, previous=weights)
     common["weights"] = weights
-    four = fit_curves(FOUR_PL, xx, yy, exclude=exclude, **common)
-    one = fit_curves(ONE_SITE, xx, yy, exclude=exclude, **common)
+    four = fit_curves(FOUR_PL, xx, yy, exclude=exclude, fixed=four_fixed, **common)
+    one = fit_curves(ONE_SITE, xx, yy, exclude=exclude, fixed=plateaus, **common)
     # a second 4PL start from the one-site answer; keep the better of the two
     four_b = fit_curves(
         FOUR_PL,
@@ -288,10 +314,12 @@ def fit_concentration_response(
             "log_ic50": np.nan_to_num(one.param("log_ic50"), nan=float(np.nanmedian(xx))),
             "hill": -1.0,
         },
+        fixed=four_fixed,
         **common,
     )
     four = _better(four, four_b)
-    comp = f_test(one, four, alpha=alpha)
+    # the F test only where it chooses the model (a forced model is reported as it is)
+    comp = f_test(one, four, alpha=alpha) if forced is None else None
 
     ki_fit = None
     lig = _per_curve_value(ligand_M, work, rows, "ligand_M")
@@ -302,7 +330,9 @@ def fit_concentration_response(
             "radioligand_M": np.where(bad, 0.0, lig),
             "kd_M": np.where(bad, 1.0, kk),
         }
-        ki_fit = fit_curves(ONE_SITE_KI, xx, yy, exclude=exclude, constants=consts, **common)
+        ki_fit = fit_curves(
+            ONE_SITE_KI, xx, yy, exclude=exclude, constants=consts, fixed=plateaus, **common
+        )
         ki_fit = profile_ci(ki_fit)
         # the one-site fit is the Ki fit shifted by log10(1 + [L]/K): same profile, shifted
         shift = np.log10(1.0 + consts["radioligand_M"] / consts["kd_M"])
@@ -318,7 +348,10 @@ def fit_concentration_response(
     else:
         one = profile_ci(one)
     # the variable-slope profile only where that model is chosen (profiles are costly)
-    chosen = np.array([p == FOUR_PL.name for p in comp.preferred_f])
+    if comp is not None:
+        chosen = np.array([p == FOUR_PL.name for p in comp.preferred_f])
+    else:
+        chosen = np.full(n, forced == FOUR_PL.name)
     low4, high4 = _profile_subset(four, np.flatnonzero(chosen & four.ok))
     four = dataclasses.replace(four, profile_low=low4, profile_high=high4, profile_param="log_ic50")
 
@@ -336,6 +369,7 @@ def fit_concentration_response(
                 "log_ic50_high": np.nan_to_num(one.param("log_ic50"), nan=-8.0) - 1.0,
                 "log_ic50_low": np.nan_to_num(one.param("log_ic50"), nan=-8.0) + 1.0,
             },
+            fixed=plateaus,
             **common,
         )
         tcomp = f_test(one, ts, alpha=alpha)
@@ -345,8 +379,8 @@ def fit_concentration_response(
     recs: list[dict[str, Any]] = []
     for i, lab in enumerate(labels):
         rec: dict[str, Any] = dict(zip(keys, lab, strict=True))
-        p_f = float(comp.p_value[i])
-        pick_four = comp.preferred_f[i] == FOUR_PL.name
+        p_f = float(comp.p_value[i]) if comp is not None else math.nan
+        pick_four = bool(chosen[i])
         fit = four if pick_four else one
         k_ic = fit.model.index("log_ic50")
         lic = float(fit.params[i, k_ic])
@@ -368,7 +402,13 @@ def fit_concentration_response(
             # variable slope: Ki from this model's IC50 (and CI), so Ki and IC50 come from
             # the same fit; Cheng-Prusoff then assumes a slope of 1 (flagged by the assay)
             ki_cols = _ki_from_ic50_columns(
-                lic, lo, hi, float(lig[i]), float(kk[i]), float(fit.param("hill")[i])
+                lic,
+                lo,
+                hi,
+                float(lig[i]),
+                float(kk[i]),
+                float(fit.param("hill")[i]),
+                hill_fixed="hill" in four_fixed,
             )
         rec["model"] = fit.model.name
         rec["log_ic50"] = lic
@@ -385,12 +425,13 @@ def fit_concentration_response(
         else:
             rec["hill"] = -1.0
             rec["hill_ci_low"] = rec["hill_ci_high"] = math.nan
-        rec["hill_fixed"] = not pick_four
+        rec["hill_fixed"] = not pick_four or "hill" in four_fixed
         for name in ("bottom", "top"):
             k = fit.model.index(name)
             rec[name] = float(fit.params[i, k])
             rec[f"{name}_ci_low"] = float(fit.ci_low[i, k])
             rec[f"{name}_ci_high"] = float(fit.ci_high[i, k])
+            rec[f"{name}_fixed"] = name in plateaus
         # one Ki/IC50 pair per curve, from the model chosen for it
         rec.update(ki_cols)
         one_site_ki = _ki_columns(i, ki_fit, lig, kk)
@@ -426,7 +467,10 @@ def fit_concentration_response(
             rec["y_at_max"] = float(yi[xi == xi.max()].mean())
         else:
             rec["x_min_M"] = rec["x_max_M"] = rec["y_at_min"] = rec["y_at_max"] = np.nan
-        status, reason = _status(i, fit, one if pick_four else four, pick_four, p_f, alpha)
+        rec["confidence"] = float(level)
+        status, reason = _status(
+            i, fit, one if pick_four else four, pick_four, p_f, alpha, _forced_words(forced, fixed)
+        )
         if ki_fit is not None and not ki_fit.ok[i] and fit.ok[i]:
             status = ki_fit.status[i]
             reason = f"{reason}; Ki fit: {ki_fit.reason[i]}"
@@ -454,8 +498,70 @@ def fit_concentration_response(
         comparison=comp,
         two_site_comparison=tcomp,
         rows=rows,
-        options={"rout": rout, "q": q, "alpha": alpha, "level": level, "two_site": two_site},
+        options={
+            "rout": rout,
+            "q": q,
+            "alpha": alpha,
+            "level": level,
+            "two_site": two_site,
+            "model": model,
+            "forced_model": forced,
+            "fixed": {k: float(v) for k, v in (fixed or {}).items()},
+        },
     )
+
+
+def _model_plan(
+    model: str, fixed: Mapping[str, float] | None
+) -> tuple[str | None, dict[str, float], dict[str, float]]:
+    """The model every curve must take (``None``: the F test chooses), the plateaus held in
+    every model, and the parameters held in the variable-slope fit."""
+    if model not in MODEL_CHOICES:
+        raise ModelError(f"model={model!r}: use one of {', '.join(MODEL_CHOICES)}")
+    fx = dict(fixed or {})
+    unknown = sorted(set(fx) - set(FIXABLE))
+    if unknown:
+        raise ModelError(
+            f"cannot fix {', '.join(unknown)}: the parameters that can be fixed are "
+            f"{', '.join(FIXABLE)}"
+        )
+    for name, value in fx.items():
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise ModelError(f"fixed {name} = {value!r} must be a finite number")
+    plateaus: dict[str, float] = {k: float(fx[k]) for k in ("bottom", "top") if k in fx}
+    if "bottom" in plateaus and "top" in plateaus and plateaus["top"] == plateaus["bottom"]:
+        raise ModelError("fixed top and bottom are equal: the curve would be flat")
+    hill = fx.get("hill")
+    forced = {"auto": None, "one_site": ONE_SITE.name, "variable_slope": FOUR_PL.name}[model]
+    if hill is None:
+        return forced, plateaus, dict(plateaus)
+    hill = float(hill)
+    if hill == 0:
+        raise ModelError("a Hill slope fixed at 0 is a flat line; inhibition curves have -1")
+    if hill == -1.0:  # a slope held at -1 is the one-site model (its Ki fitted directly)
+        return ONE_SITE.name, plateaus, dict(plateaus)
+    if model == "one_site":
+        raise ModelError(
+            f"the one-site model has its Hill slope at -1; a slope fixed at {hill:g} needs "
+            "model variable_slope (or auto)"
+        )
+    return FOUR_PL.name, plateaus, {**plateaus, "hill": hill}
+
+
+def _forced_words(forced: str | None, fixed: Mapping[str, float] | None) -> str | None:
+    """How a forced model is said in a curve's reason (``None`` when the F test chose)."""
+    if forced is None:
+        return None
+    hill = (fixed or {}).get("hill")
+    if forced == ONE_SITE.name:
+        return "one site (Hill -1) as asked; no F test"
+    if hill is not None:
+        return f"variable slope with the Hill slope fixed at {float(hill):g} as asked; no F test"
+    return "variable slope as asked; no F test"
 
 
 def _per_point(value: float | str, frame: pd.DataFrame, rows: np.ndarray, name: str) -> np.ndarray:
@@ -718,7 +824,13 @@ def _ki_columns(
 
 
 def _ki_from_ic50_columns(
-    log_ic50: float, lo: float, hi: float, lig: float, k: float, hill: float
+    log_ic50: float,
+    lo: float,
+    hi: float,
+    lig: float,
+    k: float,
+    hill: float,
+    hill_fixed: bool = False,
 ) -> dict[str, Any]:
     """Ki columns by Cheng-Prusoff from a variable-slope log IC50 and its CI (a shift on
     the log scale, [L] and K taken as known)."""
@@ -732,17 +844,25 @@ def _ki_from_ic50_columns(
         "pki_ci_low": -lk_hi,
         "pki_ci_high": -lk_lo,
         "ki_method": (
-            f"variable slope (Hill {hill:.2f}): Ki = IC50 / (1 + [L]/K) from this fit's IC50 "
+            f"variable slope (Hill {'fixed at ' if hill_fixed else ''}{hill:.2f}): Ki = IC50 / (1 + [L]/K) from this fit's IC50 "
             "and its profile-likelihood CI (Cheng-Prusoff assumes a slope of 1)"
         ),
     }
 
 
 def _status(
-    i: int, fit: BatchFit, other: BatchFit, pick_four: bool, p: float, alpha: float
+    i: int,
+    fit: BatchFit,
+    other: BatchFit,
+    pick_four: bool,
+    p: float,
+    alpha: float,
+    forced: str | None = None,
 ) -> tuple[str, str]:
     st, why = fit.status[i], fit.reason[i]
-    if np.isfinite(p):
+    if forced is not None:
+        choice = forced
+    elif np.isfinite(p):
         choice = (
             f"variable slope preferred (F test P = {p:.3g} < {alpha:g})"
             if pick_four

@@ -19,6 +19,14 @@ from pdstudy.fitting.solver import fit_curves
 def _profile_ssr(fit: BatchFit, k: int, rows: Array, values: Array) -> Array:
     """SSR of each curve in ``rows`` refitted with parameter ``k`` held at ``values``."""
     name = fit.model.params[k]
+    if int(np.sum(fit.free)) == 1:  # nothing else to refit (e.g. both plateaus held)
+        p = np.array(fit.params[rows], dtype=float)
+        p[:, k] = values
+        consts = {c: np.asarray(v)[rows].reshape(-1, 1) for c, v in fit.constants.items()}
+        with np.errstate(all="ignore"):
+            r = np.where(fit.used[rows], fit.y[rows] - fit.model.func(fit.x[rows], p, consts), 0.0)
+            direct = np.sum(np.where(fit.used[rows], fit.weights[rows], 0.0) * r**2, axis=1)
+        return np.where(np.isfinite(direct), direct, np.inf)
     fixed: dict[str, Array] = {
         nm: fit.params[rows, j] for j, nm in enumerate(fit.model.params) if not fit.free[j]
     }

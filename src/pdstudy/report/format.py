@@ -258,27 +258,39 @@ def estimate_ci_text(value: float, low: float, high: float, decimals: int = 2) -
 def model_parameters_text(curves: pd.DataFrame) -> pd.DataFrame:
     """``curves`` with the reported model's Hill slope, top and bottom as text with CIs.
 
-    Adds ``hill_text`` (``"-1 (fixed)"`` for the one-site model, else the
-    variable-slope estimate with its CI), ``top_text`` and ``bottom_text``
-    (the chosen model's plateaus with their CIs), for the report's curve tables.
+    Adds ``hill_text`` (``"-1 (fixed)"`` for the one-site model or a slope held
+    at a value, else the variable-slope estimate with its CI), ``top_text`` and
+    ``bottom_text`` (the chosen model's plateaus with their CIs, or ``"100
+    (fixed)"`` where ``top_fixed`` / ``bottom_fixed``), for the report's curve tables.
     """
     out = curves.copy()
-    fixed = out.get("hill_fixed", pd.Series(False, index=out.index)).fillna(False).astype(bool)
 
     def col(name: str) -> pd.Series:
         return out[name] if name in out.columns else pd.Series(np.nan, index=out.index)
 
+    def held(name: str) -> pd.Series:
+        flags = out[name] if name in out.columns else pd.Series(False, index=out.index)
+        return flags.fillna(False).astype(bool)
+
+    def fixed_text(value: Any, default: float | None = None) -> str:
+        v = default if _is_missing(value) and default is not None else value
+        return MISSING if _is_missing(v) else f"{float(v):g} (fixed)"
+
     out["hill_text"] = [
-        "-1 (fixed)" if f else estimate_ci_text(v, lo, hi, 2)
+        fixed_text(v, -1.0) if f else estimate_ci_text(v, lo, hi, 2)
         for f, v, lo, hi in zip(
-            fixed, col("hill"), col("hill_ci_low"), col("hill_ci_high"), strict=True
+            held("hill_fixed"), col("hill"), col("hill_ci_low"), col("hill_ci_high"), strict=True
         )
     ]
     for name in ("top", "bottom"):
         out[f"{name}_text"] = [
-            estimate_ci_text(v, lo, hi, 1)
-            for v, lo, hi in zip(
-                col(name), col(f"{name}_ci_low"), col(f"{name}_ci_high"), strict=True
+            fixed_text(v) if f else estimate_ci_text(v, lo, hi, 1)
+            for f, v, lo, hi in zip(
+                held(f"{name}_fixed"),
+                col(name),
+                col(f"{name}_ci_low"),
+                col(f"{name}_ci_high"),
+                strict=True,
             )
         ]
     return out

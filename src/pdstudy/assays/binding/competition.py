@@ -60,6 +60,7 @@ from scipy import stats
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.curve_options import ci_words, fit_options_text
 from pdstudy.assays.exclusions import (
     Exclusion,
     apply_exclusions,
@@ -198,7 +199,9 @@ class CompetitionResult(ResultBase):
         ``exclusions`` (every well or experiment left out, with its reason)."""
         return {
             "curves": self.curves,
-            "aggregate": aggregate_experiments(self.curves),
+            "aggregate": aggregate_experiments(
+                self.curves, level=float(self.options.get("confidence", 0.95))
+            ),
             "qc": self.qc,
             "wells": self.points,
             "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
@@ -459,6 +462,8 @@ def analyze_competition(
     level: float = 0.95,
     exclusions: Sequence[Exclusion] = (),
     exclude_z_below: float | None = None,
+    model: str = "auto",
+    fixed: Mapping[str, float] | None = None,
 ) -> CompetitionResult:
     """Analyse competition binding plates: % specific binding, fits, Ki, QC flags.
 
@@ -489,7 +494,7 @@ def analyze_competition(
     thresholds
         QC limits (:class:`QCThresholds`).
     level
-        Confidence level of the intervals.
+        Confidence level of every interval (curves and the mean over experiments).
     exclusions
         Wells or experiments left out (:mod:`pdstudy.assays.exclusions`): kept in
         ``points`` with their reason, left out of the plate means, the fits and
@@ -500,6 +505,11 @@ def analyze_competition(
         declared exclusions) is below this value is excluded (``excluded_by =
         "qc"``), and listed as an exclusion with the rule. ``None``: plates are only
         flagged (``poor_z``).
+    model, fixed
+        ``"auto"`` (one site or variable slope by the F test), ``"one_site"`` or
+        ``"variable_slope"`` for every curve, and the parameters held constant
+        (``{"bottom": 0, "top": 100, "hill": -1}``, in % specific binding); see
+        :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`.
 
     Returns
     -------
@@ -563,6 +573,8 @@ def analyze_competition(
             signal_scale="_scale" if mode != "none" else None,
             signal_offset="_nsb_mean" if mode != "none" else None,
             count_time=C.COUNT_TIME if mode == "counts" else 60.0,
+            model=model,
+            fixed=fixed,
             **ki_kw,
         )
         out = df.index.isin(fits.excluded.index[fits.excluded.to_numpy()])
@@ -621,6 +633,8 @@ def analyze_competition(
         "weighting": mode,
         "weighting_text": weighting_text,
         "confidence": level,
+        "model": model,
+        "fixed": {k: float(v) for k, v in (fixed or {}).items()},
         "specific_activity_Ci_per_mmol": specific_activity_Ci_per_mmol,
         "volume_L": volume_L,
         "efficiency": efficiency,
@@ -629,6 +643,9 @@ def analyze_competition(
             "per curve, from the model chosen by the F test: one site (Hill -1), log Ki "
             "fitted with [L] and Kd held constant, IC50 = Ki (1 + [L]/Kd); or variable "
             "slope, Ki = IC50 / (1 + [L]/Kd) from its IC50 (flagged cheng_prusoff_assumption)"
+        ),
+        "fit_text": fit_options_text(
+            model, fixed, level, response="% specific binding", alpha=alpha
         ),
     }
     rules = _rules(rout, q, exclusions)
@@ -714,11 +731,22 @@ def _curve_flags(
             high=th.hill_high,
             strong_p=th.hill_strong_p,
         )
-        # outside 0.5-1.5 counts only where the data prefer the variable slope
-        if hf and not (np.isfinite(p) and (p < th.hill_strong_p or r["model"] == "four_pl")):
+        # outside 0.5-1.5 counts only where the data prefer (or the user asked for) a free
+        # variable slope
+        if hf and not (
+            (np.isfinite(p) and p < th.hill_strong_p)
+            or (r["model"] == "four_pl" and not r.get("hill_fixed", False))
+        ):
             hf = []
         fl += hf
-        fl += cheng_prusoff_flags(r["model"], r["hill"], p, r["ki_M"], "Ki = IC50 / (1 + [L]/Kd)")
+        fl += cheng_prusoff_flags(
+            r["model"],
+            r["hill"],
+            p,
+            r["ki_M"],
+            "Ki = IC50 / (1 + [L]/Kd)",
+            hill_fixed=bool(r.get("hill_fixed", False)),
+        )
         fl += open_ci_flags("Ki", r["ki_M"], r["ki_ci_low_M"], r["ki_ci_high_M"])
         if not np.isfinite(r["ki_M"]):
             fl += open_ci_flags("IC50", r["ic50_M"], r["ic50_ci_low_M"], r["ic50_ci_high_M"])
@@ -939,7 +967,7 @@ def _curve_index(result: CompetitionResult, curve: Any) -> int:
 
 def plot_competition(result: CompetitionResult, curve: Any = None, ax: Any = None) -> Any:
     """Competition curve(s): mean +/- SD of % specific binding per concentration,
-    the fitted curve with its 95 % confidence band, ROUT-excluded wells marked,
+    the fitted curve with its confidence band (at the result's level), ROUT-excluded wells marked,
     and the Ki with its CI.
 
     ``curve``: an index, an (experiment, compound, target) tuple or a name
@@ -1000,7 +1028,7 @@ def plot_competition(result: CompetitionResult, curve: Any = None, ax: Any = Non
             ylabel="specific binding (% of total - NSB)",
             annotation=ann if len(idx) == 1 else None,
             excluded=comp["excluded"],
-            band_label="95 % CI" if n == 0 else None,
+            band_label=ci_words(result.options.get("confidence", 0.95)) if n == 0 else None,
         )
     if notes:
         ax.text(

@@ -16,6 +16,13 @@ from typing import Any
 
 from pdstudy.assays.binding.competition import CompetitionResult, QCThresholds, analyze_competition
 from pdstudy.assays.binding.saturation import SaturationResult, analyze_saturation
+from pdstudy.assays.curve_options import (
+    CONFIDENCE_KEY,
+    CURVE_FIT_KEYS,
+    confidence_rule,
+    fit_arguments,
+    fit_options_rule,
+)
 from pdstudy.assays.exclusions import PLATE_EXCLUDE_KEY, declared_exclusions
 from pdstudy.assays.plates import (
     COUNTING_KEYS,
@@ -134,6 +141,7 @@ BINDING = Schema(
         *COUNTING_KEYS[:1],
         *PROCEDURE_KEYS,
         *FIT_KEYS,
+        *CURVE_FIT_KEYS,
         *(qc_key(k, BINDING_QC) for k in ("min_z_prime", "max_cv", "max_nonspecific_fraction")),
         Key(
             "exclude_z_below",
@@ -146,6 +154,7 @@ BINDING = Schema(
     ),
     doc="Radioligand competition binding: total, NSB and competition wells counted on a "
     "scintillation counter; one plate file per independent experiment.",
+    rules=(fit_options_rule,),
 )
 
 
@@ -197,6 +206,7 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
         ),
         exclusions=declared_exclusions(v, "binding"),
         exclude_z_below=v.get("exclude_z_below"),
+        **fit_arguments(v),
     )
     return result.with_inputs(input_files(frame))
 
@@ -243,12 +253,13 @@ SATURATION = Schema(
             doc="weighting of the fit (as for binding)",
             example='"auto"',
         ),
+        CONFIDENCE_KEY,
         *PROCEDURE_KEYS,
         PLATE_EXCLUDE_KEY,
     ),
     doc="Saturation binding: total and NSB wells over a radioligand concentration series; Kd "
     "and Bmax from total and NSB fitted together.",
-    rules=(protein_rule,),
+    rules=(protein_rule, confidence_rule),
 )
 
 
@@ -279,6 +290,7 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
         free_correction=v["free_correction"],
         weighting=v["weighting"],
         exclusions=declared_exclusions(v, "saturation"),
+        level=float(v.get("confidence") or 0.95),
     )
     options = {
         **result.options,

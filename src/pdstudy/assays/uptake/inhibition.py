@@ -75,6 +75,7 @@ from scipy import stats
 
 from pdstudy import columns as C
 from pdstudy.assays.contract import ResultBase, headline_frame
+from pdstudy.assays.curve_options import ci_words, fit_options_text
 from pdstudy.assays.exclusions import (
     Exclusion,
     apply_exclusions,
@@ -291,7 +292,7 @@ class UptakeResult(ResultBase):
         ``exclusions`` (every well or experiment left out, with its reason)."""
         return {
             "curves": self.curves,
-            "aggregate": aggregate_uptake(self.curves),
+            "aggregate": aggregate_uptake(self.curves, level=self.level),
             "qc": self.qc,
             "wells": self.wells,
             "exclusions": exclusion_table([]) if self.exclusions is None else self.exclusions,
@@ -306,7 +307,7 @@ class UptakeResult(ResultBase):
         IC50 and Ki (geometric means), pKi mean ± SEM, n (a functional read-out, not
         pooled with equilibrium binding Ki)."""
         rows = []
-        for agg in aggregate_uptake(self.curves).to_dict("records"):
+        for agg in aggregate_uptake(self.curves, level=self.level).to_dict("records"):
             rows.append(
                 {
                     "role": "effect",
@@ -396,6 +397,8 @@ def analyze_uptake(
     hill_range: tuple[float, float] = (0.5, 1.5),
     exclusions: Sequence[Exclusion] = (),
     exclude_z_below: float | None = None,
+    model: str = "auto",
+    fixed: Mapping[str, float] | None = None,
 ) -> UptakeResult:
     """Analyse a synaptosomal uptake-inhibition experiment (one or more plates).
 
@@ -435,8 +438,12 @@ def analyze_uptake(
         Poisson counting noise, with each well's counting time or, when the
         file gives none, a 1-minute count; relative 1/Y² when the plate has
         no CPM); ``"none"`` is Prism's unweighted fit; ``"relative"``, ``"counts"``.
-    rout, q, two_site, alpha, level
-        Passed to :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`.
+    rout, q, two_site, alpha, level, model, fixed
+        Passed to :func:`~pdstudy.fitting.concentration_response.fit_concentration_response`:
+        ``model`` ``"auto"`` (F test), ``"one_site"`` or ``"variable_slope"``; ``fixed``
+        the parameters held constant (``{"bottom": 0, "top": 100}``, in % of control;
+        ``"hill"``); ``level`` the confidence level of every CI (also the control rate's
+        and the mean over experiments).
     max_nonspecific_fraction, min_z_prime, max_cv_pct, hill_range
         QC thresholds (see the module documentation for the choice of the
         defaults).
@@ -571,6 +578,8 @@ def analyze_uptake(
             signal_scale="_sig_scale" if mode != "none" else None,
             signal_offset="_sig_nsb" if mode != "none" else None,
             count_time="count_time_s" if mode == "counts" else 60.0,
+            model=model,
+            fixed=fixed,
         )
         out = work.index.isin(fits.excluded.index[fits.excluded.to_numpy()])
         rule = f"ROUT, Q = {100 * q:g} %"
@@ -605,6 +614,7 @@ def analyze_uptake(
                     max_cv_pct=max_cv_pct,
                     q=q,
                     protein_ci=protein_ci,
+                    level=level,
                 )
             )
     curves = pd.DataFrame(rows)
@@ -626,6 +636,9 @@ def analyze_uptake(
         "q": q,
         "alpha": alpha,
         "level": level,
+        "model": model,
+        "fixed": {k: float(v) for k, v in (fixed or {}).items()},
+        "fit_text": fit_options_text(model, fixed, level, response="% of control", alpha=alpha),
         "weighting": mode,
         "weighting_text": weighting_text,
         "max_nonspecific_fraction": max_nonspecific_fraction,
@@ -658,15 +671,16 @@ def analyze_uptake(
     )
 
 
-def aggregate_uptake(curves: pd.DataFrame) -> pd.DataFrame:
+def aggregate_uptake(curves: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     """Independent experiments combined per compound x target: the columns of
     :func:`pdstudy.assays.binding.aggregate_experiments` (pKi mean ± SEM, geometric-mean Ki
-    with its CI) plus ``ic50_geomean_M`` (10 ** mean log IC50 of the usable curves)."""
+    with its CI at ``level``) plus ``ic50_geomean_M`` (10 ** mean log IC50 of the usable
+    curves)."""
     from pdstudy.assays.binding.competition import aggregate_experiments
 
     if curves.empty:
         return pd.DataFrame(columns=["compound", "target", "n", "ic50_geomean_M"])
-    agg = aggregate_experiments(curves)
+    agg = aggregate_experiments(curves, level=level)
     usable = curves[curves["status"].isin(("converged", "at_bound"))]
     ic50 = usable.groupby(["compound", "target"], sort=False)["log_ic50"].mean()
     agg["ic50_geomean_M"] = [
@@ -791,20 +805,21 @@ def _curve_row(
     max_cv_pct: float,
     q: float,
     protein_ci: tuple[float, float] | None = None,
+    level: float = 0.95,
 ) -> dict[str, Any]:
     """One row of the curves table: the fit's columns, the QC of the curve's plates, flags."""
     rec = dict(rec)
     rec["substrate_M"] = float(wells["substrate_M"].iloc[0])
     rec["km_M"] = float(wells["km_M"].iloc[0])
     rec["control_rate_pmol_per_mg_per_min"] = ctl = float(qsel["specific_rate"].mean())
-    # its 95 % CI: control - nonspecific means (t, pooled over the plates), then the
+    # its CI (at ``level``): control - nonspecific means (t, pooled over the plates), then the
     # protein's uncertainty carried in on the log scale (the rate is per mg)
     var = (
         qsel["control_rate_sd"] ** 2 / qsel["n_control"]
         + qsel["nonspecific_rate_sd"] ** 2 / qsel["n_nonspecific"]
     ).sum() / max(len(qsel), 1) ** 2
     df = int((qsel["n_control"] + qsel["n_nonspecific"] - 2).sum())
-    half = float(stats.t.ppf(0.975, df) * math.sqrt(var)) if df > 0 else math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, df) * math.sqrt(var)) if df > 0 else math.nan
     prot = float(wells["protein_mg_per_well"].mean())
     lo, hi = per_mg_ci(ctl, ctl - half, ctl + half, prot, protein_ci)
     rec["control_rate_ci_low"], rec["control_rate_ci_high"] = lo, hi
@@ -843,12 +858,21 @@ def _curve_row(
     )
     p = rec["f_test_p"]
     hf = hill_flags(rec["hill_four_pl"], p, low=hill_range[0], high=hill_range[1])
-    # outside the range counts only where the data prefer the variable slope (as in binding)
-    if hf and not (math.isfinite(p) and (p < 0.001 or rec["model"] == "four_pl")):
+    # outside the range counts only where the data prefer (or the user asked for) a free
+    # variable slope (as in binding)
+    if hf and not (
+        (math.isfinite(p) and p < 0.001)
+        or (rec["model"] == "four_pl" and not rec.get("hill_fixed", False))
+    ):
         hf = []
     flags += hf
     flags += cheng_prusoff_flags(
-        rec["model"], rec["hill"], p, rec["ki_M"], "Ki = IC50 / (1 + [S]/Km)"
+        rec["model"],
+        rec["hill"],
+        p,
+        rec["ki_M"],
+        "Ki = IC50 / (1 + [S]/Km)",
+        hill_fixed=bool(rec.get("hill_fixed", False)),
     )
     flags += open_ci_flags("Ki", rec["ki_M"], rec["ki_ci_low_M"], rec["ki_ci_high_M"])
     if rec.get("n_excluded", 0):
@@ -892,7 +916,8 @@ def _curve_index(fits: ResponseFits, curves: pd.DataFrame, curve: Any) -> int:
 
 
 def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None) -> Axes:
-    """Specific uptake (% of control) vs log inhibitor: mean ± SD, fit, 95 % band, Ki.
+    """Specific uptake (% of control) vs log inhibitor: mean ± SD, fit, its confidence band
+    (at the result's level), Ki.
 
     ``curve`` is an index, a compound name or a label tuple
     ``(experiment, compound, target)``; ``None`` draws every curve (the
@@ -930,6 +955,7 @@ def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None)
             ylabel="specific uptake (% of control)",
             annotation=note,
             excluded=result.wells["excluded"],
+            band_label=ci_words(result.level),
         )
     ax.set_xlabel("log10 [inhibitor] (M)")
     ax.set_title("synaptosomal uptake inhibition")

@@ -20,6 +20,12 @@ from typing import Any
 import pandas as pd
 
 from pdstudy import columns as C
+from pdstudy.assays.curve_options import (
+    CURVE_FIT_KEYS,
+    confidence_problems,
+    fit_arguments,
+    fit_option_problems,
+)
 from pdstudy.assays.exclusions import (
     PLATE_EXCLUDE_KEY,
     Exclusion,
@@ -64,6 +70,25 @@ def _mode_rule(values: dict[str, Any], raw: dict[str, Any], path: str, problems:
         )
     if mode == "kinetics" and "km" in raw:
         problems.append((f"{path}.km", "km is what a kinetics experiment measures; remove it"))
+    if mode == "kinetics":
+        for key in _INHIBITION_FIT_KEYS:
+            if key in raw:
+                problems.append(
+                    (
+                        f"{path}.{key}",
+                        f"{key} is a fit option of inhibition curves; a kinetics section fits "
+                        "Michaelis-Menten (only confidence applies): remove it",
+                    )
+                )
+        problems.extend(
+            (f"{path}.{k}", why) for k, why in confidence_problems(values.get("confidence"))
+        )
+    else:
+        problems.extend((f"{path}.{k}", why) for k, why in fit_option_problems(values))
+
+
+#: the fit keys that apply to inhibition curves only
+_INHIBITION_FIT_KEYS = tuple(k.name for k in CURVE_FIT_KEYS if k.name != "confidence")
 
 
 UPTAKE = Schema(
@@ -178,6 +203,7 @@ UPTAKE = Schema(
             example="0.2",
         ),
         qc_key("min_z_prime", UPTAKE_QC),
+        *CURVE_FIT_KEYS,
         *PROCEDURE_KEYS[1:],  # the uptake time is the required key 'incubation'
         Key(
             "exclude_z_below",
@@ -286,6 +312,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             nonspecific=v["nonspecific"],
             # kinetics: relative weighting (1/Y²) unless weighting = "none"
             weights=None if v["weighting"] == "none" else "1/y2",
+            level=float(v.get("confidence") or 0.95),
             **common,
         )
         result = _with_kinetics_exclusions(result, marked, exclusions)
@@ -302,6 +329,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             min_z_prime=v["min_z_prime"],
             exclusions=exclusions,
             exclude_z_below=v.get("exclude_z_below"),
+            **fit_arguments(v),
             **common,
         )
     files = list(input_files(frame))

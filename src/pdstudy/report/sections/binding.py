@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.curve_options import ci_words, fit_options_text
 from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
@@ -15,7 +16,16 @@ from pdstudy.report.model import Figure, Section, Table
 from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
 from pdstudy.units import conc_text
 
-__all__ = ["MAX_CURVE_FIGURES", "TITLE", "build", "effects", "figures", "qc_table"]
+__all__ = [
+    "MAX_CURVE_FIGURES",
+    "TITLE",
+    "build",
+    "effects",
+    "fit_text",
+    "figures",
+    "parameter_labels",
+    "qc_table",
+]
 
 TITLE = "Competition binding"
 #: figures of single curves drawn per section (the overlay shows them all)
@@ -62,6 +72,8 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     curves = result.curves
     if result.fits is None or not len(curves):
         return []
+    ci = ci_words(result.options.get("confidence", 0.95))
+    band = ci.replace(" CI", " confidence band")
 
     def overlay() -> Any:
         fig, (ax,) = new_figure(7.0, 4.6)
@@ -79,7 +91,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
             FigureSpec(
                 f"{info.slug}_all",
                 "All competition curves of the section (mean ± SD of % specific "
-                "binding per concentration, fitted curve, 95 % confidence band).",
+                f"binding per concentration, fitted curve, {band}).",
                 overlay,
             )
         )
@@ -114,22 +126,25 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 f"{info.slug}_curve{i + 1}",
                 f"Experiment {rec['experiment']}, {rec['compound']} at {rec['target']}: "
                 "% specific binding (mean ± SD of the replicate wells), the chosen model "
-                f"({rec['model']}) with its 95 % confidence band, excluded wells (declared or "
-                "ROUT) as open circles, and Ki with its 95 % CI.",
+                f"({rec['model']}) with its {band}, excluded wells (declared or "
+                f"ROUT) as open circles, and Ki with its {ci}.",
                 partial(single, i),
             )
         )
     return out
 
 
-def _facts(curves: pd.DataFrame, aggregate: pd.DataFrame) -> list[tuple[str, str]]:
+def _facts(
+    curves: pd.DataFrame, aggregate: pd.DataFrame, level: float = 0.95
+) -> list[tuple[str, str]]:
+    ci = ci_words(level)
     facts: list[tuple[str, str]] = []
     for agg in aggregate.to_dict("records"):
         label = f"{agg['compound']} at {agg['target']}"
         if agg["n"] >= 2:
             text = (
                 f"pKi {agg['pki_mean']:.2f} ± {agg['pki_sem']:.2f} (mean ± SEM, n = {agg['n']}); "
-                f"Ki {conc_text(agg['ki_geomean_M'])} (95 % CI {conc_text(agg['ki_ci_low_M'])}–"
+                f"Ki {conc_text(agg['ki_geomean_M'])} ({ci} {conc_text(agg['ki_ci_low_M'])}–"
                 f"{conc_text(agg['ki_ci_high_M'])})"
             )
         elif agg["n"] == 1:
@@ -139,7 +154,7 @@ def _facts(curves: pd.DataFrame, aggregate: pd.DataFrame) -> list[tuple[str, str
                 & curves["status"].isin(_USABLE)
             ].iloc[0]
             text = (
-                f"pKi {agg['pki_mean']:.2f}, Ki {conc_text(one['ki_M'])} (95 % CI "
+                f"pKi {agg['pki_mean']:.2f}, Ki {conc_text(one['ki_M'])} ({ci} "
                 f"{conc_text(one['ki_ci_low_M'])}–{conc_text(one['ki_ci_high_M'])}; n = 1)"
             )
         else:
@@ -148,12 +163,31 @@ def _facts(curves: pd.DataFrame, aggregate: pd.DataFrame) -> list[tuple[str, str
     return facts
 
 
-#: headers of the reported model's parameters (as text with their CIs)
-PARAMETER_LABELS = {
-    "hill_text": "Hill slope (95 % CI)",
-    "bottom_text": "bottom, % (95 % CI)",
-    "top_text": "top, % (95 % CI)",
-}
+def parameter_labels(level: float = 0.95) -> dict[str, str]:
+    """Headers of the reported model's parameters (as text with their CIs at ``level``)."""
+    ci = ci_words(level)
+    return {
+        "hill_text": f"Hill slope ({ci})",
+        "bottom_text": f"bottom, % ({ci})",
+        "top_text": f"top, % ({ci})",
+    }
+
+
+#: headers of the reported model's parameters at the default level
+PARAMETER_LABELS = parameter_labels()
+
+
+def fit_text(options: Mapping[str, Any], response: str, level_key: str = "confidence") -> str:
+    """The curve model and what was held of a result, as a Methods clause (the sentence that
+    uses it states the CI level with the kind of each interval)."""
+    return fit_options_text(
+        str(options.get("model", "auto")),
+        options.get("fixed") or {},
+        float(options.get(level_key, 0.95)),
+        response=response,
+        alpha=float(options.get("alpha", 0.05)),
+        level_words=False,
+    )
 
 
 def _present(frame: pd.DataFrame, columns: tuple[str, ...]) -> list[str]:
@@ -178,21 +212,24 @@ def build(
     )
     radioligand = v.get("radioligand", "radioligand")
     plates = v.get("plates", [])
+    level = float(result.options.get("confidence", 0.95))
+    pct = f"{100 * level:.3g} %"
     methods = (
         f"Competition binding ({info.name}): {radioligand} at {conc_text(lig)} "
         f"(Kd {conc_text(kd)}) at {target}, {len(plates)} plate file(s) "
         f"({files_text(plates, info.study_dir)}), each an independent experiment. Specific "
         "binding was total minus the mean of the nonspecific-binding wells and expressed as % of "
-        "the specific window. Curves were fitted by nonlinear regression to a one-site model "
-        "(Hill slope -1) and a variable-slope model, chosen by the extra sum-of-squares F test "
-        f"(alpha 0.05){', with a two-site model compared' if v.get('two_site') else ''}; "
+        "the specific window. Curves were fitted by nonlinear regression to "
+        f"{fit_text(result.options, '% specific binding')}"
+        f"{'; a two-site model was compared' if v.get('two_site') else ''}; "
         f"{_weighting_words(result.options, v)}; "
         + (f"ROUT outlier removal (Q = {100 * v['rout_q']:g} %); " if v.get("rout") else "")
         + "Ki and IC50 come from the same model for each curve: with one site, log Ki was fitted "
         "directly in the Cheng-Prusoff form Ki = IC50 / (1 + [L]/Kd); with a variable slope, Ki "
         "is that fit's IC50 / (1 + [L]/Kd), flagged because Cheng-Prusoff assumes a slope of 1; "
-        "profile-likelihood 95 % CIs. pKi values of independent experiments are reported as "
-        "mean ± SEM and the geometric-mean Ki with a t-based 95 % CI."
+        f"profile-likelihood {pct} CIs for IC50 and Ki, asymptotic ones for the Hill slope and "
+        "the plateaus. pKi values of independent experiments are reported as mean ± SEM and "
+        f"the geometric-mean Ki with a t-based {pct} CI."
     )
     procedure = procedure_text(v)
     if procedure:
@@ -235,10 +272,11 @@ def build(
         Table(
             "Curves (one per experiment)",
             curves[shown],
-            labels=PARAMETER_LABELS,
+            labels=parameter_labels(level),
             note="Hill slope, bottom and top are those of the model each row reports, with "
-            "95 % CIs (asymptotic); the one-site model fixes the Hill slope at -1 (the "
-            "variable-slope estimate is in the CSV as hill_four_pl).",
+            f"{pct} CIs (asymptotic); the one-site model fixes the Hill slope at -1, and a "
+            "value held by the analysis is shown as fixed (the variable-slope estimate is in "
+            "the CSV as hill_four_pl).",
         )
     ]
     if len(aggregate):
@@ -286,7 +324,7 @@ def build(
             f"displaced by the test compound from {target}; {len(curves)} curve(s) from "
             f"{len(plates)} plate file(s).",
         ),
-        facts=tuple(_facts(curves, aggregate)),
+        facts=tuple(_facts(curves, aggregate, level)),
         figures=figures,
         tables=tuple(shown_tables),
         qc=qc,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.curve_options import ci_words
 from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import format_value
@@ -68,14 +69,15 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     return out
 
 
-def _facts(params: pd.DataFrame) -> list[tuple[str, str]]:
+def _facts(params: pd.DataFrame, level: float = 0.95) -> list[tuple[str, str]]:
+    ci = ci_words(level)
     main = params[params["method"] == "total_nsb"] if "method" in params.columns else params
     facts = []
     for rec in main.to_dict("records"):
         if pd.notna(rec.get("bmax_fmol_per_mg")):
             bmax = (
                 f"Bmax {format_value('bmax_fmol_per_mg', rec['bmax_fmol_per_mg'])} fmol/mg "
-                f"(95 % CI {format_value('bmax_fmol_per_mg', rec['bmax_ci_low_fmol_per_mg'])}–"
+                f"({ci} {format_value('bmax_fmol_per_mg', rec['bmax_ci_low_fmol_per_mg'])}–"
                 f"{format_value('bmax_fmol_per_mg', rec['bmax_ci_high_fmol_per_mg'])})"
             )
         else:
@@ -83,7 +85,7 @@ def _facts(params: pd.DataFrame) -> list[tuple[str, str]]:
         facts.append(
             (
                 f"experiment {rec['experiment']}",
-                f"Kd {conc_text(rec['kd_M'])} (95 % CI {conc_text(rec['kd_ci_low_M'])}–"
+                f"Kd {conc_text(rec['kd_M'])} ({ci} {conc_text(rec['kd_ci_low_M'])}–"
                 f"{conc_text(rec['kd_ci_high_M'])}); {bmax}",
             )
         )
@@ -108,7 +110,7 @@ def build(
         f"{'free' if free else 'added'} radioligand concentration as X), "
         f"{result.options.get('weighting_text', str(result.options.get('weighting')) + ' weighting')}"
         ", the weights of the total and nonspecific wells normalised together; Kd and Bmax with "
-        "profile-likelihood 95 % CIs; "
+        f"profile-likelihood {100 * float(result.options.get('confidence', 0.95)):.3g} % CIs; "
         f"Bmax converted to fmol/mg protein with the specific activity and {protein_text}."
     )
     procedure = procedure_text(v)
@@ -125,7 +127,7 @@ def build(
             "Bmax from the total and NSB curves fitted together (the 'specific' rows fit total "
             "minus NSB, for comparison).",
         ),
-        facts=tuple(_facts(params)),
+        facts=tuple(_facts(params, float(result.options.get("confidence", 0.95)))),
         figures=figures,
         tables=(
             Table(
@@ -144,4 +146,7 @@ def build(
 def effects(result: Any, info: SectionInfo) -> tuple[tuple[str, str], ...]:
     """One line per experiment: Kd and Bmax of the total + NSB fit."""
     target = info.values.get("target") or "target"
-    return tuple((f"{target} saturation, {label}", text) for label, text in _facts(result.params))
+    level = float(result.options.get("confidence", 0.95))
+    return tuple(
+        (f"{target} saturation, {label}", text) for label, text in _facts(result.params, level)
+    )

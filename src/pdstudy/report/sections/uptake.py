@@ -7,12 +7,13 @@ from typing import Any
 
 import pandas as pd
 
+from pdstudy.assays.curve_options import ci_words
 from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
 from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
-from pdstudy.report.sections.binding import PARAMETER_LABELS, qc_table
+from pdstudy.report.sections.binding import fit_text, parameter_labels, qc_table
 from pdstudy.units import conc_text
 
 __all__ = ["KINETICS_TITLE", "MAX_CURVE_FIGURES", "TITLE", "build", "effects", "figures"]
@@ -61,6 +62,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
 
     curves = result.curves
     out: list[FigureSpec] = []
+    band = ci_words(getattr(result, "level", 0.95)).replace(" CI", " band")
     if _is_kinetics(result):
 
         def kinetics(i: int) -> Any:
@@ -74,7 +76,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 FigureSpec(
                     f"{info.slug}_curve{i + 1}",
                     "Specific uptake rate against [S] (mean ± SD) with the Michaelis-Menten fit "
-                    "and its 95 % band; right: Eadie-Hofstee plot, a display only (the line "
+                    f"and its {band}; right: Eadie-Hofstee plot, a display only (the line "
                     "comes from the nonlinear fit).",
                     partial(kinetics, i),
                 )
@@ -92,7 +94,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 FigureSpec(
                     f"{info.slug}_curve{i + 1}",
                     f"Experiment {rec['experiment']}, {rec['compound']}: specific uptake in % of "
-                    "control (mean ± SD), the chosen model with its 95 % band, IC50 and Ki.",
+                    f"control (mean ± SD), the chosen model with its {band}, IC50 and Ki.",
                     partial(inhibition, i),
                 )
             )
@@ -115,12 +117,13 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
 
 def _inhibition_facts(result: Any, info: SectionInfo) -> list[tuple[str, str]]:
     substrate = info.values.get("substrate", "substrate")
+    ci = ci_words(result.level)
     facts = []
     for agg in result.tables["aggregate"].to_dict("records"):
         label = f"{agg['compound']}: {substrate} uptake at {agg['target']}"
         text = (
             f"IC50 {conc_text(agg['ic50_geomean_M'])}, Ki {conc_text(agg['ki_geomean_M'])} "
-            f"(95 % CI {conc_text(agg['ki_ci_low_M'])}–{conc_text(agg['ki_ci_high_M'])}); "
+            f"({ci} {conc_text(agg['ki_ci_low_M'])}–{conc_text(agg['ki_ci_high_M'])}); "
             f"pKi {agg['pki_mean']:.2f}"
             + (
                 f" ± {agg['pki_sem']:.2f} (mean ± SEM, n = {agg['n']})"
@@ -134,10 +137,11 @@ def _inhibition_facts(result: Any, info: SectionInfo) -> list[tuple[str, str]]:
 
 def _kinetics_facts(result: Any, info: SectionInfo) -> list[tuple[str, str]]:
     substrate = info.values.get("substrate", "substrate")
+    ci = ci_words(getattr(result, "level", 0.95))
     return [
         (
             f"{substrate} uptake kinetics at {rec['target']} (experiment {rec['experiment']})",
-            f"Km {conc_text(rec['km_M'])} (95 % CI {conc_text(rec['km_ci_low_M'])}–"
+            f"Km {conc_text(rec['km_M'])} ({ci} {conc_text(rec['km_ci_low_M'])}–"
             f"{conc_text(rec['km_ci_high_M'])}), Vmax {rec['vmax_pmol_per_mg_per_min']:.3g} "
             "pmol/mg/min",
         )
@@ -164,19 +168,22 @@ def build(
     incubation = v.get("incubation") or settings.get("incubation_s", float("nan"))
     sa = v.get("specific_activity") or settings.get("specific_activity_Ci_per_mmol")
     km = v.get("km") if v.get("km") is not None else settings.get("km_M")
+    pct = f"{100 * float(result.level):.3g} %"
     methods = (
         f"Uptake ({info.name}): {v.get('substrate', 'substrate')} ([S] = "
         f"{conc_text(v.get('substrate_conc'))}) into synaptosomes for {incubation / 60:g} min, "
         f"specific activity {sa:g} Ci/mmol, {len(plates)} plate(s) "
         f"({files_text(plates, info.study_dir)}); {settings.get('counts', '')}; "
         f"{_protein_text(result)}. Rates (pmol/mg protein/min) minus nonspecific uptake were "
-        "expressed as % of vehicle control and fitted by nonlinear regression (one site vs "
-        "variable slope by the F test; "
+        "expressed as % of vehicle control and fitted by nonlinear regression ("
         + str(settings.get("weighting_text", f"{settings.get('weighting')} weighting"))
         + (", ROUT outlier removal" if v.get("rout", settings.get("rout")) else "")
-        + f"); Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973), "
+        + ") to "
+        + fit_text(settings, "% of control", level_key="level")
+        + f"; Ki = IC50 / (1 + [S]/Km) with Km = {conc_text(km)} (Cheng & Prusoff 1973), "
         "from the IC50 of the model chosen for each curve (flagged when that is the variable "
-        "slope: Cheng-Prusoff assumes a slope of 1)."
+        f"slope: Cheng-Prusoff assumes a slope of 1); profile-likelihood {pct} CIs for IC50 and "
+        f"Ki, and a t-based {pct} CI for the mean over independent experiments."
     )
     procedure = procedure_text(v, incubation=False)
     if procedure:
@@ -224,10 +231,11 @@ def build(
                 curves[shown],
                 labels={
                     "control_rate_pmol_per_mg_per_min": "control uptake (pmol/mg/min)",
-                    **PARAMETER_LABELS,
+                    **parameter_labels(result.level),
                 },
                 note="Hill slope, bottom and top (% of control) are those of the model each row "
-                "reports, with 95 % CIs; the one-site model fixes the Hill slope at -1.",
+                f"reports, with {pct} CIs; the one-site model fixes the Hill slope at -1, and a "
+                "value held by the analysis is shown as fixed.",
             ),
             Table("Plate QC", result.qc),
         ),
@@ -268,7 +276,8 @@ def _build_kinetics(
         f"for {incubation / 60:g} min ({files_text(v.get('plates', []), info.study_dir)}); "
         f"{_protein_text(result)}; specific rate = total - nonspecific "
         f"({v.get('nonspecific', result.settings.get('nonspecific'))}); Km and Vmax "
-        "from a Michaelis-Menten fit with profile-likelihood 95 % CIs."
+        "from a Michaelis-Menten fit with profile-likelihood "
+        f"{100 * float(getattr(result, 'level', 0.95)):.3g} % CIs."
     )
     procedure = procedure_text(v, incubation=False)
     if procedure:
