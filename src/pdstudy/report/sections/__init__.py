@@ -27,7 +27,14 @@ import pandas as pd
 
 from pdstudy.report.model import Table
 
-__all__ = ["FigureSpec", "SectionInfo", "files_text", "flagged_rows", "relative"]
+__all__ = [
+    "FigureSpec",
+    "SectionInfo",
+    "files_text",
+    "flagged_rows",
+    "relative",
+    "residual_figure",
+]
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,26 @@ class FigureSpec:
     stem: str
     caption: str
     draw: Callable[[], Any]
+
+
+def residual_figure(fits: Any, slug: str, unit: str) -> FigureSpec:
+    """The residual plot of a section's concentration-response fits (``unit``: the
+    response's, e.g. ``"% specific binding"``)."""
+
+    def draw() -> Any:
+        from pdstudy.assays.residuals import plot_residuals
+        from pdstudy.report.figures import new_figure
+
+        fig, (ax,) = new_figure(7.0, 3.0)
+        plot_residuals(fits, ax=ax, ylabel=f"residual ({unit})")
+        return fig
+
+    return FigureSpec(
+        f"{slug}_residuals",
+        f"Residuals (data - chosen model, {unit}) of every curve against log "
+        "concentration; a run on one side of zero shows where the model misses the data.",
+        draw,
+    )
 
 
 def relative(path: Path, base: Path) -> str:

@@ -13,7 +13,7 @@ from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
-from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
+from pdstudy.report.sections import FigureSpec, SectionInfo, files_text, residual_figure
 from pdstudy.units import conc_text
 
 __all__ = [
@@ -67,7 +67,6 @@ def qc_table(curves: pd.DataFrame, plates: pd.DataFrame) -> Table | None:
 def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     """The overlay of every curve, then up to :data:`MAX_CURVE_FIGURES` single curves."""
     from pdstudy.assays.binding import plot_competition
-    from pdstudy.assays.residuals import plot_residuals
 
     curves = result.curves
     if result.fits is None or not len(curves):
@@ -96,19 +95,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
             )
         )
 
-    def residuals() -> Any:
-        fig, (ax,) = new_figure(7.0, 3.0)
-        plot_residuals(result.fits, ax=ax, ylabel="residual (% specific binding)")
-        return fig
-
-    out.append(
-        FigureSpec(
-            f"{info.slug}_residuals",
-            "Residuals (data - chosen model, % specific binding) of every curve against log "
-            "concentration; a run on one side of zero shows where the model misses the data.",
-            residuals,
-        )
-    )
+    out.append(residual_figure(result.fits, info.slug, "% specific binding"))
     for i in range(min(len(curves), MAX_CURVE_FIGURES)):
         rec = curves.iloc[i]
         if rec["status"] == "excluded":

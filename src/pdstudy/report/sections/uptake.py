@@ -12,7 +12,7 @@ from pdstudy.assays.plates import procedure_text
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import model_parameters_text
 from pdstudy.report.model import Figure, Section, Table
-from pdstudy.report.sections import FigureSpec, SectionInfo, files_text
+from pdstudy.report.sections import FigureSpec, SectionInfo, files_text, residual_figure
 from pdstudy.report.sections.binding import fit_text, parameter_labels, qc_table
 from pdstudy.units import conc_text
 
@@ -57,7 +57,6 @@ def _protein_figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
 def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
     """Up to :data:`MAX_CURVE_FIGURES` curves (kinetics: with an Eadie-Hofstee panel), then
     the protein standard curve when the protein came from a plate."""
-    from pdstudy.assays.residuals import plot_residuals
     from pdstudy.assays.uptake import plot_kinetics, plot_uptake
 
     curves = result.curves
@@ -99,19 +98,7 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 )
             )
 
-        def residuals() -> Any:
-            fig, (ax,) = new_figure(7.0, 3.0)
-            plot_residuals(result.fits, ax=ax, ylabel="residual (% of control)")
-            return fig
-
-        out.append(
-            FigureSpec(
-                f"{info.slug}_residuals",
-                "Residuals (data - chosen model, % of control) of every curve against log "
-                "concentration; a run on one side of zero shows where the model misses the data.",
-                residuals,
-            )
-        )
+        out.append(residual_figure(result.fits, info.slug, "% of control"))
     return out + _protein_figures(result, info)
 
 
