@@ -19,10 +19,12 @@ from rich.table import Table
 
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
+    CYCLE_OPTION,
     EFFICIENCY_OPTION,
     EXCLUDE_HELP,
     FILTERS_OPTION,
     INCUBATION_OPTION,
+    PROTEIN_CYCLE_OPTION,
     REPLICATES_OPTION,
     TEMPERATURE_OPTION,
     WASH_OPTION,
@@ -31,6 +33,7 @@ from pdstudy.cli._shared import (
     err_console,
     exclude_values,
     fraction,
+    plate_format_help,
     procedure_values,
     quantity,
     required,
@@ -220,7 +223,9 @@ def simulate(
     compound: str = typer.Option("norclomipramine", help="Competitor name."),
     target: str = typer.Option("NET", help="Target name."),
     assay: str = typer.Option("competition", help="competition or saturation."),
-    format: str = typer.Option("microbeta", "--format", help="Plate file format to write."),
+    format: str = typer.Option(
+        "microbeta", "--format", help=plate_format_help(default="microbeta")
+    ),
     seed: int = typer.Option(1, help="Seed of the random draws."),
     n_plates: int = typer.Option(3, "--n-plates", help="Independent experiments (one per file)."),
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
@@ -366,7 +371,8 @@ def analyze(
     max_nonspecific_fraction: str = typer.Option(
         "0.5", "--max-nonspecific-fraction", help="QC: NSB / total above this is flagged."
     ),
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = typer.Option("auto", "--format", help=plate_format_help()),
+    cycle: int | None = CYCLE_OPTION,
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -405,6 +411,7 @@ def analyze(
             "plates": list(plates),
             "layout": layout,
             "format": format,
+            "cycle": cycle,
             "radioligand": radioligand,
             "radioligand_conc": lig,
             "kd": kd_m,
@@ -508,7 +515,10 @@ def saturation(
     suspension_volume: str | None = typer.Option(
         None, "--suspension-volume", help='Protein suspension per well, e.g. "100 uL".'
     ),
-    protein_format: str = typer.Option("auto", "--protein-format", help="Format of the plate."),
+    protein_format: str = typer.Option(
+        "auto", "--protein-format", help=f"Format of --protein-plate. {plate_format_help()}"
+    ),
+    protein_cycle: int | None = PROTEIN_CYCLE_OPTION,
     protein_model: str = typer.Option(
         "auto", "--protein-model", help="Standard curve: auto, linear, quadratic or four_pl."
     ),
@@ -523,7 +533,8 @@ def saturation(
     radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = typer.Option("auto", "--format", help=plate_format_help()),
+    cycle: int | None = CYCLE_OPTION,
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -553,15 +564,8 @@ def saturation(
                 raise UsageError("must be positive", where=f"option {opt}")
         eff = fraction(efficiency, "--efficiency")
         choice("saturation", "weighting", weighting, "--weighting")
-        if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
-            raise UsageError(
-                f"{protein_model!r}: use auto, linear, quadratic or four_pl",
-                where="option --protein-model",
-            )
-        if protein_weights not in ("none", "1/y2"):
-            raise UsageError(
-                f"{protein_weights!r}: use none or 1/y2", where="option --protein-weights"
-            )
+        choice("saturation", "protein_model", protein_model, "--protein-model")
+        choice("saturation", "protein_weights", protein_weights, "--protein-weights")
         if not (math.isfinite(protein_max_cv) and protein_max_cv > 0):
             raise UsageError(f"{protein_max_cv}: must be > 0", where="option --protein-max-cv")
         if prot_g is not None and protein_plate is not None:
@@ -579,6 +583,7 @@ def saturation(
             "plates": list(plates),
             "layout": layout,
             "format": format,
+            "cycle": cycle,
             "radioligand": radioligand,
             "specific_activity": sa,
             "volume": vol,
@@ -589,6 +594,7 @@ def saturation(
             "protein_sample": protein_sample,
             "suspension_volume": susp,
             "protein_format": protein_format,
+            "protein_cycle": protein_cycle,
             "protein_model": protein_model,
             "protein_weights": protein_weights,
             "protein_max_cv": protein_max_cv,
