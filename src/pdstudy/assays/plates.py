@@ -83,14 +83,16 @@ FORMAT_KEY = Key(
     doc="plate file format; auto recognises it from the content (pdstudy.io.list_plate_formats())",
     example='"microbeta"',
 )
-#: the read of a kinetic plate-reader file to analyse; numbered as the file numbers its
-#: reads (cycles, iterations, kinetic time points: 1 is the first), as ``read_plate`` takes it
+#: the read of a kinetic plate-reader file to analyse, as ``read_plate`` takes it: the n-th
+#: read in the file counted from 1 (cycles, iterations, kinetic time points), also where the
+#: file numbers its reads from 0 (SkanIt's ``Reading 0`` is cycle 1)
 CYCLE_KEY = Key(
     "cycle",
     "integer",
     low=1,
-    doc="kinetic plate-reader files: the cycle (read) to analyse, numbered from 1 as in the "
-    "file; default the last; refused for a format with one read per well",
+    doc="kinetic plate-reader files: the cycle (read) to analyse, counted from 1 in the order "
+    "of the file (SkanIt's 'Reading 0' is cycle 1); default the last; refused for a format "
+    "with one read per well",
     example="5",
 )
 PLATE_KEYS = (
@@ -217,7 +219,10 @@ def read_note(attrs: Any, cycle: int | None = None) -> str:
     k = attrs.get("cycle")
     if not isinstance(n, int) or not isinstance(k, int) or (n <= 1 and cycle is None):
         return ""
-    return f"cycle {k} of {n}" + ("" if cycle is not None else " (the last, by default)")
+    notes = [f"'{attrs['cycle_label']}' in the file"] if attrs.get("cycle_label") else []
+    if cycle is None:
+        notes.append("the last, by default")
+    return f"cycle {k} of {n}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def read_merged(

@@ -219,16 +219,17 @@ CYCLE_OPTION: Any = typer.Option(
     None,
     "--cycle",
     min=1,
-    help="Kinetic plate-reader files: the cycle (read) to analyse, numbered from 1 as in the "
-    "file, e.g. 5 (default: the last). Refused for a file with one read per well.",
+    help="Kinetic plate-reader files: the cycle (read) to analyse, counted from 1 in the order "
+    "of the file (SkanIt's 'Reading 0' is cycle 1), e.g. 5 (default: the last). Refused for a "
+    "file with one read per well.",
 )
 #: the same for the protein plate of saturation and uptake (the ``protein_cycle`` key)
 PROTEIN_CYCLE_OPTION: Any = typer.Option(
     None,
     "--protein-cycle",
     min=1,
-    help="A kinetic --protein-plate: the cycle (read) to analyse, numbered from 1 as in the "
-    "file (default: the last).",
+    help="A kinetic --protein-plate: the cycle (read) to analyse, counted from 1 as --cycle, "
+    "e.g. 5 (default: the last).",
 )
 
 #: options of the plate commands that say how the plates were made (the study file's
