@@ -188,6 +188,9 @@ def run_one(
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
     from pdstudy.study import run_section, section_spec
 
+    for key in ("format", "protein_format"):  # a format name is checked before any file is read
+        if values.get(key) is not None:
+            choice(kind, key, str(values[key]), f"--{key.replace('_', '-')}")
     for option, paths in files.items():
         check_files(paths, option)
     agg()

@@ -82,7 +82,9 @@ def design(
         None, "--ki-range", help='Expected Ki range, e.g. --ki-range "0.1 nM" "10 nM".'
     ),
     radioligand: str = typer.Option("[3H]nisoxetine", help="Radioligand name."),
-    radioligand_conc: str = typer.Option(..., "--radioligand-conc", help='e.g. "1 nM".'),
+    radioligand_conc: str = typer.Option(
+        ..., "--radioligand-conc", help='Final radioligand concentration, e.g. "1 nM".'
+    ),
     kd: str = typer.Option(..., "--kd", help='Kd of the radioligand, e.g. "0.8 nM".'),
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
     replicates: int = typer.Option(3, help="Wells per concentration."),
@@ -168,7 +170,9 @@ def design_saturation(
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
     target: str | None = typer.Option(None, help="Target name (e.g. NET)."),
     nsb_compound: str = typer.Option("desipramine", help="Compound defining NSB."),
-    stock: str | None = typer.Option(None, help="Radioligand stock (writes dilutions.csv)."),
+    stock: str | None = typer.Option(
+        None, help='Radioligand stock concentration, e.g. "1 uM" (writes dilutions.csv).'
+    ),
 ) -> None:
     """Design a saturation binding plate: radioligand series around Kd, total and NSB wells."""
     with _errors():
@@ -239,7 +243,9 @@ def simulate(
     cv: float = typer.Option(0.05, help="Proportional well-to-well CV."),
     outliers: int = typer.Option(0, help="Wild wells per plate."),
     volume: str = typer.Option("250 uL", "--volume", help="Assay volume."),
-    specific_activity: str = typer.Option("80 Ci/mmol", "--specific-activity"),
+    specific_activity: str = typer.Option(
+        "80 Ci/mmol", "--specific-activity", help="Radioligand specific activity."
+    ),
 ) -> None:
     """Simulate plates with known parameters and write them as instrument files + layout."""
     with _errors():
@@ -354,7 +360,9 @@ def analyze(
     radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     specific_activity: str | None = typer.Option(
-        None, "--specific-activity", help='e.g. "80 Ci/mmol" (ligand-depletion check).'
+        None,
+        "--specific-activity",
+        help='Radioligand specific activity, e.g. "80 Ci/mmol" (ligand-depletion check).',
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     efficiency: str | None = EFFICIENCY_OPTION,
@@ -390,7 +398,7 @@ def analyze(
     """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[binding]] section of `pdstudy run`.
+    [\\[binding]] section of `pdstudy run`.
     """
     with _errors():
         lig = _q(radioligand_conc, "concentration", "--radioligand-conc")
@@ -500,7 +508,11 @@ def saturation(
     plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
     out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
-    specific_activity: str | None = typer.Option(None, "--specific-activity", help='"80 Ci/mmol"'),
+    specific_activity: str | None = typer.Option(
+        None,
+        "--specific-activity",
+        help='Radioligand specific activity, e.g. "80 Ci/mmol" (Bmax in fmol/mg; else CPM).',
+    ),
     efficiency: str | None = EFFICIENCY_OPTION,
     protein: str | None = typer.Option(None, "--protein", help='Protein per well, e.g. "30 ug".'),
     protein_plate: Path | None = typer.Option(
@@ -547,7 +559,7 @@ def saturation(
     """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[saturation]] section of `pdstudy run`.
+    [\\[saturation]] section of `pdstudy run`.
     """
     with _errors():
         sa = _q(specific_activity, "specific_activity", "--specific-activity")

@@ -63,7 +63,7 @@ def analyze(
     """Fit the standard curve and read each sample's protein concentration (mg/mL) with a CI.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[protein]] section of `pdstudy run`.
+    [\\[protein]] section of `pdstudy run`.
     """
     with errors():
         choice("protein", "model", model, "--model")

@@ -243,9 +243,13 @@ def simulate(
     ),
     protein: str = typer.Option("100 ug", "--protein", help="Synaptosomal protein per well."),
     incubation: str = typer.Option("5 min", "--incubation", help="Uptake time."),
-    specific_activity: str = typer.Option("40 Ci/mmol", "--specific-activity"),
+    specific_activity: str = typer.Option(
+        "40 Ci/mmol", "--specific-activity", help="Specific activity of the labelled substrate."
+    ),
     hot_substrate: str | None = typer.Option(
-        None, "--hot-substrate", help="Kinetics: labelled substrate conc. (isotope dilution above)."
+        None,
+        "--hot-substrate",
+        help='Kinetics: labelled substrate conc., e.g. "20 nM" (isotope dilution above it).',
     ),
     cv: float = typer.Option(0.05, help="Proportional well-to-well CV."),
     outliers: int = typer.Option(0, help="Wild wells per plate."),
@@ -552,7 +556,7 @@ def analyze(
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
 
     Runs as a one-section study: the same analysis, tables and file names as an
-    [[uptake]] section (mode = "inhibition") of `pdstudy run`.
+    [\\[uptake]] section (mode = "inhibition") of `pdstudy run`.
     """
     with errors():
         common = _common_values(
@@ -697,7 +701,7 @@ def kinetics(
     """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
 
     Runs as a one-section study: the same analysis, tables and file names as an
-    [[uptake]] section (mode = "kinetics") of `pdstudy run`.
+    [\\[uptake]] section (mode = "kinetics") of `pdstudy run`.
     """
     with errors():
         common = _common_values(
