@@ -34,7 +34,7 @@ console = Console()
 @app.command()
 def analyze(
     plates: list[Path] = typer.Argument(
-        ..., help="Absorbance plate file(s) (any format read_plate reads)."
+        ..., help="Absorbance plate file(s) of a plate reader (the formats of --format)."
     ),
     layout: Path = typer.Option(
         ...,

@@ -482,7 +482,8 @@ def read_skanit_text(
                 raise InputFileError(
                     f"plate {pid}, iteration {idx + 1}: this row has {len(cells)} cells where a "
                     "plate row has 12, 24 or 48 (a stray tab in the export?); its wells cannot be "
-                    "placed, so the iteration is not read (pass cycle= another iteration)",
+                    "placed, so the iteration is not read (choose another: the cycle key, --cycle, "
+                    "or cycle= in Python)",
                     path,
                     f"line {r + 1}",
                 )
