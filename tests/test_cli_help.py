@@ -257,3 +257,43 @@ def test_rendered_help_shows_what_the_text_says(args, shown):
     res = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output
     assert shown in res.output
+
+
+# ------------------------------------------------------------------ --format refusals
+
+
+def test_an_unknown_format_name_is_refused_naming_the_option_and_the_names(tmp_path):
+    res = CliRunner().invoke(
+        app,
+        ["protein", "analyze", str(tmp_path / "p.txt"), "--layout", str(tmp_path / "l.toml"),
+         "--format", "envisoin", "--out", str(tmp_path / "o")],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "option --format: 'envisoin'" in res.output
+    for name in ("auto", "envision", "softmax", "microbeta", "grid_xlsx"):
+        assert name in res.output, name
+    res = CliRunner().invoke(
+        app,
+        ["uptake", "kinetics", str(tmp_path / "p.txt"), "--layout", str(tmp_path / "l.toml"),
+         "--specific-activity", "40 Ci/mmol", "--incubation", "5 min", "--protein-plate",
+         str(tmp_path / "b.csv"), "--protein-layout", str(tmp_path / "bl.toml"),
+         "--suspension-volume", "100 uL", "--protein-format", "bca", "--out", str(tmp_path / "o")],
+    )  # fmt: skip
+    assert res.exit_code == 2, res.output
+    assert "option --protein-format: 'bca'" in res.output and "softmax" in res.output
+
+
+def test_a_file_no_format_claims_is_refused_pointing_to_format(tmp_path):
+    from pdstudy.design.plates import protein_layout
+    from pdstudy.io import write_layout
+
+    plate = tmp_path / "notes.txt"
+    plate.write_text("Absorbance at 562 nm\nsee the lab book\n", encoding="utf-8")
+    layout = write_layout(protein_layout(["S1"]), tmp_path / "l.toml")
+    res = CliRunner().invoke(
+        app, ["protein", "analyze", str(plate), "--layout", str(layout), "--out", str(tmp_path)]
+    )
+    assert res.exit_code == 1, res.output
+    assert "notes.txt" in res.output and "not a plate file pdstudy recognises" in res.output
+    assert "--format on the command line" in res.output and "softmax" in res.output
+    assert "Traceback" not in res.output
