@@ -115,18 +115,23 @@ def headline_frame(rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class InputFile:
-    """One input file of an analysis: its key (``plates[2]``), path, SHA-256 and size."""
+    """One input file of an analysis: its key (``plates[2]``), path, SHA-256 and size.
+
+    ``read`` says which part of the file was analysed when it holds several reads
+    (a kinetic plate-reader file: ``"cycle 3 of 7"``), and is ``""`` otherwise.
+    """
 
     key: str
     path: str
     sha256: str
     size_bytes: int
+    read: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
 
-def fingerprint(path: str | PathLike[str], key: str = "") -> InputFile:
+def fingerprint(path: str | PathLike[str], key: str = "", read: str = "") -> InputFile:
     """The :class:`InputFile` of ``path`` (SHA-256 of its bytes, read in 1 MiB blocks)."""
     p = Path(path)
     h = hashlib.sha256()
@@ -134,7 +139,11 @@ def fingerprint(path: str | PathLike[str], key: str = "") -> InputFile:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return InputFile(
-        key=key or p.name, path=str(p), sha256=h.hexdigest(), size_bytes=p.stat().st_size
+        key=key or p.name,
+        path=str(p),
+        sha256=h.hexdigest(),
+        size_bytes=p.stat().st_size,
+        read=read,
     )
 
 
@@ -198,6 +207,12 @@ class ResultBase:
             "inputs": [f.as_dict() for f in self.inputs],
         }
 
-    def with_inputs(self, files: Iterable[tuple[str, str | PathLike[str]]]) -> Self:
-        """A copy with ``inputs`` fingerprinted from ``(key, path)`` pairs."""
-        return dataclasses.replace(self, inputs=tuple(fingerprint(p, k) for k, p in files))
+    def with_inputs(
+        self,
+        files: Iterable[tuple[str, str | PathLike[str]] | tuple[str, str | PathLike[str], str]],
+    ) -> Self:
+        """A copy with ``inputs`` fingerprinted from ``(key, path)`` pairs, or ``(key, path,
+        read)`` triples (``read``: the part of the file analysed, see :class:`InputFile`)."""
+        return dataclasses.replace(
+            self, inputs=tuple(fingerprint(f[1], f[0], *f[2:]) for f in files)
+        )

@@ -30,10 +30,11 @@ import pandas as pd
 
 from pdstudy import columns as C
 from pdstudy.assays.schema import Key, Problems
-from pdstudy.errors import InputFileError, LayoutError, ModelError, PdStudyError
+from pdstudy.errors import InputFileError, LayoutError, ModelError, PdStudyError, UsageError
 
 __all__ = [
     "COUNTING_KEYS",
+    "CYCLE_KEY",
     "DPM_PER_CI",
     "FORMAT_KEY",
     "NAME_KEY",
@@ -49,6 +50,7 @@ __all__ = [
     "prepare_plate_frame",
     "plate_exclusion_problems",
     "plate_format_names",
+    "read_note",
     "read_layout_checked",
     "read_merged",
 ]
@@ -81,6 +83,18 @@ FORMAT_KEY = Key(
     doc="plate file format; auto recognises it from the content (pdstudy.io.list_plate_formats())",
     example='"microbeta"',
 )
+#: the read of a kinetic plate-reader file to analyse, as ``read_plate`` takes it: the n-th
+#: read in the file counted from 1 (cycles, iterations, kinetic time points), also where the
+#: file numbers its reads from 0 (SkanIt's ``Reading 0`` is cycle 1)
+CYCLE_KEY = Key(
+    "cycle",
+    "integer",
+    low=1,
+    doc="kinetic plate-reader files: the cycle (read) to analyse, counted from 1 in the order "
+    "of the file (SkanIt's 'Reading 0' is cycle 1); default the last; refused for a format "
+    "with one read per well",
+    example="5",
+)
 PLATE_KEYS = (
     Key(
         "plates",
@@ -97,6 +111,7 @@ PLATE_KEYS = (
         example='"net_layout.toml"',
     ),
     FORMAT_KEY,
+    CYCLE_KEY,
 )
 COUNTING_KEYS = (
     Key(
@@ -196,20 +211,39 @@ def experiment_names(paths: Sequence[str | PathLike[str]]) -> list[str]:
     ]
 
 
+def read_note(attrs: Any, cycle: int | None = None) -> str:
+    """Which read of a plate file was analysed, from ``read_plate``'s ``attrs``: ``"cycle 3
+    of 7"`` (``cycle`` given) or ``"cycle 7 of 7 (the last, by default)"``; ``""`` for a
+    file with one read per well."""
+    n = attrs.get("cycles")
+    k = attrs.get("cycle")
+    if not isinstance(n, int) or not isinstance(k, int) or (n <= 1 and cycle is None):
+        return ""
+    notes = [f"'{attrs['cycle_label']}' in the file"] if attrs.get("cycle_label") else []
+    if cycle is None:
+        notes.append("the last, by default")
+    return f"cycle {k} of {n}" + (f" ({', '.join(notes)})" if notes else "")
+
+
 def read_merged(
     plate_paths: Sequence[str | PathLike[str]] | str | PathLike[str],
     layout_path: str | PathLike[str],
     *,
     format: str = "auto",
+    cycle: int | None = None,
 ) -> pd.DataFrame:
     """Read plate files, merge each with the layout, and stack them (the module's rule).
+
+    ``cycle`` is the read of kinetic files to use (1-based, as
+    :func:`pdstudy.io.read_plate` takes it; default the last).
 
     Returns
     -------
     pandas.DataFrame
         The merged wells with ``plate``, ``experiment`` (unless the layout
         has one) and ``file`` (the file's path); ``attrs`` hold
-        ``layout_path`` and ``plate_paths``.
+        ``layout_path``, ``plate_paths`` and ``reads`` (per file, which read was
+        analysed: :func:`read_note`, ``""`` for a file with one read per well).
 
     Raises
     ------
@@ -225,9 +259,10 @@ def read_merged(
         raise InputFileError("no plate file given")
     layout = read_layout(layout_path)
     frames = []
+    reads = []
     for p, name in zip(paths, experiment_names(paths), strict=True):
         try:
-            plate = read_plate(p, format=format)
+            plate = read_plate(p, format=format, cycle=cycle)
         except PdStudyError:
             raise
         except Exception as exc:  # noqa: BLE001 - a reader bug still names the file
@@ -240,16 +275,24 @@ def read_merged(
             merged[C.EXPERIMENT] = name
         merged["file"] = str(p)
         frames.append(merged)
+        reads.append(read_note(plate.attrs, cycle))
     out = pd.concat(frames, ignore_index=True)
-    out.attrs = {"layout_path": str(layout_path), "plate_paths": [str(p) for p in paths]}
+    out.attrs = {
+        "layout_path": str(layout_path),
+        "plate_paths": [str(p) for p in paths],
+        "reads": reads,
+    }
     return out
 
 
-def input_files(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """``(key, path)`` of the files :func:`read_merged` read for ``frame`` (plates, then layout)."""
-    out = [(f"plates[{i}]", p) for i, p in enumerate(frame.attrs.get("plate_paths", []), 1)]
+def input_files(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """``(key, path, read)`` of the files :func:`read_merged` read for ``frame`` (plates, then
+    layout); ``read`` says which read of a kinetic file was analysed (else ``""``)."""
+    paths = frame.attrs.get("plate_paths", [])
+    reads = list(frame.attrs.get("reads", [])) + [""] * len(paths)
+    out = [(f"plates[{i}]", p, reads[i - 1]) for i, p in enumerate(paths, 1)]
     if frame.attrs.get("layout_path"):
-        out.append(("layout", str(frame.attrs["layout_path"])))
+        out.append(("layout", str(frame.attrs["layout_path"]), ""))
     return out
 
 
@@ -400,7 +443,9 @@ def plate_exclusion_problems(
     plates, layout = values.get(plates_key), values.get("layout")
     if plates and isinstance(layout, Path):
         try:
-            data = read_merged(plates, layout, format=values.get("format") or "auto")
+            data = read_merged(
+                plates, layout, format=values.get("format") or "auto", cycle=values.get("cycle")
+            )
         except (PdStudyError, ValueError):
             data = None  # reported by the plate checks or when the section runs
     check_exclusions(values, where, problems, fields=PLATE_FIELDS, data=data)
@@ -431,13 +476,16 @@ def check_plates(
     layout_key: str = "layout",
     roles: tuple[str, ...] = (),
     fmt: str | None = None,
+    cycle_key: str = "cycle",
 ) -> pd.DataFrame | None:
     """Check a plate section's layout (readable, has ``roles``) and that each plate matches it.
 
     ``values`` are the section's parsed values, ``where`` its key path
     (``binding[1]``). Plates that cannot be read are not a study-file problem
     (the file may be corrupt): the analysis of that section fails and reports
-    it, while the rest of the study runs. Returns the layout (or ``None``).
+    it, while the rest of the study runs. A ``cycle_key`` value that a plate
+    does not have (a cycle beyond its count, or a file with one read per well)
+    is a problem at ``<where>.<cycle_key>``. Returns the layout (or ``None``).
     """
     from pdstudy.io import merge_layout, read_plate
 
@@ -461,10 +509,15 @@ def check_plates(
         problems.append((f"{where}.{layout_key}", "the layout gives no 'role' for its wells"))
     value = values.get(plates_key)
     plates = value if isinstance(value, list) else [value] if isinstance(value, Path) else []
+    cycle = values.get(cycle_key)
     for i, plate_path in enumerate(plates, start=1):
         at = f"{where}.{plates_key}[{i}]" if isinstance(value, list) else f"{where}.{plates_key}"
         try:
-            plate = read_plate(plate_path, format=fmt or "auto")
+            plate = read_plate(plate_path, format=fmt or "auto", cycle=cycle)
+        except UsageError as exc:
+            if cycle is not None:  # the cycle is what the file refuses
+                problems.append((f"{where}.{cycle_key}", exc.detail))
+            continue
         except (InputFileError, ValueError):
             continue  # reported when the section runs
         try:

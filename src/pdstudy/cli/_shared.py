@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,14 +42,16 @@ def errors() -> Iterator[None]:
         raise typer.Exit(1) from err
 
 
-def plate_format_help(default: str = "auto") -> str:
-    """Help of a ``--format`` option of plate files: what it does and every name it takes."""
+def plate_format_help(default: str = "auto", names: Sequence[str] | None = None) -> str:
+    """Help of a ``--format`` option of plate files: what it does and every name it takes
+    (``default="auto"``: a format to read; else one to write, of ``names`` when the command
+    writes only some)."""
     from pdstudy.io.plates import PLATE_FORMATS
 
-    names = ", ".join(PLATE_FORMATS.names())
     if default == "auto":
-        return f"Plate file format: auto (detect from the content; default) or one of {names}."
-    writers = ", ".join(PLATE_FORMATS.write_names())
+        readers = ", ".join(PLATE_FORMATS.names())
+        return f"Plate file format: auto (detect from the content; default) or one of {readers}."
+    writers = ", ".join(PLATE_FORMATS.write_names() if names is None else names)
     return f"Plate file format to write (default {default}): one of {writers}."
 
 
@@ -186,11 +188,14 @@ def run_one(
     Returns the outcome; a failed analysis raises (exit 1, its reason printed)."""
     from pdstudy.study import run_section, section_spec
 
+    for key in ("format", "protein_format"):  # a format name is checked before any file is read
+        if values.get(key) is not None:
+            choice(kind, key, str(values[key]), f"--{key.replace('_', '-')}")
     for option, paths in files.items():
         check_files(paths, option)
     agg()
     spec = with_plausibility_warnings(lambda: section_spec(kind, values, name=name))
-    bad = _exclusion_problems(spec)
+    bad = _early_problems(spec)
     if bad:
         raise StudyFileError(bad)
     outcome = run_section(spec, out, map=map)
@@ -209,6 +214,25 @@ EFFICIENCY_OPTION: Any = typer.Option(
     "--efficiency",
     help='Counting efficiency (CPM/DPM), needed when the file has CPM but no DPM: "0.45" or '
     '"45 %".',
+)
+
+#: the read of kinetic plate-reader files, on every command that reads plates (the ``cycle``
+#: key; :data:`pdstudy.assays.plates.CYCLE_KEY`)
+CYCLE_OPTION: Any = typer.Option(
+    None,
+    "--cycle",
+    min=1,
+    help="Kinetic plate-reader files: the cycle (read) to analyse, counted from 1 in the order "
+    "of the file (SkanIt's 'Reading 0' is cycle 1), e.g. 5 (default: the last). Refused for a "
+    "file with one read per well.",
+)
+#: the same for the protein plate of saturation and uptake (the ``protein_cycle`` key)
+PROTEIN_CYCLE_OPTION: Any = typer.Option(
+    None,
+    "--protein-cycle",
+    min=1,
+    help="A kinetic --protein-plate: the cycle (read) to analyse, counted from 1 as --cycle, "
+    "e.g. 5 (default: the last).",
 )
 
 #: options of the plate commands that say how the plates were made (the study file's
@@ -322,19 +346,27 @@ def exclude_values(kind: str, texts: list[str] | None) -> list[dict[str, Any]] |
     return list(parsed)
 
 
-def _exclusion_problems(spec: Any) -> list[tuple[str, str]]:
-    """The problems of a one-section study's exclusions (the study file's checks), named by
-    the option."""
+#: section keys whose file checks (the study file's) run before a one-section study, and
+#: the option that gives each: an exclusion naming no well, a cycle a file does not have
+_CHECKED_FIRST = {"exclude": "--exclude", "cycle": "--cycle", "protein_cycle": "--protein-cycle"}
+
+
+def _early_problems(spec: Any) -> list[tuple[str, str]]:
+    """The problems of a one-section study's exclusions and cycles (the study file's checks),
+    named by the option (usage errors: nothing has been analysed yet)."""
     from pdstudy.study import HANDLERS
 
     check = HANDLERS[spec.kind].check_files
-    if not spec.values.get("exclude") or check is None:
+    given = [k for k in _CHECKED_FIRST if spec.values.get(k) not in (None, [], ())]
+    if not given or check is None:
         return []
     problems: list[tuple[str, str]] = []
     check(spec, problems)
-    prefix = f"{spec.key}.exclude"
-    return [
-        (f"option --exclude{path[len(prefix) :]}", msg)
-        for path, msg in problems
-        if path.startswith(prefix)
-    ]
+    out = []
+    for path, msg in problems:
+        for key in given:
+            prefix = f"{spec.key}.{key}"
+            rest = path[len(prefix) :]
+            if path.startswith(prefix) and (not rest or rest[0] in ".["):
+                out.append((f"option {_CHECKED_FIRST[key]}{rest}", msg))
+    return out

@@ -138,7 +138,7 @@ def score(
     videos: list[Path] = typer.Argument(..., help="Video files (mp4, avi, mov, wmv, mpg)."),
     test: str = typer.Option(..., "--test", help="fst (window 120-360 s) or tst (0-360 s)."),
     out: Path = typer.Option(..., "--out", help="Folder for scores.csv and motion/."),
-    rois: Path | None = typer.Option(None, "--rois", help="Regions file (TOML [[roi]] or JSON)."),
+    rois: Path | None = typer.Option(None, "--rois", help="Regions file (TOML [\\[roi]] or JSON)."),
     calibration: Path | None = typer.Option(
         None, "--calibration", help="Calibration JSON from `pdstudy behavior calibrate`."
     ),
@@ -149,14 +149,18 @@ def score(
     cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
     scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale resolution."),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Videos scored in parallel."),
-    window_start: float | None = typer.Option(None, "--window-start", help="Default: the test's."),
-    window_end: float | None = typer.Option(None, "--window-end", help="Default: the test's."),
+    window_start: float | None = typer.Option(
+        None, "--window-start", help="Start of the scored window (s; default: the test's)."
+    ),
+    window_end: float | None = typer.Option(
+        None, "--window-end", help="End of the scored window (s; default: the test's)."
+    ),
     scheduler: str | None = typer.Option(
         None,
         "--scheduler",
         envvar="PDSTUDY_SCHEDULER",
         help="A dask.distributed scheduler (tcp://host:8786): score each video as a task on "
-        "that cluster instead of --workers processes (needs pdstudy[cluster]; see "
+        "that cluster instead of --workers processes (needs pdstudy\\[cluster]; see "
         "docs/cluster.md).",
     ),
 ) -> None:
@@ -224,14 +228,18 @@ def score(
 def calibrate(
     videos: list[Path] = typer.Argument(..., help="Human-scored videos."),
     human: Path = typer.Option(
-        ..., "--human", help="CSV: video, [animal], immobility_s; or a BORIS export / bout log."
+        ..., "--human", help="CSV: video, \\[animal], immobility_s; or a BORIS export / bout log."
     ),
     test: str = typer.Option(..., "--test", help="fst or tst (the scoring window)."),
     out: Path = typer.Option(..., "--out", help="Calibration JSON to write."),
     rois: Path | None = typer.Option(None, "--rois", help="Regions file."),
     scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale resolution."),
-    window_start: float | None = typer.Option(None, "--window-start", help="Default: the test's."),
-    window_end: float | None = typer.Option(None, "--window-end", help="Default: the test's."),
+    window_start: float | None = typer.Option(
+        None, "--window-start", help="Start of the scored window (s; default: the test's)."
+    ),
+    window_end: float | None = typer.Option(
+        None, "--window-end", help="End of the scored window (s; default: the test's)."
+    ),
 ) -> None:
     """Fit the threshold and minimum bout that best match human scores; print the agreement."""
     from pdstudy.assays.behavior.analysis import human_immobility
@@ -542,7 +550,7 @@ def _assay_command(kind: str) -> None:
 
     command.__doc__ = (
         f"Analyse a {'forced swim' if kind == 'fst' else 'tail suspension'} test as a one-section "
-        f"study: the same tables and names as a [[{kind}]] section of `pdstudy run`."
+        f"study: the same tables and names as a [\\[{kind}]] section of `pdstudy run`."
     )
     app.command(name=kind)(command)
 

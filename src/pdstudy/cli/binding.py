@@ -28,10 +28,12 @@ from pdstudy.cli._fit import (
 )
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
+    CYCLE_OPTION,
     EFFICIENCY_OPTION,
     EXCLUDE_HELP,
     FILTERS_OPTION,
     INCUBATION_OPTION,
+    PROTEIN_CYCLE_OPTION,
     REPLICATES_OPTION,
     TEMPERATURE_OPTION,
     WASH_OPTION,
@@ -40,6 +42,7 @@ from pdstudy.cli._shared import (
     err_console,
     exclude_values,
     fraction,
+    plate_format_help,
     procedure_values,
     quantity,
     required,
@@ -88,7 +91,9 @@ def design(
         None, "--ki-range", help='Expected Ki range, e.g. --ki-range "0.1 nM" "10 nM".'
     ),
     radioligand: str = typer.Option("[3H]nisoxetine", help="Radioligand name."),
-    radioligand_conc: str = typer.Option(..., "--radioligand-conc", help='e.g. "1 nM".'),
+    radioligand_conc: str = typer.Option(
+        ..., "--radioligand-conc", help='Final radioligand concentration, e.g. "1 nM".'
+    ),
     kd: str = typer.Option(..., "--kd", help='Kd of the radioligand, e.g. "0.8 nM".'),
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
     replicates: int = typer.Option(3, help="Wells per concentration."),
@@ -174,7 +179,9 @@ def design_saturation(
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
     target: str | None = typer.Option(None, help="Target name (e.g. NET)."),
     nsb_compound: str = typer.Option("desipramine", help="Compound defining NSB."),
-    stock: str | None = typer.Option(None, help="Radioligand stock (writes dilutions.csv)."),
+    stock: str | None = typer.Option(
+        None, help='Radioligand stock concentration, e.g. "1 uM" (writes dilutions.csv).'
+    ),
 ) -> None:
     """Design a saturation binding plate: radioligand series around Kd, total and NSB wells."""
     with _errors():
@@ -229,7 +236,9 @@ def simulate(
     compound: str = typer.Option("norclomipramine", help="Competitor name."),
     target: str = typer.Option("NET", help="Target name."),
     assay: str = typer.Option("competition", help="competition or saturation."),
-    format: str = typer.Option("microbeta", "--format", help="Plate file format to write."),
+    format: str = typer.Option(
+        "microbeta", "--format", help=plate_format_help(default="microbeta")
+    ),
     seed: int = typer.Option(1, help="Seed of the random draws."),
     n_plates: int = typer.Option(3, "--n-plates", help="Independent experiments (one per file)."),
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
@@ -243,7 +252,9 @@ def simulate(
     cv: float = typer.Option(0.05, help="Proportional well-to-well CV."),
     outliers: int = typer.Option(0, help="Wild wells per plate."),
     volume: str = typer.Option("250 uL", "--volume", help="Assay volume."),
-    specific_activity: str = typer.Option("80 Ci/mmol", "--specific-activity"),
+    specific_activity: str = typer.Option(
+        "80 Ci/mmol", "--specific-activity", help="Radioligand specific activity."
+    ),
 ) -> None:
     """Simulate plates with known parameters and write them as instrument files + layout."""
     with _errors():
@@ -358,7 +369,9 @@ def analyze(
     radioligand: str = typer.Option("radioligand", help="Radioligand name (methods text)."),
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     specific_activity: str | None = typer.Option(
-        None, "--specific-activity", help='e.g. "80 Ci/mmol" (ligand-depletion check).'
+        None,
+        "--specific-activity",
+        help='Radioligand specific activity, e.g. "80 Ci/mmol" (ligand-depletion check).',
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     efficiency: str | None = EFFICIENCY_OPTION,
@@ -380,7 +393,8 @@ def analyze(
     max_nonspecific_fraction: str = typer.Option(
         "0.5", "--max-nonspecific-fraction", help="QC: NSB / total above this is flagged."
     ),
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = typer.Option("auto", "--format", help=plate_format_help()),
+    cycle: int | None = CYCLE_OPTION,
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -398,7 +412,7 @@ def analyze(
     """Analyse competition binding plates: Ki per curve, QC flags, figures, mean pKi.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[binding]] section of `pdstudy run`.
+    [\\[binding]] section of `pdstudy run`.
     """
     with _errors():
         lig = _q(radioligand_conc, "concentration", "--radioligand-conc")
@@ -419,6 +433,7 @@ def analyze(
             "plates": list(plates),
             "layout": layout,
             "format": format,
+            "cycle": cycle,
             "radioligand": radioligand,
             "radioligand_conc": lig,
             "kd": kd_m,
@@ -510,7 +525,11 @@ def saturation(
     plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
     out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
-    specific_activity: str | None = typer.Option(None, "--specific-activity", help='"80 Ci/mmol"'),
+    specific_activity: str | None = typer.Option(
+        None,
+        "--specific-activity",
+        help='Radioligand specific activity, e.g. "80 Ci/mmol" (Bmax in fmol/mg; else CPM).',
+    ),
     efficiency: str | None = EFFICIENCY_OPTION,
     protein: str | None = typer.Option(None, "--protein", help='Protein per well, e.g. "30 ug".'),
     protein_plate: Path | None = typer.Option(
@@ -525,7 +544,10 @@ def saturation(
     suspension_volume: str | None = typer.Option(
         None, "--suspension-volume", help='Protein suspension per well, e.g. "100 uL".'
     ),
-    protein_format: str = typer.Option("auto", "--protein-format", help="Format of the plate."),
+    protein_format: str = typer.Option(
+        "auto", "--protein-format", help=f"Format of --protein-plate. {plate_format_help()}"
+    ),
+    protein_cycle: int | None = PROTEIN_CYCLE_OPTION,
     protein_model: str = typer.Option(
         "auto", "--protein-model", help="Standard curve: auto, linear, quadratic or four_pl."
     ),
@@ -541,7 +563,8 @@ def saturation(
     target: str | None = typer.Option(None, help="Target name where the layout has none."),
     weighting: str = typer.Option("auto", help="auto, counts, relative or none."),
     confidence: str = CONFIDENCE_OPTION,
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = typer.Option("auto", "--format", help=plate_format_help()),
+    cycle: int | None = CYCLE_OPTION,
     incubation: str | None = INCUBATION_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -554,7 +577,7 @@ def saturation(
     """Analyse saturation binding plates: Kd and Bmax (fmol/mg protein) with CIs.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[saturation]] section of `pdstudy run`.
+    [\\[saturation]] section of `pdstudy run`.
     """
     with _errors():
         sa = _q(specific_activity, "specific_activity", "--specific-activity")
@@ -571,15 +594,8 @@ def saturation(
                 raise UsageError("must be positive", where=f"option {opt}")
         eff = fraction(efficiency, "--efficiency")
         choice("saturation", "weighting", weighting, "--weighting")
-        if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
-            raise UsageError(
-                f"{protein_model!r}: use auto, linear, quadratic or four_pl",
-                where="option --protein-model",
-            )
-        if protein_weights not in ("none", "1/y2"):
-            raise UsageError(
-                f"{protein_weights!r}: use none or 1/y2", where="option --protein-weights"
-            )
+        choice("saturation", "protein_model", protein_model, "--protein-model")
+        choice("saturation", "protein_weights", protein_weights, "--protein-weights")
         if not (math.isfinite(protein_max_cv) and protein_max_cv > 0):
             raise UsageError(f"{protein_max_cv}: must be > 0", where="option --protein-max-cv")
         if prot_g is not None and protein_plate is not None:
@@ -597,6 +613,7 @@ def saturation(
             "plates": list(plates),
             "layout": layout,
             "format": format,
+            "cycle": cycle,
             "radioligand": radioligand,
             "specific_activity": sa,
             "volume": vol,
@@ -607,6 +624,7 @@ def saturation(
             "protein_sample": protein_sample,
             "suspension_volume": susp,
             "protein_format": protein_format,
+            "protein_cycle": protein_cycle,
             "protein_model": protein_model,
             "protein_weights": protein_weights,
             "protein_max_cv": protein_max_cv,

@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("design")
     def design(
-        study: Path = typer.Argument(..., help="The study file (TOML) with a [design] table."),
+        study: Path = typer.Argument(..., help="The study file (TOML) with a \\[design] table."),
         out: Path = typer.Option(..., "--out", "-o", help="Output folder (created)."),
         n_sim: int | None = typer.Option(
             None,

@@ -67,7 +67,9 @@ def analyze(
         "0 min", "--auc-start", help="Start of the AUC window after the dose."
     ),
     auc_end: str | None = typer.Option(
-        None, "--auc-end", help="End of the AUC window (default: the last sample)."
+        None,
+        "--auc-end",
+        help='End of the AUC window after the dose, e.g. "180 min" (default: the last sample).',
     ),
     control: str | None = typer.Option(
         None, "--control", help="Control group (default: vehicle when present)."
@@ -93,13 +95,13 @@ def analyze(
         "--scheduler",
         envvar="PDSTUDY_SCHEDULER",
         help="A dask.distributed scheduler (tcp://host:8786): integrate the chromatograms "
-        "as tasks on that cluster (needs pdstudy[cluster]; see docs/cluster.md).",
+        "as tasks on that cluster (needs pdstudy\\[cluster]; see docs/cluster.md).",
     ),
 ) -> None:
     """Quantify every injection, normalise each animal to its baseline, compare groups.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[microdialysis]] section of `pdstudy run`.
+    [\\[microdialysis]] section of `pdstudy run`.
     """
     with errors():
         if time_unit not in ("min", "s"):

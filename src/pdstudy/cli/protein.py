@@ -16,20 +16,25 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pdstudy.cli._shared import EXCLUDE_HELP, UsageError, errors, exclude_values, run_one
+from pdstudy.cli._shared import (
+    CYCLE_OPTION,
+    EXCLUDE_HELP,
+    UsageError,
+    choice,
+    errors,
+    exclude_values,
+    plate_format_help,
+    run_one,
+)
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 console = Console()
-
-MODELS = ("auto", "linear", "quadratic", "four_pl")
-METHODS = ("BCA", "Bradford", "Lowry")
-WEIGHTS = ("none", "1/y2")
 
 
 @app.command()
 def analyze(
     plates: list[Path] = typer.Argument(
-        ..., help="Absorbance plate file(s) (any format read_plate reads)."
+        ..., help="Absorbance plate file(s) of a plate reader (the formats of --format)."
     ),
     layout: Path = typer.Option(
         ...,
@@ -37,30 +42,33 @@ def analyze(
         help="Layout: blank, standard (protein_ug_per_mL), sample (sample, dilution).",
     ),
     out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
-    model: str = typer.Option("auto", help="auto, linear, quadratic or four_pl."),
+    model: str = typer.Option(
+        "auto",
+        help="Standard-curve model: auto (F test linear vs quadratic, then AICc vs 4PL), "
+        "linear, quadratic or four_pl.",
+    ),
     method: str = typer.Option("BCA", help="BCA, Bradford or Lowry (methods text)."),
     weights: str = typer.Option("none", help="Standard-curve weighting: none or 1/y2."),
     max_cv: float = typer.Option(
-        0.15, "--max-cv", help="Replicate CV of a sample's absorbance above which it is flagged."
+        0.15,
+        "--max-cv",
+        help="Replicate CV of a sample's absorbance above which it is flagged, a fraction "
+        "(0.15 = 15 %).",
     ),
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = typer.Option("auto", "--format", help=plate_format_help()),
+    cycle: int | None = CYCLE_OPTION,
     exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
     name: str = typer.Option("protein", help="Section name (output file names)."),
 ) -> None:
     """Fit the standard curve and read each sample's protein concentration (mg/mL) with a CI.
 
     Runs as a one-section study: the same analysis, tables and file names as a
-    [[protein]] section of `pdstudy run`.
+    [\\[protein]] section of `pdstudy run`.
     """
     with errors():
-        if model not in MODELS:
-            raise UsageError(
-                f"{model!r}: use auto, linear, quadratic or four_pl", where="option --model"
-            )
-        if method not in METHODS:
-            raise UsageError(f"{method!r}: use BCA, Bradford or Lowry", where="option --method")
-        if weights not in WEIGHTS:
-            raise UsageError(f"{weights!r}: use none or 1/y2", where="option --weights")
+        choice("protein", "model", model, "--model")
+        choice("protein", "method", method, "--method")
+        choice("protein", "weights", weights, "--weights")
         if not (math.isfinite(max_cv) and max_cv > 0):
             raise UsageError(f"{max_cv}: must be > 0", where="option --max-cv")
         values = {
@@ -68,6 +76,7 @@ def analyze(
             "plates": list(plates),
             "layout": layout,
             "format": format,
+            "cycle": cycle,
             "method": method,
             "model": model,
             "weights": weights,

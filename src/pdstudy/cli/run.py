@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
             "--scheduler",
             envvar="PDSTUDY_SCHEDULER",
             help="A dask.distributed scheduler (tcp://host:8786): run the sections on that "
-            "cluster (needs pdstudy[cluster]; see docs/cluster.md).",
+            "cluster (needs pdstudy\\[cluster]; see docs/cluster.md).",
         ),
         db: str | None = typer.Option(
             None,
@@ -198,14 +198,14 @@ def register(app: typer.Typer) -> None:
         key: Path | None = typer.Option(
             None,
             "--key",
-            help="Unblinding key of the [design] (pdstudy design's key/unblinding_key.csv); "
+            help="Unblinding key of the \\[design] (pdstudy design's key/unblinding_key.csv); "
             "without one the design's sections are analysed blind.",
         ),
     ) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed, or the study deviates from its
-        [design] (reported); 2: invalid study file.
+        \\[design] (reported); 2: invalid study file.
         """
         console = Console()
         store: str | bool = False if no_store else (db or True)

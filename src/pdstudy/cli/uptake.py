@@ -28,9 +28,11 @@ from pdstudy.cli._fit import (
 )
 from pdstudy.cli._shared import (
     BUFFER_OPTION,
+    CYCLE_OPTION,
     EFFICIENCY_OPTION,
     EXCLUDE_HELP,
     FILTERS_OPTION,
+    PROTEIN_CYCLE_OPTION,
     REPLICATES_OPTION,
     TEMPERATURE_OPTION,
     WASH_OPTION,
@@ -42,6 +44,7 @@ from pdstudy.cli._shared import (
     exclude_values,
     fmt_conc,
     fraction,
+    plate_format_help,
     procedure_values,
     quantity,
     required,
@@ -85,6 +88,7 @@ def _protein_values(
     protein_model: str,
     protein_weights: str = "none",
     protein_max_cv: str | None = None,
+    protein_cycle: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Path]]]:
     """The protein keys of the section (study-file names) and the protein files to check.
 
@@ -100,14 +104,15 @@ def _protein_values(
         )
     if protein is not None and protein_plate is not None:
         raise UsageError("give --protein or --protein-plate, not both", where="option --protein")
-    if protein_model not in ("auto", "linear", "quadratic", "four_pl"):
-        raise UsageError(
-            f"{protein_model!r}: use auto, linear, quadratic or four_pl",
-            where="option --protein-model",
-        )
-    if protein_weights not in ("none", "1/y2"):
-        raise UsageError(f"{protein_weights!r}: use none or 1/y2", where="option --protein-weights")
+    choice("uptake", "protein_model", protein_model, "--protein-model")
+    choice("uptake", "protein_weights", protein_weights, "--protein-weights")
     if protein is not None:
+        if protein_cycle is not None:
+            raise UsageError(
+                "--protein-cycle is the read of a kinetic --protein-plate; with --protein "
+                "there is no protein plate",
+                where="option --protein-cycle",
+            )
         return {"protein": required(protein, "mass", "--protein")}, {}
     assert protein_plate is not None
     if protein_layout is None:
@@ -126,6 +131,7 @@ def _protein_values(
         "protein_format": protein_format,
         "protein_model": protein_model,
         "protein_weights": protein_weights,
+        "protein_cycle": protein_cycle,
     }
     if protein_max_cv is not None:
         values["protein_max_cv"] = fraction(protein_max_cv, "--protein-max-cv")
@@ -246,13 +252,19 @@ def simulate(
     ),
     protein: str = typer.Option("100 ug", "--protein", help="Synaptosomal protein per well."),
     incubation: str = typer.Option("5 min", "--incubation", help="Uptake time."),
-    specific_activity: str = typer.Option("40 Ci/mmol", "--specific-activity"),
+    specific_activity: str = typer.Option(
+        "40 Ci/mmol", "--specific-activity", help="Specific activity of the labelled substrate."
+    ),
     hot_substrate: str | None = typer.Option(
-        None, "--hot-substrate", help="Kinetics: labelled substrate conc. (isotope dilution above)."
+        None,
+        "--hot-substrate",
+        help='Kinetics: labelled substrate conc., e.g. "20 nM" (isotope dilution above it).',
     ),
     cv: float = typer.Option(0.05, help="Proportional well-to-well CV."),
     outliers: int = typer.Option(0, help="Wild wells per plate."),
-    format: str = typer.Option("microbeta", "--format", help="Plate file format to write."),
+    format: str = typer.Option(
+        "microbeta", "--format", help=plate_format_help("microbeta", names=list(PLATE_EXT))
+    ),
     n_plates: int = typer.Option(3, "--n-plates", help="Independent experiments (one per file)."),
     plate: int = typer.Option(96, "--plate", help="Plate format: 96 or 384."),
     replicates: int = typer.Option(3, help="Wells per concentration."),
@@ -372,8 +384,102 @@ def _simulate_protein(out: Path, protein_mg_per_well: float, rng: Any) -> None:
 # ---------------------------------------------------------------- analyse
 
 
-_PROTEIN_HELP = 'Protein per well, e.g. "50 ug" (or use --protein-plate).'
 _NAME_HELP = "Section name (output file names: results/uptake1_<name>.csv ...)."
+
+# The options that analyze and kinetics share: one definition, the same text on both.
+_PLATES_ARG: Any = typer.Argument(..., help="Plate files (one experiment each).")
+_OUT_OPTION: Any = typer.Option(..., "--out", help="Folder for results/ and figures/.")
+_SUBSTRATE_OPTION: Any = typer.Option(
+    "[3H]norepinephrine", help="Labelled substrate (Methods text)."
+)
+_SPECIFIC_ACTIVITY_OPTION: Any = typer.Option(
+    ...,
+    "--specific-activity",
+    help='Specific activity of the labelled substrate, e.g. "40 Ci/mmol" or "1.48 TBq/mmol".',
+)
+_INCUBATION_OPTION: Any = typer.Option(..., "--incubation", help='Uptake time, e.g. "5 min".')
+_PROTEIN_OPTION: Any = typer.Option(
+    None, "--protein", help='Protein per well, e.g. "50 ug" (or use --protein-plate).'
+)
+_PROTEIN_PLATE_OPTION: Any = typer.Option(
+    None, "--protein-plate", help="A BCA/Bradford plate of the synaptosome preparation."
+)
+_PROTEIN_LAYOUT_OPTION: Any = typer.Option(
+    None, "--protein-layout", help="Layout of --protein-plate (blank, standard, sample wells)."
+)
+_PROTEIN_SAMPLE_OPTION: Any = typer.Option(
+    None,
+    "--protein-sample",
+    help="The preparation's sample name on --protein-plate (needed when it holds several).",
+)
+_SUSPENSION_VOLUME_OPTION: Any = typer.Option(
+    None,
+    "--suspension-volume",
+    help='Synaptosome suspension per well, e.g. "100 uL" (with --protein-plate).',
+)
+_PROTEIN_FORMAT_OPTION: Any = typer.Option(
+    "auto", "--protein-format", help=f"Format of --protein-plate. {plate_format_help()}"
+)
+_PROTEIN_MODEL_OPTION: Any = typer.Option(
+    "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic or four_pl."
+)
+_PROTEIN_WEIGHTS_OPTION: Any = typer.Option(
+    "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
+)
+_PROTEIN_MAX_CV_OPTION: Any = typer.Option(
+    None,
+    "--protein-max-cv",
+    help='Protein samples: replicate CV above which one is flagged, e.g. "0.15" or "15 %" '
+    "(default 0.15).",
+)
+_COUNTS_OPTION: Any = typer.Option(
+    "auto", "--counts", help="Counts to use: auto (DPM when every well has them), dpm or cpm."
+)
+_TARGET_OPTION: Any = typer.Option("NET", help="Target name where the layout has none.")
+_FORMAT_OPTION: Any = typer.Option("auto", "--format", help=plate_format_help())
+
+
+def _common_values(
+    mode: str,
+    *,
+    target: str,
+    format: str,
+    cycle: int | None,
+    substrate: str,
+    specific_activity: str,
+    incubation: str,
+    efficiency: str | None,
+    counts: str,
+    exclude: list[str],
+    temperature: str | None,
+    buffer: str | None,
+    filters: str | None,
+    wash: str | None,
+    replicates: int | None,
+) -> dict[str, Any]:
+    """The ``[[uptake]]`` keys that analyze and kinetics share, parsed (errors name the option)."""
+    choice("uptake", "counts", counts, "--counts")
+    return {
+        "exclude": exclude_values("uptake", exclude),
+        "mode": mode,
+        "target": target,
+        "format": format,
+        "cycle": cycle,
+        "substrate": substrate,
+        "specific_activity": required(
+            specific_activity, "specific_activity", "--specific-activity"
+        ),
+        "incubation": required(incubation, "time", "--incubation"),
+        "efficiency": fraction(efficiency, "--efficiency"),
+        "counts": counts,
+        **procedure_values(
+            temperature=temperature,
+            buffer=buffer,
+            filters=filters,
+            wash=wash,
+            replicates=replicates,
+        ),
+    }
 
 
 def _run(
@@ -398,38 +504,31 @@ def _run(
 
 @app.command()
 def analyze(
-    plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
+    plates: list[Path] = _PLATES_ARG,
     layout: Path = typer.Option(..., "--layout", help="Plate layout (wellmap TOML)."),
-    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
+    out: Path = _OUT_OPTION,
     substrate_conc: str | None = typer.Option(
         None, "--substrate-conc", help='Final substrate conc., e.g. "20 nM" (default: layout).'
     ),
     km: str | None = typer.Option(
         None, "--km", help='Substrate Km, e.g. "0.3 uM" (default: layout).'
     ),
-    substrate: str = typer.Option("[3H]norepinephrine", help="Labelled substrate (methods text)."),
-    specific_activity: str = typer.Option(..., "--specific-activity", help='e.g. "40 Ci/mmol".'),
-    incubation: str = typer.Option(..., "--incubation", help='Uptake time, e.g. "5 min".'),
-    protein: str | None = typer.Option(None, "--protein", help=_PROTEIN_HELP),
-    protein_plate: Path | None = typer.Option(None, "--protein-plate", help="BCA/Bradford plate."),
-    protein_layout: Path | None = typer.Option(None, "--protein-layout", help="Its layout."),
-    protein_sample: str | None = typer.Option(None, "--protein-sample", help="Sample to use."),
-    suspension_volume: str | None = typer.Option(
-        None, "--suspension-volume", help='Synaptosome suspension per well, e.g. "100 uL".'
-    ),
-    protein_format: str = typer.Option("auto", "--protein-format", help="Protein plate format."),
-    protein_model: str = typer.Option(
-        "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
-    ),
-    protein_weights: str = typer.Option(
-        "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
-    ),
-    protein_max_cv: str | None = typer.Option(
-        None, "--protein-max-cv", help="Protein samples: replicate CV flagged above (0.15)."
-    ),
+    substrate: str = _SUBSTRATE_OPTION,
+    specific_activity: str = _SPECIFIC_ACTIVITY_OPTION,
+    incubation: str = _INCUBATION_OPTION,
+    protein: str | None = _PROTEIN_OPTION,
+    protein_plate: Path | None = _PROTEIN_PLATE_OPTION,
+    protein_layout: Path | None = _PROTEIN_LAYOUT_OPTION,
+    protein_sample: str | None = _PROTEIN_SAMPLE_OPTION,
+    suspension_volume: str | None = _SUSPENSION_VOLUME_OPTION,
+    protein_format: str = _PROTEIN_FORMAT_OPTION,
+    protein_model: str = _PROTEIN_MODEL_OPTION,
+    protein_weights: str = _PROTEIN_WEIGHTS_OPTION,
+    protein_max_cv: str | None = _PROTEIN_MAX_CV_OPTION,
+    protein_cycle: int | None = PROTEIN_CYCLE_OPTION,
     efficiency: str | None = EFFICIENCY_OPTION,
-    counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
-    target: str = typer.Option("NET", help="Target name where the layout has none."),
+    counts: str = _COUNTS_OPTION,
+    target: str = _TARGET_OPTION,
     rout: bool = typer.Option(
         False,
         "--rout/--no-rout",
@@ -445,11 +544,16 @@ def analyze(
     fix_bottom: float | None = FIX_BOTTOM_OPTION,
     confidence: str = CONFIDENCE_OPTION,
     max_nonspecific_fraction: str = typer.Option(
-        "0.8", "--max-nonspecific-fraction", help="QC: nonspecific / control above this is flagged."
+        "0.8",
+        "--max-nonspecific-fraction",
+        help='QC: nonspecific / control above this is flagged, e.g. "0.8" or "80 %".',
     ),
-    max_cv: str = typer.Option("0.2", "--max-cv", help="QC: replicate CV above this is flagged."),
+    max_cv: str = typer.Option(
+        "0.2", "--max-cv", help='QC: replicate CV above this is flagged, e.g. "0.2" or "20 %".'
+    ),
     min_z_prime: float = typer.Option(0.2, "--min-z-prime", help="QC: Z' below this is flagged."),
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = _FORMAT_OPTION,
+    cycle: int | None = CYCLE_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
     filters: str | None = FILTERS_OPTION,
@@ -466,18 +570,27 @@ def analyze(
     """Analyse uptake-inhibition plates: rates, % of control, IC50, Ki, QC flags, figures.
 
     Runs as a one-section study: the same analysis, tables and file names as an
-    [[uptake]] section (mode = "inhibition") of `pdstudy run`.
+    [\\[uptake]] section (mode = "inhibition") of `pdstudy run`.
     """
     with errors():
-        s_m = quantity(substrate_conc, "concentration", "--substrate-conc")
-        km_m = quantity(km, "concentration", "--km")
-        sa = required(specific_activity, "specific_activity", "--specific-activity")
-        t_s = required(incubation, "time", "--incubation")
-        eff = fraction(efficiency, "--efficiency")
-        nsf = fraction(max_nonspecific_fraction, "--max-nonspecific-fraction")
-        cv = fraction(max_cv, "--max-cv")
+        common = _common_values(
+            "inhibition",
+            target=target,
+            format=format,
+            cycle=cycle,
+            substrate=substrate,
+            specific_activity=specific_activity,
+            incubation=incubation,
+            efficiency=efficiency,
+            counts=counts,
+            exclude=exclude,
+            temperature=temperature,
+            buffer=buffer,
+            filters=filters,
+            wash=wash,
+            replicates=replicates,
+        )
         choice("uptake", "weighting", weighting, "--weighting")
-        choice("uptake", "counts", counts, "--counts")
         prot = _protein_values(
             protein,
             protein_plate,
@@ -488,34 +601,22 @@ def analyze(
             protein_model,
             protein_weights,
             protein_max_cv,
+            protein_cycle,
         )
         values = {
-            "exclude": exclude_values("uptake", exclude),
-            "mode": "inhibition",
-            "target": target,
-            "format": format,
-            "substrate": substrate,
-            "substrate_conc": s_m,
-            "km": km_m,
-            "specific_activity": sa,
-            "incubation": t_s,
-            "efficiency": eff,
-            "counts": counts,
+            **common,
+            "substrate_conc": quantity(substrate_conc, "concentration", "--substrate-conc"),
+            "km": quantity(km, "concentration", "--km"),
             "rout": rout,
             "two_site": two_site,
             "weighting": weighting,
             **fit_values("uptake", model, fix_hill, fix_top, fix_bottom, confidence),
-            "max_nonspecific_fraction": nsf,
-            "max_cv": cv,
+            "max_nonspecific_fraction": fraction(
+                max_nonspecific_fraction, "--max-nonspecific-fraction"
+            ),
+            "max_cv": fraction(max_cv, "--max-cv"),
             "min_z_prime": min_z_prime,
             "exclude_z_below": exclude_z_below,
-            **procedure_values(
-                temperature=temperature,
-                buffer=buffer,
-                filters=filters,
-                wash=wash,
-                replicates=replicates,
-            ),
         }
         res = _run(values, prot, plates, layout, out, name)
         if not len(res.curves):
@@ -573,43 +674,40 @@ def _print_uptake(res: Any, summary: Any, out: Path) -> None:
 
 @app.command()
 def kinetics(
-    plates: list[Path] = typer.Argument(..., help="Plate files (one experiment each)."),
+    plates: list[Path] = _PLATES_ARG,
     layout: Path = typer.Option(
         ..., "--layout", help="Layout: total and nsb wells, conc = substrate concentration."
     ),
-    out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
-    substrate: str = typer.Option("[3H]norepinephrine", help="Labelled substrate (methods text)."),
-    specific_activity: str = typer.Option(..., "--specific-activity", help='e.g. "40 Ci/mmol".'),
-    incubation: str = typer.Option(..., "--incubation", help='Uptake time, e.g. "5 min".'),
-    protein: str | None = typer.Option(None, "--protein", help=_PROTEIN_HELP),
-    protein_plate: Path | None = typer.Option(None, "--protein-plate", help="BCA/Bradford plate."),
-    protein_layout: Path | None = typer.Option(None, "--protein-layout", help="Its layout."),
-    protein_sample: str | None = typer.Option(None, "--protein-sample", help="Sample to use."),
-    suspension_volume: str | None = typer.Option(
-        None, "--suspension-volume", help='Synaptosome suspension per well, e.g. "100 uL".'
-    ),
-    protein_format: str = typer.Option("auto", "--protein-format", help="Protein plate format."),
-    protein_model: str = typer.Option(
-        "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic, four_pl."
-    ),
-    protein_weights: str = typer.Option(
-        "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
-    ),
-    protein_max_cv: str | None = typer.Option(
-        None, "--protein-max-cv", help="Protein samples: replicate CV flagged above (0.15)."
-    ),
+    out: Path = _OUT_OPTION,
+    substrate: str = _SUBSTRATE_OPTION,
+    specific_activity: str = _SPECIFIC_ACTIVITY_OPTION,
+    incubation: str = _INCUBATION_OPTION,
+    protein: str | None = _PROTEIN_OPTION,
+    protein_plate: Path | None = _PROTEIN_PLATE_OPTION,
+    protein_layout: Path | None = _PROTEIN_LAYOUT_OPTION,
+    protein_sample: str | None = _PROTEIN_SAMPLE_OPTION,
+    suspension_volume: str | None = _SUSPENSION_VOLUME_OPTION,
+    protein_format: str = _PROTEIN_FORMAT_OPTION,
+    protein_model: str = _PROTEIN_MODEL_OPTION,
+    protein_weights: str = _PROTEIN_WEIGHTS_OPTION,
+    protein_max_cv: str | None = _PROTEIN_MAX_CV_OPTION,
+    protein_cycle: int | None = PROTEIN_CYCLE_OPTION,
     hot_substrate: str | None = typer.Option(
         None,
         "--hot-substrate",
-        help="Labelled substrate conc. when higher [S] were made with unlabelled substrate.",
+        help="Labelled substrate conc. when higher [S] were made with unlabelled substrate, "
+        'e.g. "20 nM".',
     ),
-    nonspecific: str = typer.Option("auto", help="auto, linear or per_conc."),
+    nonspecific: str = typer.Option(
+        "auto", help="Nonspecific rate: auto, linear (a line through [S]) or per_conc."
+    ),
     efficiency: str | None = EFFICIENCY_OPTION,
-    counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
-    target: str = typer.Option("NET", help="Target name where the layout has none."),
+    counts: str = _COUNTS_OPTION,
+    target: str = _TARGET_OPTION,
     weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
     confidence: str = CONFIDENCE_OPTION,
-    format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
+    format: str = _FORMAT_OPTION,
+    cycle: int | None = CYCLE_OPTION,
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
     filters: str | None = FILTERS_OPTION,
@@ -621,20 +719,29 @@ def kinetics(
     """Analyse a substrate-saturation experiment: Km and Vmax of specific uptake with CIs.
 
     Runs as a one-section study: the same analysis, tables and file names as an
-    [[uptake]] section (mode = "kinetics") of `pdstudy run`.
+    [\\[uptake]] section (mode = "kinetics") of `pdstudy run`.
     """
     with errors():
-        sa = required(specific_activity, "specific_activity", "--specific-activity")
-        t_s = required(incubation, "time", "--incubation")
-        hot = quantity(hot_substrate, "concentration", "--hot-substrate")
-        eff = fraction(efficiency, "--efficiency")
-        if nonspecific not in ("auto", "linear", "per_conc"):
-            raise UsageError(
-                f"{nonspecific!r}: use auto, linear or per_conc", where="option --nonspecific"
-            )
-        if weighting not in ("relative", "none"):
+        common = _common_values(
+            "kinetics",
+            target=target,
+            format=format,
+            cycle=cycle,
+            substrate=substrate,
+            specific_activity=specific_activity,
+            incubation=incubation,
+            efficiency=efficiency,
+            counts=counts,
+            exclude=exclude,
+            temperature=temperature,
+            buffer=buffer,
+            filters=filters,
+            wash=wash,
+            replicates=replicates,
+        )
+        choice("uptake", "nonspecific", nonspecific, "--nonspecific")
+        if weighting not in ("relative", "none"):  # kinetics fits rates: 1/Y² or unweighted
             raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
-        choice("uptake", "counts", counts, "--counts")
         prot = _protein_values(
             protein,
             protein_plate,
@@ -645,28 +752,14 @@ def kinetics(
             protein_model,
             protein_weights,
             protein_max_cv,
+            protein_cycle,
         )
         values = {
-            "exclude": exclude_values("uptake", exclude),
-            "mode": "kinetics",
-            "target": target,
-            "format": format,
-            "substrate": substrate,
-            "specific_activity": sa,
-            "incubation": t_s,
-            "hot_substrate_conc": hot,
+            **common,
+            "hot_substrate_conc": quantity(hot_substrate, "concentration", "--hot-substrate"),
             "nonspecific": nonspecific,
-            "efficiency": eff,
-            "counts": counts,
             "weighting": weighting,
             "confidence": confidence_value(confidence),
-            **procedure_values(
-                temperature=temperature,
-                buffer=buffer,
-                filters=filters,
-                wash=wash,
-                replicates=replicates,
-            ),
         }
         res = _run(values, prot, plates, layout, out, name)
         _print_kinetics(res, out)

@@ -32,8 +32,10 @@ deviates from it is refused with what was seen, never read by guesswork.
   (``Raw Data (535 A)``, time). One channel is plate "1"; several are plates
   named after the channel.
 
-Kinetic files: ``cycle=`` (1-based) picks the read, by default the last;
-``frame.attrs`` records ``cycle`` and ``cycles``.
+Kinetic files: ``cycle=`` (1-based: the n-th read in the file, also where the file
+numbers its reads from 0, as SkanIt's ``Reading 0``) picks the read, by default the
+last; ``frame.attrs`` records ``cycle`` and ``cycles`` (and ``cycle_label``, the
+file's own name of the read, where it differs from the count).
 """
 
 from __future__ import annotations
@@ -480,7 +482,8 @@ def read_skanit_text(
                 raise InputFileError(
                     f"plate {pid}, iteration {idx + 1}: this row has {len(cells)} cells where a "
                     "plate row has 12, 24 or 48 (a stray tab in the export?); its wells cannot be "
-                    "placed, so the iteration is not read (pass cycle= another iteration)",
+                    "placed, so the iteration is not read (choose another: the cycle key, --cycle, "
+                    "or cycle= in Python)",
                     path,
                     f"line {r + 1}",
                 )
@@ -531,7 +534,10 @@ def read_skanit_kinetic(
         value, reason = _value(table.cell(r, j), path, table.where(r, j), well)
         if value is not None or reason is not None:
             readings.append(_reading("1", well, table.where(r, j), value, reason))
-    return _frame(readings, path, "skanit_kinetic", cycle=idx + 1, cycles=len(rows))
+    label = f"Reading {table.text(r, 0)}"  # SkanIt numbers its readings from 0
+    return _frame(
+        readings, path, "skanit_kinetic", cycle=idx + 1, cycles=len(rows), cycle_label=label
+    )
 
 
 # --- BMG MARS Table All Cycles -------------------------------------------------------------

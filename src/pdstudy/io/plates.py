@@ -134,8 +134,8 @@ def read_plate(
         fmt = PLATE_FORMATS.get(format)
     if cycle is not None and "cycle" not in fmt.options:
         raise UsageError(
-            f"cycle={cycle!r} was given, but {p.name} is read as {fmt.name!r}, "
-            "a format with one read per well"
+            f"cycle {cycle!r} was given, but {p.name} is read as {fmt.name!r}, "
+            "a format with one read per well (no cycles to choose from)"
         )
     frame = fmt.read(p, sheet=sheet, cycle=cycle) if cycle is not None else fmt.read(p, sheet=sheet)
     if plate_size is not None:

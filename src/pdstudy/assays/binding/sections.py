@@ -187,7 +187,10 @@ def analyse_binding(values: Mapping[str, Any]) -> CompetitionResult:
     ``radioligand_M`` and ``kd_M`` are used, as :func:`analyze_competition` does).
     """
     v = values
-    frame = fill_target(read_merged(v["plates"], v["layout"], format=v["format"]), v["target"])
+    frame = fill_target(
+        read_merged(v["plates"], v["layout"], format=v["format"], cycle=v.get("cycle")),
+        v["target"],
+    )
     result = analyze_competition(
         frame,
         radioligand_M=v.get("radioligand_conc"),
@@ -278,7 +281,10 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
     methods text); the protein plate's result is the result's ``protein``.
     """
     v = values
-    frame = fill_target(read_merged(v["plates"], v["layout"], format=v["format"]), v["target"])
+    frame = fill_target(
+        read_merged(v["plates"], v["layout"], format=v["format"], cycle=v.get("cycle")),
+        v["target"],
+    )
     pw = protein_per_well(v, str(v.get("name") or "saturation"))
     result = analyze_saturation(
         frame,
@@ -299,5 +305,5 @@ def analyse_saturation_section(values: Mapping[str, Any]) -> SaturationResult:
     files = input_files(frame)
     protein = None if pw is None else pw.result
     if protein is not None:
-        files += [(f"protein_{f.key}", f.path) for f in protein.inputs]
+        files += [(f"protein_{f.key}", f.path, f.read) for f in protein.inputs]
     return dataclasses.replace(result, options=options, protein=protein).with_inputs(files)

@@ -15,6 +15,7 @@ from typing import Any
 
 from pdstudy.assays.exclusions import PLATE_EXCLUDE_KEY, Exclusion, declared_exclusions
 from pdstudy.assays.plates import (
+    CYCLE_KEY,
     FORMAT_KEY,
     NAME_KEY,
     check_plates,
@@ -109,6 +110,13 @@ PROTEIN_KEYS = (
         doc="file format of protein_plate",
         example='"auto"',
     ),
+    Key(
+        "protein_cycle",
+        CYCLE_KEY.kind,
+        low=CYCLE_KEY.low,
+        doc=f"protein_plate: {CYCLE_KEY.doc}",
+        example=CYCLE_KEY.example,
+    ),
     *(
         Key(
             f"protein_{k.name}",
@@ -134,11 +142,14 @@ def protein_rule(
         for k in ("protein_layout", "suspension_volume"):
             if k not in raw:
                 problems.append((f"{path}.{k}", f"missing: protein_plate needs {k}"))
-    elif any(k in raw for k in ("protein_layout", "protein_sample", "suspension_volume")):
+    elif any(
+        k in raw for k in ("protein_layout", "protein_sample", "suspension_volume", "protein_cycle")
+    ):
         problems.append(
             (
                 f"{path}.protein_plate",
-                "missing: protein_layout, protein_sample and suspension_volume go with protein_plate",
+                "missing: protein_layout, protein_sample, suspension_volume and protein_cycle go "
+                "with protein_plate",
             )
         )
 
@@ -163,6 +174,7 @@ PROTEIN = Schema(
             example='"protein_layout.toml"',
         ),
         FORMAT_KEY,
+        CYCLE_KEY,
         Key(
             "method",
             "choice",
@@ -196,6 +208,7 @@ def check_protein_files(values: Mapping[str, Any], where: str, problems: Problem
         layout_key="protein_layout",
         roles=("standard", "sample"),
         fmt=values.get("protein_format"),
+        cycle_key="protein_cycle",
     )
 
 
@@ -205,9 +218,11 @@ def analyse_protein_plates(
     fmt: str,
     values: Mapping[str, Any],
     exclusions: Sequence[Exclusion] = (),
+    cycle: int | None = None,
 ) -> ProteinResult:
-    """Read and analyse protein plates with the model options of ``values``."""
-    frame = read_merged(plates, layout, format=fmt)
+    """Read and analyse protein plates with the model options of ``values`` (``cycle``: the
+    read of kinetic files, default the last)."""
+    frame = read_merged(plates, layout, format=fmt, cycle=cycle)
     weights = values.get("weights", "none")
     result = analyze_protein(
         frame,
@@ -227,6 +242,7 @@ def analyse_protein(values: Mapping[str, Any]) -> ProteinResult:
         values["format"],
         values,
         declared_exclusions(values, "protein"),
+        cycle=values.get("cycle"),
     )
 
 
@@ -257,7 +273,11 @@ def protein_per_well(values: Mapping[str, Any], where: str = "") -> ProteinPerWe
         raise UsageError("protein_plate needs protein_layout and suspension_volume", where=where)
     opts = {k: v[f"protein_{k}"] for k in ("model", "weights", "max_cv")}
     result = analyse_protein_plates(
-        [v["protein_plate"]], v["protein_layout"], v["protein_format"], opts
+        [v["protein_plate"]],
+        v["protein_layout"],
+        v["protein_format"],
+        opts,
+        cycle=v.get("protein_cycle"),
     )
     mg_per_mL, lo, hi = result.protein_with_ci(v.get("protein_sample"))
     mg = mg_per_mL * v["suspension_volume"] * 1e3

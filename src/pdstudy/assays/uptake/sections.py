@@ -277,7 +277,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
     ``settings["protein"]`` says where the protein per well came from.
     """
     v = values
-    frame = read_merged(v["plates"], v["layout"], format=v["format"])
+    frame = read_merged(v["plates"], v["layout"], format=v["format"], cycle=v.get("cycle"))
     if "target" not in frame.columns:
         frame["target"] = v["target"]
     per_well = protein_per_well(v, str(v.get("name") or "uptake"))
@@ -334,8 +334,9 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
         )
     files = list(input_files(frame))
     if per_well is not None and per_well.result is not None:
+        read = per_well.result.inputs[0].read if per_well.result.inputs else ""
         files += [
-            ("protein_plate", v["protein_plate"]),
-            ("protein_layout", v["protein_layout"]),
+            ("protein_plate", v["protein_plate"], read),
+            ("protein_layout", v["protein_layout"], ""),
         ]
     return result.with_inputs(files)

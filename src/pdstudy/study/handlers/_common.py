@@ -14,6 +14,7 @@ import pandas as pd
 from pdstudy.errors import PdStudyError
 from pdstudy.report.exclusions import exclusion_records, with_exclusions
 from pdstudy.report.model import Section
+from pdstudy.report.reads import with_reads
 from pdstudy.report.sections import relative
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec
 from pdstudy.study.writer import write_figures, write_result, write_tables
@@ -58,6 +59,7 @@ def run_assay(
         elapsed = time.perf_counter() - start
         info = section.info(ctx.study_dir, elapsed)
         report = with_exclusions(builder.build(result, info, figures, files), result)
+        report = with_reads(report, result)
         parameters: dict[str, Any] = {
             k: v for k, v in section.values.items() if not _is_file_value(v) and k != "name"
         }
