@@ -70,6 +70,13 @@ def test_the_study_on_the_cluster_equals_the_local_run(cluster, example, local_r
     assert prov["execution"]["mode"] == "dask.distributed"
     assert prov["execution"]["scheduler"] == cluster.scheduler_address
     assert len(prov["execution"]["workers"]) == 2
+    # the report's provenance names the scheduler and each worker
+    import html
+
+    page = html.unescape(run.report_path.read_text(encoding="utf-8"))
+    facts = page.split('id="provenance"')[1].split("every parameter used")[0]  # not the JSON
+    assert f"scheduler {cluster.scheduler_address}; 2 worker(s)" in facts
+    assert all(w in facts for w in prov["execution"]["workers"])
 
 
 @pytest.mark.slow

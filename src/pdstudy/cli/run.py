@@ -110,6 +110,12 @@ def run_with_progress(
         except UsageError as err:  # e.g. an unreachable --scheduler
             console.print(f"[red]error:[/red] {escape(str(err))}")
             return 2
+        except KeyboardInterrupt as err:  # Ctrl-C: the tasks on a cluster are cancelled
+            from pdstudy.cli._shared import interrupted_message
+
+            progress.stop()
+            console.print(escape(interrupted_message(err)), highlight=False)
+            return 130
         except PdStudyError as err:
             console.print(f"[red]error:[/red] {escape(str(err))}")
             return 1
