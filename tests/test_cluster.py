@@ -98,7 +98,7 @@ def test_a_worker_killed_mid_run_leaves_a_complete_study(cluster, example, local
         run = done["run"]
         assert run.exit_code == 0, [o.section.error for o in run.failed]  # type: ignore[attr-defined]
         _same_tables(local_run.out_dir, tmp_path)
-        client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+        client.wait_for_workers(2, timeout=180)  # the nanny restarted the killed worker
     finally:
         client.close()
 

@@ -224,7 +224,7 @@ def test_a_worker_killed_while_it_scores_a_video_leaves_the_same_tables(cluster,
         killer.join()
         assert killed, "no worker was killed while it scored a video"
         _same_tables(local, remote)
-        client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+        client.wait_for_workers(2, timeout=180)  # the nanny restarted the killed worker
 
 
 @pytest.mark.slow
@@ -333,7 +333,7 @@ def test_a_task_that_kills_every_worker_it_runs_on_is_a_clear_error(cluster):
             PdStudyError, match="the cluster lost the worker running 3 too many times"
         ):
             ClusterMapper(client)(os._exit, [3])  # each worker that runs it dies
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=180)
 
 
 # --- one core per task -------------------------------------------------------------------
@@ -447,4 +447,4 @@ def test_ctrl_c_cancels_the_tasks_and_exits_with_a_clear_message(client, cluster
     while _tasks_of(client, proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _tasks_of(client, proc.pid) == {}  # nothing left running or queued for that client
-    assert client.wait_for_workers(2, timeout=60) is None
+    assert client.wait_for_workers(2, timeout=180) is None

@@ -283,15 +283,23 @@ class ClusterMapper:
                 self.submitted += 1
             index = {f.key: i for i, f in enumerate(futures)}
             with self.client.as_current():
-                for fut in as_completed(futures):
+                # the results are fetched in the background as the tasks finish (not one
+                # round trip to the worker per result, waited for here)
+                done = as_completed(futures, with_results=True, raise_errors=False)
+                for fut, res in done:
                     i = index[fut.key]
                     try:
-                        results[i] = fut.result()
-                    except KilledWorker as exc:
-                        raise PdStudyError(
-                            f"the cluster lost the worker running {_describe(items[i])} too "
-                            f"many times ({exc})"
-                        ) from None
+                        if fut.status == "error":
+                            _, exc, tb = res
+                            if isinstance(exc, KilledWorker):
+                                raise PdStudyError(
+                                    f"the cluster lost the worker running {_describe(items[i])} "
+                                    f"too many times ({exc})"
+                                ) from None
+                            raise exc.with_traceback(tb)
+                        if isinstance(res, BaseException) and fut.cancelled():
+                            raise res
+                        results[i] = res
                     finally:
                         self.finished += 1
                         if self.on_task is not None:
