@@ -448,3 +448,19 @@ def test_ctrl_c_cancels_the_tasks_and_exits_with_a_clear_message(client, cluster
         time.sleep(0.1)
     assert _tasks_of(client, proc.pid) == {}  # nothing left running or queued for that client
     assert client.wait_for_workers(2, timeout=180) is None
+
+
+def test_behavior_tst_with_a_scheduler_writes_what_the_local_run_writes(
+    cluster, files, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("PDSTUDY_SCHEDULER", raising=False)
+    videos = [a for v in _videos(files) for a in ("--videos", v)]
+    common = ["behavior", "tst", *videos, "--animals", files / "animals.csv", "--window-end", 12]
+    local = _cli(*common, "--out", tmp_path / "local")
+    remote = _cli(*common, "--out", tmp_path / "remote", "--scheduler", cluster.scheduler_address)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    names = sorted(p.name for p in (tmp_path / "local" / "results").glob("*.csv"))
+    assert names
+    for name in names:
+        a = (tmp_path / "local" / "results" / name).read_bytes()
+        assert a == (tmp_path / "remote" / "results" / name).read_bytes(), name

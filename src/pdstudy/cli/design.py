@@ -47,7 +47,8 @@ def register(app: typer.Typer) -> None:
         Writes coded_animals.csv, coded_names.csv, schedule.csv, balance.csv,
         sample_size.csv/.md, plates/, design.json, and apart key/unblinding_key.csv
         (keep that folder from everyone who is blind). Exit code 2: invalid study file,
-        or a design whose groups cannot be balanced (the reason is printed).
+        or a design whose groups cannot be balanced (the reason is printed); 130:
+        interrupted (Ctrl-C cancels the tasks on a cluster).
         """
         from pdstudy.cli.run import print_problems
         from pdstudy.study import load_study

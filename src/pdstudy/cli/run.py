@@ -211,7 +211,8 @@ def register(app: typer.Typer) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed, or the study deviates from its
-        [design] (reported); 2: invalid study file.
+        [design] (reported); 2: invalid study file; 130: interrupted (Ctrl-C cancels the
+        tasks on a cluster).
         """
         console = Console()
         store: str | bool = False if no_store else (db or True)
