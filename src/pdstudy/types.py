@@ -21,6 +21,10 @@ What a mapper promises, and what a caller must give it:
   checks that its worker sees the same bytes as the caller (SHA-256);
 - ``fn`` draws random numbers only from seeds carried by the item, so the
   results do not depend on where or in which order the items ran.
+
+:func:`task_threads` says how many cores one task may use in this process
+(``$PDSTUDY_THREADS``, or one on a dask worker, else every core); the video
+decoder follows it, and no result depends on it.
 """
 
 from __future__ import annotations
