@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -34,18 +35,21 @@ import pandas as pd
 
 
 class TimedMapper:
-    """A mapper that adds the wall time spent in its calls to :attr:`elapsed`."""
+    """A mapper that adds the wall time spent in its calls to :attr:`elapsed` (and this
+    process's CPU time meanwhile to :attr:`cpu`)."""
 
     def __init__(self, inner: Callable[..., list[Any]]) -> None:
         self.inner = inner
         self.elapsed = 0.0
+        self.cpu = 0.0
 
     def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any], /) -> list[Any]:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), process_cpu_s()
         try:
             return self.inner(fn, items)
         finally:
             self.elapsed += time.perf_counter() - t0
+            self.cpu += process_cpu_s() - c0
 
 
 def make_files(folder: Path, n_videos: int, duration_s: float) -> dict[str, Any]:
@@ -90,18 +94,69 @@ def make_files(folder: Path, n_videos: int, duration_s: float) -> dict[str, Any]
     return {"tst": dict(tst.values), "md": dict(md.values)}
 
 
-def run_sections(values: dict[str, Any], inner: Callable[..., list[Any]]) -> dict[str, Any]:
-    """Both sections with ``inner`` as the mapper: results, section times, mapped times."""
+def process_cpu_s() -> float:
+    """CPU time (user + system) of this process and its threads so far, seconds."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def run_sections(
+    values: dict[str, Any], inner: Callable[..., list[Any]], client: Any = None
+) -> dict[str, Any]:
+    """Both sections with ``inner`` as the mapper: results, section times, mapped times, and
+    the CPU time each worker process spent meanwhile (``client``'s workers; here without)."""
     from pdstudy.assays.behavior.sections import analyse_tst
     from pdstudy.assays.microdialysis.sections import analyse_microdialysis
 
     out: dict[str, Any] = {}
     for key, analyse in (("tst", analyse_tst), ("md", analyse_microdialysis)):
         mapper = TimedMapper(inner)
+        before = client.run(process_cpu_s) if client is not None else {}
         t0 = time.perf_counter()
         result = analyse(values[key], map=mapper)
-        out[key] = (result, time.perf_counter() - t0, mapper.elapsed)
+        total = time.perf_counter() - t0
+        after = client.run(process_cpu_s) if client is not None else {}
+        cpu = [after[w] - before[w] for w in sorted(before)] or [mapper.cpu]
+        out[key] = (result, total, mapper.elapsed, cpu, mapper.cpu)
     return out
+
+
+class ReplayMapper:
+    """A mapper that returns the results a first run recorded, item by item: what is left of
+    a section's time is the work of the process that coordinates it."""
+
+    def __init__(self) -> None:
+        self.done: dict[str, Any] = {}
+
+    def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any], /) -> list[Any]:
+        out = []
+        for item in items:
+            key = repr(item)
+            if key not in self.done:
+                self.done[key] = fn(item)
+            out.append(self.done[key])
+        return out
+
+
+def client_time_per_section(values: dict[str, Any], n_videos: int) -> tuple[float, float]:
+    """The TST section's time outside its video tasks: (fixed seconds, seconds per video),
+    from a line through the times with half and all of the videos (best of 5 each)."""
+    from pdstudy.assays.behavior.sections import analyse_tst
+
+    replay = ReplayMapper()
+    analyse_tst(values["tst"], map=replay)  # score every video once
+    times = {}
+    lo, hi = n_videos // 2, n_videos
+    for n in (lo, hi):
+        v = dict(values["tst"], videos=values["tst"]["videos"][:n])
+        best = math.inf
+        for _ in range(5):
+            t0 = time.perf_counter()
+            analyse_tst(v, map=replay)
+            best = min(best, time.perf_counter() - t0)
+        times[n] = best
+    per = max(0.0, (times[hi] - times[lo]) / (hi - lo))
+    return max(0.0, times[hi] - per * hi), per
 
 
 def same_tables(a: Any, b: Any) -> None:
@@ -180,7 +235,7 @@ def main() -> None:
             Client(cluster, set_as_default=False) as client,
         ):
             warm(client, values)
-            runs[f"{n} worker"] = run_sections(values, ClusterMapper(client))
+            runs[f"{n} worker"] = run_sections(values, ClusterMapper(client), client)
             if n == 1:
                 mapper = ClusterMapper(client)
                 mapper(_noop, range(10))  # warm
@@ -215,7 +270,7 @@ def main() -> None:
     }
     for key, what, unit in (("tst", "videos", "tasks"), ("md", "chromatograms", "tasks")):
         for name, run in runs.items():
-            _, total, mapped = run[key]
+            _, total, mapped, _, _ = run[key]
             part = "per-file part" if name == "local" else unit
             print(
                 f"  {what:13s} {labels[name]:21s} section {total:6.2f} s  ({part} {mapped:6.2f} s)"
@@ -234,19 +289,37 @@ def main() -> None:
         f"(SHA check included), {1e3 * overhead['bare']:.2f} ms for a bare client.map "
         f"({args.empty} empty tasks, 1 worker)"
     )
-    local_total, local_map_s = runs["local"]["tst"][1], runs["local"]["tst"][2]
-    serial = (local_total - local_map_s) / args.videos + hash_s + overhead["mapper"]
+
+    def cores(name: str, key: str, count: int) -> str:
+        _, _, mapped, cpu, _ = runs[name][key]
+        return (
+            ", ".join(f"{c / mapped:.2f}" for c in cpu)
+            + f" core(s), {1e3 * sum(cpu) / count:.0f} ms CPU per task"
+        )
+
+    for key, what, count in (("tst", "videos", args.videos), ("md", "chromatograms", n_batches)):
+        client_cpu = runs["2 worker"][key][4] / count
+        print(
+            f"cpu use per worker, {what} (each worker process's CPU time / the tasks' wall "
+            f"time): 1 worker {cores('1 worker', key, count)}; 2 workers "
+            f"{cores('2 worker', key, count)}; plain local map {cores('local', key, count)}; "
+            f"the client {1e3 * client_cpu:.1f} ms CPU per task"
+        )
+    fixed, per_video = client_time_per_section(values, args.videos)
+    serial = per_video + hash_s + overhead["mapper"]
     task = runs["1 worker"]["tst"][2] / args.videos - hash_s - overhead["mapper"]
-    proj = {w: 1000 * serial + math.ceil(1000 / w) * task for w in (1, 10, 100)}
+    proj = {w: fixed + 1000 * serial + math.ceil(1000 / w) * task for w in (1, 10, 100)}
     print(
         "projected 1,000 such videos: "
         + ", ".join(f"{w} worker(s) {t / 60:.1f} min" for w, t in proj.items())
     )
     print(
-        f"  = 1000 x {1e3 * serial:.1f} ms serial in the client per video (aggregate analysis "
-        f"+ SHA-256 + scheduler overhead, measured) + ceil(1000 / workers) x {task:.2f} s per "
-        f"video task (the 1-worker cluster's time per video, less those); assumes the shared "
-        f"file system keeps up"
+        f"  = {fixed:.2f} s once (the section's statistics and tables) + 1000 x "
+        f"{1e3 * serial:.1f} ms serial in the client per video ({1e3 * per_video:.2f} ms "
+        f"analysis + {1e3 * hash_s:.1f} ms SHA-256 + {1e3 * overhead['mapper']:.1f} ms "
+        f"scheduler overhead, measured) + ceil(1000 / workers) x {task:.2f} s per video task "
+        f"(the 1-worker cluster's time per video, less those); assumes the shared file "
+        f"system keeps up"
     )
     print("identical: every run's tables equal the plain local run's")
     if args.keep is None:

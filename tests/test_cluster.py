@@ -70,6 +70,13 @@ def test_the_study_on_the_cluster_equals_the_local_run(cluster, example, local_r
     assert prov["execution"]["mode"] == "dask.distributed"
     assert prov["execution"]["scheduler"] == cluster.scheduler_address
     assert len(prov["execution"]["workers"]) == 2
+    # the report's provenance names the scheduler and each worker
+    import html
+
+    page = html.unescape(run.report_path.read_text(encoding="utf-8"))
+    facts = page.split('id="provenance"')[1].split("every parameter used")[0]  # not the JSON
+    assert f"scheduler {cluster.scheduler_address}; 2 worker(s)" in facts
+    assert all(w in facts for w in prov["execution"]["workers"])
 
 
 @pytest.mark.slow
@@ -91,7 +98,7 @@ def test_a_worker_killed_mid_run_leaves_a_complete_study(cluster, example, local
         run = done["run"]
         assert run.exit_code == 0, [o.section.error for o in run.failed]  # type: ignore[attr-defined]
         _same_tables(local_run.out_dir, tmp_path)
-        client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+        client.wait_for_workers(2, timeout=180)  # the nanny restarted the killed worker
     finally:
         client.close()
 
@@ -130,3 +137,51 @@ def test_a_worker_that_sees_another_file_fails_its_task(cluster, example, tmp_pa
 def test_an_unreachable_scheduler_is_a_usage_error():
     with pytest.raises(UsageError, match="cannot reach the dask scheduler"):
         connect("tcp://127.0.0.1:9", timeout_s=1.0)
+
+
+def test_ctrl_c_during_a_study_cancels_its_section_tasks(cluster, example, tmp_path):
+    spec = load_study(example)
+    plates = [s for s in spec.sections if s.kind in ("binding", "saturation", "uptake")]
+    ctx = RunContext(out_dir=tmp_path, study_dir=spec.folder, compound="x")
+    for d in ("results", "figures"):
+        (tmp_path / d).mkdir()
+
+    def interrupt() -> None:  # Ctrl-C while the section tasks are out on the cluster
+        raise KeyboardInterrupt
+
+    client, _ = connect(cluster.scheduler_address)
+    try:
+        with pytest.raises(KeyboardInterrupt) as info:
+            run_sections_on_cluster(client, plates, ctx, meanwhile=interrupt)
+        message = str(info.value)
+        assert message.startswith("interrupted: ") and "task(s) cancelled" in message
+        assert message.endswith(f"on the dask cluster at {cluster.scheduler_address}")
+        assert 1 <= int(message.split()[1]) <= len(plates)
+
+        def mine(dask_scheduler) -> list[str]:
+            return [str(k) for k in dask_scheduler.tasks if str(k).endswith(f"-{id(ctx)}")]
+
+        deadline = time.monotonic() + 30
+        while client.run_on_scheduler(mine) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.run_on_scheduler(mine) == []  # none left queued or running
+    finally:
+        client.close()
+
+
+def test_pdstudy_run_on_ctrl_c_prints_what_was_cancelled_and_exits_130(
+    example, tmp_path, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    import pdstudy.study as study
+    from pdstudy.cli import app
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt("interrupted: 5 task(s) cancelled on the dask cluster at tcp://h:1")
+
+    monkeypatch.setattr(study, "run_study", interrupted)
+    res = CliRunner().invoke(app, ["run", str(example), "--out", str(tmp_path), "--no-store"])
+    assert res.exit_code == 130, res.output
+    assert "interrupted: 5 task(s) cancelled on the dask cluster at tcp://h:1" in res.output
+    assert "Traceback" not in res.output

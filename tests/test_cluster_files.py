@@ -224,7 +224,7 @@ def test_a_worker_killed_while_it_scores_a_video_leaves_the_same_tables(cluster,
         killer.join()
         assert killed, "no worker was killed while it scored a video"
         _same_tables(local, remote)
-        client.wait_for_workers(2, timeout=60)  # the nanny restarted the killed worker
+        client.wait_for_workers(2, timeout=180)  # the nanny restarted the killed worker
 
 
 @pytest.mark.slow
@@ -333,4 +333,134 @@ def test_a_task_that_kills_every_worker_it_runs_on_is_a_clear_error(cluster):
             PdStudyError, match="the cluster lost the worker running 3 too many times"
         ):
             ClusterMapper(client)(os._exit, [3])  # each worker that runs it dies
-        client.wait_for_workers(2, timeout=60)
+        client.wait_for_workers(2, timeout=180)
+
+
+# --- one core per task -------------------------------------------------------------------
+
+
+def test_a_task_on_a_worker_uses_one_core_unless_the_worker_sets_pdstudy_threads(client):
+    from pdstudy.types import ENV_THREADS, task_threads
+
+    mapper = ClusterMapper(client)
+    assert mapper(lambda _: task_threads(), range(4)) == [1, 1, 1, 1]
+    client.run(lambda: os.environ.update({ENV_THREADS: "2"}))
+    try:
+        assert mapper(lambda _: task_threads(), range(4)) == [2, 2, 2, 2]
+    finally:
+        client.run(lambda: os.environ.pop(ENV_THREADS, None))
+    # a worker the nanny started runs the numerical libraries on one thread
+    environ = client.run(lambda: {k: os.environ.get(k) for k in ("OMP_NUM_THREADS",)})
+    assert all(e["OMP_NUM_THREADS"] == "1" for e in environ.values())
+
+
+# --- the power simulations of a design ------------------------------------------------------
+
+
+def test_power_simulations_on_the_cluster_equal_the_local_ones_for_the_same_seed(client):
+    from pdstudy.stats.power import power_by_analysis
+
+    args = ([156.0, 110.0], 25.0, 6)  # two groups: a cheap analysis per simulated study
+    local = power_by_analysis(*args, n_sim=48, seed=11)
+    remote, workers = _ran_on_workers(
+        client, lambda: power_by_analysis(*args, n_sim=48, seed=11, mapper=ClusterMapper(client))
+    )
+    assert remote == local
+    assert workers  # the simulations ran on the cluster
+    other = power_by_analysis(*args, n_sim=48, seed=12, mapper=ClusterMapper(client))
+    assert other.power != local.power  # the seed matters, the place does not
+
+
+@pytest.mark.slow
+def test_design_with_a_scheduler_writes_the_same_sample_size_as_locally(
+    cluster, tmp_path, monkeypatch
+):
+    from pdstudy.examples import write_example_study
+
+    monkeypatch.delenv("PDSTUDY_SCHEDULER", raising=False)
+    study = write_example_study(tmp_path / "study")
+    common = ["design", study, "--n-sim", 100]
+    local = _cli(*common, "--out", tmp_path / "local")
+    remote = _cli(*common, "--out", tmp_path / "remote", "--scheduler", cluster.scheduler_address)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    assert f"power simulations: 8 tasks on {cluster.scheduler_address}" in remote.output
+    for name in ("sample_size.csv", "sample_size.md", "key/unblinding_key.csv"):
+        a = (tmp_path / "local" / name).read_bytes()
+        assert a == (tmp_path / "remote" / name).read_bytes(), name
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+
+def _tasks_of(client: Any, pid: int) -> dict[str, str]:
+    """The scheduler's tasks of the client in process ``pid`` (key -> state)."""
+
+    def of(dask_scheduler: Any) -> dict[str, str]:
+        return {
+            str(k): ts.state
+            for k, ts in dask_scheduler.tasks.items()
+            if str(k).startswith("pdstudy-") and f"-{pid}-" in str(k)
+        }
+
+    return client.run_on_scheduler(of)
+
+
+@pytest.mark.slow
+def test_ctrl_c_cancels_the_tasks_and_exits_with_a_clear_message(client, cluster, files, tmp_path):
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"), *sys.path]),
+    }
+    env.pop("PDSTUDY_SCHEDULER", None)
+    videos = [str(v) for v in _videos(files)] * 4  # 16 tasks: more than 2 workers finish at once
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pdstudy", "behavior", "score", *videos, "--test", "tst",
+         "--window-end", "12", "--out", str(tmp_path / "out"),
+         "--scheduler", cluster.scheduler_address],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            states = _tasks_of(client, proc.pid)
+            if any(s == "processing" for s in states.values()) and len(states) == len(videos):
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        assert len(states) == len(videos), "the tasks were never all on the cluster"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, (out, err)
+    text = out + err
+    assert "Traceback" not in text, text
+    assert "interrupted:" in err and "task(s) cancelled on the dask cluster at" in err, err
+    assert cluster.scheduler_address in err
+    assert not (tmp_path / "out" / "scores.csv").exists()  # nothing claims to be complete
+    deadline = time.monotonic() + 30
+    while _tasks_of(client, proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _tasks_of(client, proc.pid) == {}  # nothing left running or queued for that client
+    assert client.wait_for_workers(2, timeout=180) is None
+
+
+def test_behavior_tst_with_a_scheduler_writes_what_the_local_run_writes(
+    cluster, files, tmp_path, monkeypatch
+):
+    monkeypatch.delenv("PDSTUDY_SCHEDULER", raising=False)
+    videos = [a for v in _videos(files) for a in ("--videos", v)]
+    common = ["behavior", "tst", *videos, "--animals", files / "animals.csv", "--window-end", 12]
+    local = _cli(*common, "--out", tmp_path / "local")
+    remote = _cli(*common, "--out", tmp_path / "remote", "--scheduler", cluster.scheduler_address)
+    assert local.exit_code == remote.exit_code == 0, remote.output
+    names = sorted(p.name for p in (tmp_path / "local" / "results").glob("*.csv"))
+    assert names
+    for name in names:
+        a = (tmp_path / "local" / "results" / name).read_bytes()
+        assert a == (tmp_path / "remote" / "results" / name).read_bytes(), name

@@ -17,6 +17,17 @@ def test_holm_matches_r_p_adjust():
     assert np.isnan(holm([0.01, np.nan])[1])
 
 
+def test_holm_equals_statsmodels_on_random_p_values_with_ties():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    for m in (1, 2, 3, 7, 20):
+        p = rng.uniform(0, 0.2, m)
+        p[: m // 3] = p[0]  # ties
+        np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=0, atol=1e-15)
+    assert holm([]).shape == (0,)
+
+
 def test_welch_matches_r_t_test_on_the_sleep_data():
     # R: t.test(extra ~ group, data = sleep)
     #   t = -1.8608, df = 17.776, p-value = 0.07939

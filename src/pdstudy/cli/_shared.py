@@ -40,6 +40,15 @@ def errors() -> Iterator[None]:
     except PdStudyError as err:
         err_console.print(f"error: {err}", highlight=False, markup=False)
         raise typer.Exit(1) from err
+    except KeyboardInterrupt as err:  # Ctrl-C: what was stopped (the tasks on a cluster)
+        err_console.print(interrupted_message(err), highlight=False, markup=False)
+        raise typer.Exit(130) from None
+
+
+def interrupted_message(err: KeyboardInterrupt) -> str:
+    """The line printed on Ctrl-C: what the cluster mapper cancelled, else that nothing was
+    written past this point."""
+    return str(err) or "interrupted: stopped before the results were written"
 
 
 def plate_format_help(default: str = "auto", names: Sequence[str] | None = None) -> str:

@@ -508,6 +508,13 @@ def _assay_command(kind: str) -> None:
         alpha: float = typer.Option(0.05, "--alpha", help="Significance level."),
         exclude: list[str] = typer.Option([], "--exclude", help=EXCLUDE_HELP),
         name: str = typer.Option(kind, "--name", help="Section name (output file names)."),
+        scheduler: str | None = typer.Option(
+            None,
+            "--scheduler",
+            envvar="PDSTUDY_SCHEDULER",
+            help="A dask.distributed scheduler (tcp://host:8786): score each video as a task on "
+            "that cluster (needs pdstudy\\[cluster]; see docs/cluster.md).",
+        ),
     ) -> None:
         with errors():
             if method not in ("auto", "anova", "welch", "kruskal"):
@@ -543,7 +550,10 @@ def _assay_command(kind: str) -> None:
                 "option --videos": list(videos),
                 "option --event-logs": list(event_logs),
             }
-            outcome = run_one(kind, values, out, name=name, files=files)
+            if scheduler:
+                outcome = _run_on_cluster(kind, values, out, name, files, scheduler)
+            else:
+                outcome = run_one(kind, values, out, name=name, files=files)
             for line in outcome.result.summary().splitlines():
                 console.print(line, highlight=False)
             console.print(f"[green]results written to[/green] {out}", highlight=False)
@@ -553,6 +563,27 @@ def _assay_command(kind: str) -> None:
         f"study: the same tables and names as a [\\[{kind}]] section of `pdstudy run`."
     )
     app.command(name=kind)(command)
+
+
+def _run_on_cluster(
+    kind: str,
+    values: dict[str, Any],
+    out: Path,
+    name: str,
+    files: dict[str, list[Path]],
+    scheduler: str,
+) -> Any:
+    """``run_one`` with each video a task on the dask cluster at ``scheduler`` (a bar over them)."""
+    from pdstudy.study.cluster import cluster_map
+
+    # absolute paths: a worker's working folder is not this one
+    values = dict(values, videos=[Path(v).resolve() for v in values["videos"]])
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("videos", total=None)
+        with cluster_map(
+            scheduler, on_task=lambda done, n: bar.update(task, completed=done, total=n)
+        ) as (mapper, _):
+            return run_one(kind, values, out, name=name, files=files, map=mapper)
 
 
 _assay_command("fst")

@@ -110,6 +110,12 @@ def run_with_progress(
         except UsageError as err:  # e.g. an unreachable --scheduler
             console.print(f"[red]error:[/red] {escape(str(err))}")
             return 2
+        except KeyboardInterrupt as err:  # Ctrl-C: the tasks on a cluster are cancelled
+            from pdstudy.cli._shared import interrupted_message
+
+            progress.stop()
+            console.print(escape(interrupted_message(err)), highlight=False)
+            return 130
         except PdStudyError as err:
             console.print(f"[red]error:[/red] {escape(str(err))}")
             return 1
@@ -205,7 +211,8 @@ def register(app: typer.Typer) -> None:
         """Run every assay of a study file; write results/, figures/, report.html, provenance.json.
 
         Exit code 0: all analysed; 1: some assay failed, or the study deviates from its
-        \\[design] (reported); 2: invalid study file.
+        \\[design] (reported); 2: invalid study file; 130: interrupted (Ctrl-C cancels the
+        tasks on a cluster).
         """
         console = Console()
         store: str | bool = False if no_store else (db or True)

@@ -33,6 +33,7 @@ import numpy as np
 
 from pdstudy.errors import InputFileError, UsageError
 from pdstudy.io.registry import Format, FormatRegistry
+from pdstudy.types import task_threads
 
 __all__ = [
     "VIDEO_FORMATS",
@@ -278,6 +279,7 @@ def _decode(
         stream = container.streams.video[0]
         if video.threads:
             stream.thread_type = "AUTO"
+            stream.codec_context.thread_count = task_threads()
         if not video.loop_filter:
             stream.codec_context.options = {"skip_loop_filter": "all"}
         tb = float(stream.time_base) if stream.time_base else 0.0

@@ -58,6 +58,16 @@ def _provenance_parts(prov: Any) -> tuple[list[tuple[str, str]], list[Table], st
     ):
         if prov.get(key) not in (None, ""):
             facts.append((label, str(prov[key])))
+    execution = prov.get("execution") or {}
+    if execution.get("mode") == "dask.distributed":
+        ran_on = [str(w) for w in execution.get("workers") or []]
+        facts.append(
+            (
+                "dask cluster",
+                f"scheduler {execution.get('scheduler')}; {len(ran_on)} worker(s): "
+                + ", ".join(ran_on),
+            )
+        )
     versions = prov.get("versions") or {}
     if versions:
         tables.append(

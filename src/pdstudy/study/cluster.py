@@ -38,11 +38,13 @@ from pdstudy.errors import InputFileError, PdStudyError, UsageError
 from pdstudy.study.handlers._common import failed_outcome
 from pdstudy.study.model import RunContext, SectionOutcome, SectionSpec
 from pdstudy.study.registry import get_handler
+from pdstudy.types import env_threads, limit_threads
 
 __all__ = [
     "ENV_SCHEDULER",
     "ClusterInfo",
     "ClusterMapper",
+    "cancelled_message",
     "cluster_map",
     "connect",
     "expected_hashes",
@@ -179,7 +181,19 @@ def run_item_task(item: Any, expected: Mapping[str, str], fn: Callable[[Any], An
     problem = _mismatch(expected)
     if problem is not None:
         raise InputFileError(problem)
-    return fn(item)
+    with limit_threads(_cores_per_task()):
+        return fn(item)
+
+
+def _cores_per_task() -> int:
+    """The cores a task may use on a worker: ``$PDSTUDY_THREADS`` of the worker, else 1.
+
+    A worker runs as many tasks at once as it has threads (``dask worker
+    --nthreads``), so that one task per core scales the cluster by cores; the
+    numerical libraries already run one thread each in a worker the nanny started
+    (``distributed.nanny.pre-spawn-environ``: OMP, MKL and OpenBLAS threads 1).
+    """
+    return env_threads() or 1
 
 
 class ClusterMapper:
@@ -192,7 +206,9 @@ class ClusterMapper:
     elsewhere by the scheduler; one that died too often
     (``distributed.scheduler.allowed-failures``) is a :class:`PdStudyError`
     naming the item. The first exception a task raises is raised here, after the
-    item's other tasks are cancelled; Ctrl-C cancels them too.
+    item's other tasks are cancelled. Ctrl-C cancels every task of the call still
+    queued or running and raises :class:`KeyboardInterrupt` with a message saying so
+    (:func:`cancelled_message`).
 
     Parameters
     ----------
@@ -217,6 +233,8 @@ class ClusterMapper:
         self.known = dict(known or {})
         self.submitted = 0
         self.finished = 0
+        #: tasks cancelled by Ctrl-C
+        self.cancelled = 0
         self._pending: list[Any] = []
 
     def _hashes(self, item: Any) -> dict[str, str]:
@@ -228,10 +246,12 @@ class ClusterMapper:
             out[key] = self.known[key]
         return out
 
-    def cancel(self) -> None:
-        """Cancel the tasks of the current call still queued or running."""
+    def cancel(self) -> int:
+        """Cancel the tasks of the current call still queued or running; how many there were."""
+        left = sum(1 for f in self._pending if not f.done())
         if self._pending:
             self.client.cancel(self._pending)
+        return left
 
     def __call__(self, fn: Callable[[Any], Any], items: Iterable[Any], /) -> list[Any]:
         from distributed import KilledWorker, as_completed
@@ -243,42 +263,62 @@ class ClusterMapper:
             getattr(fn, "__name__", "") or getattr(getattr(fn, "func", None), "__name__", "")
         )
         stamp = f"{os.getpid()}-{time.monotonic_ns()}"
-        futures = [
-            self.client.submit(
-                run_item_task,
-                item,
-                self._hashes(item),
-                fn,
-                key=f"pdstudy-{name.strip('_') or 'task'}-{stamp}-{i}",
-                pure=False,
-            )
-            for i, item in enumerate(items)
-        ]
-        index = {f.key: i for i, f in enumerate(futures)}
+        futures: list[Any] = []
         self._pending = futures
-        self.submitted += len(futures)
         results: list[Any] = [None] * len(items)
         try:
+            # each item is submitted as soon as its files are hashed: the first tasks
+            # run while the client hashes the others
+            for i, item in enumerate(items):
+                futures.append(
+                    self.client.submit(
+                        run_item_task,
+                        item,
+                        self._hashes(item),
+                        fn,
+                        key=f"pdstudy-{name.strip('_') or 'task'}-{stamp}-{i}",
+                        pure=False,
+                    )
+                )
+                self.submitted += 1
+            index = {f.key: i for i, f in enumerate(futures)}
             with self.client.as_current():
-                for fut in as_completed(futures):
+                # the results are fetched in the background as the tasks finish (not one
+                # round trip to the worker per result, waited for here)
+                done = as_completed(futures, with_results=True, raise_errors=False)
+                for fut, res in done:
                     i = index[fut.key]
                     try:
-                        results[i] = fut.result()
-                    except KilledWorker as exc:
-                        raise PdStudyError(
-                            f"the cluster lost the worker running {_describe(items[i])} too "
-                            f"many times ({exc})"
-                        ) from None
+                        if fut.status == "error":
+                            _, exc, tb = res
+                            if isinstance(exc, KilledWorker):
+                                raise PdStudyError(
+                                    f"the cluster lost the worker running {_describe(items[i])} "
+                                    f"too many times ({exc})"
+                                ) from None
+                            raise exc.with_traceback(tb)
+                        if isinstance(res, BaseException) and fut.cancelled():
+                            raise res
+                        results[i] = res
                     finally:
                         self.finished += 1
                         if self.on_task is not None:
                             self.on_task(self.finished, self.submitted)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(self._cancel_all(futures)) from None
         except BaseException:
             self.client.cancel(futures)
             raise
         finally:
             self._pending = []
         return results
+
+    def _cancel_all(self, futures: Sequence[Any]) -> str:
+        """Cancel ``futures`` (Ctrl-C); what was cancelled, for the message."""
+        left = sum(1 for f in futures if not f.done())
+        self.client.cancel(list(futures))
+        self.cancelled += left
+        return cancelled_message(left, self.client)
 
 
 def _describe(item: Any) -> str:
@@ -331,7 +371,8 @@ def run_section_task(
     problem = _mismatch(expected)
     if problem is not None:
         return failed_outcome(section, handler.title, problem, float("nan"))
-    return handler.run(section, ctx)
+    with limit_threads(_cores_per_task()):
+        return handler.run(section, ctx)
 
 
 def run_sections_on_cluster(
@@ -409,7 +450,13 @@ def run_sections_on_cluster(
             for fut in as_completed(rest):
                 collect(fut)
     except KeyboardInterrupt:
-        mapper.cancel()
+        left = mapper.cancelled + mapper.cancel() + sum(1 for f in futures if not f.done())
         client.cancel(list(futures))
-        raise
+        raise KeyboardInterrupt(cancelled_message(left, client)) from None
     return [results[s.key] for s in sections], extra
+
+
+def cancelled_message(n: int, client: Any) -> str:
+    """What Ctrl-C did on the cluster: ``interrupted: 3 task(s) cancelled on the dask cluster
+    at tcp://...`` (the argument of the :class:`KeyboardInterrupt` raised after cancelling)."""
+    return f"interrupted: {n} task(s) cancelled on the dask cluster at {client.scheduler.address}"

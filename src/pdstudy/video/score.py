@@ -9,7 +9,6 @@ minimum bout against human totals and reports the agreement.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
@@ -19,6 +18,7 @@ import pandas as pd
 
 from pdstudy.errors import UsageError
 from pdstudy.io.videos import KeyframeScan, Video, read_video, scan_keyframes
+from pdstudy.types import task_threads
 from pdstudy.video.immobility import Scores, classify, score_window
 from pdstudy.video.motion import MotionTrace, background_image, compute_motion, cutoff_from_video
 from pdstudy.video.rois import Roi, RoiMask, roi_masks, whole_frame
@@ -87,6 +87,10 @@ class TracedVideo:
 #: videos shorter than this (frames) are decoded in one segment
 SEGMENT_MIN_FRAMES = 3000
 
+#: segments of a video of at least :data:`SEGMENT_MIN_FRAMES` frames (not the cores: the
+#: scores must not depend on the machine)
+LONG_VIDEO_SEGMENTS = 2
+
 
 def segment_starts(scan: KeyframeScan, segments: int) -> list[tuple[int, float]]:
     """Key frames (index, time) at which segments 2.. start: the nearest to equal splits."""
@@ -147,20 +151,24 @@ def trace_video(
     """Decode a video once and measure the motion of each region (whole frame without).
 
     ``segments``: the video is cut at key frames into this many segments, decoded and
-    measured at once in threads (FFmpeg and OpenCV release the GIL), and joined
-    (None: as many as cores, at most 2, for videos of at least
-    :data:`SEGMENT_MIN_FRAMES` frames). The result is the same as in one segment except
-    that each segment starts its slow background update afresh.
+    measured in threads (FFmpeg and OpenCV release the GIL), as many at once as
+    :func:`pdstudy.types.task_threads` allows, and joined (None: 2 for videos of at least
+    :data:`SEGMENT_MIN_FRAMES` frames, whatever the cores, so that the result does not
+    depend on the machine). The result is the same as in one segment except that each
+    segment starts its slow background update afresh. With one core
+    (``task_threads() == 1``, as in a task on a dask worker) the decoder also runs
+    without threads.
     ``loop_filter=False`` decodes without the in-loop deblocking filter: about a sixth
     less decoding, but the block edges it leaves cost accuracy (on six simulated 6-minute
     TST sessions, errors up to 10 s instead of 4.4 s and per-frame agreement 0.94 instead
     of 0.96-0.99), so it is not the default.
     """
-    video = read_video(path, scale=scale, loop_filter=loop_filter)
+    cores = task_threads()
+    video = read_video(path, scale=scale, loop_filter=loop_filter, threads=cores > 1)
     info = video.info
     regions = list(rois) if rois else [whole_frame(info.width, info.height)]
     masks = roi_masks(regions, info.width, info.height, scale)
-    want = segments if segments is not None else min(2, os.cpu_count() or 1)
+    want = segments if segments is not None else LONG_VIDEO_SEGMENTS
     if want < 1:
         raise UsageError(f"segments must be >= 1, got {segments}")
     scan = scan_keyframes(video) if compensate or want > 1 else None
@@ -240,7 +248,8 @@ def _trace_segments(
         )
         return tr, list(v.problems)
 
-    with ThreadPoolExecutor(len(bounds), thread_name_prefix="pdstudy-segment") as ex:
+    at_once = max(1, min(len(bounds), task_threads()))
+    with ThreadPoolExecutor(at_once, thread_name_prefix="pdstudy-segment") as ex:
         results = list(ex.map(run, range(len(bounds))))
     for _, probs in results:
         problems.extend(probs)
