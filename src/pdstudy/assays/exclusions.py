@@ -353,6 +353,8 @@ def exclusions_from_rows(
     ``reason`` is a string or a column of ``frame`` (one reason per row)."""
     m = np.asarray(mask, dtype=bool)
     sub = frame[m]
+    # the reasons of the rows ``mask`` only, in their order (not the frame's first rows)
+    reasons = reason.to_numpy()[m] if isinstance(reason, pd.Series) else None
     out: list[Exclusion] = []
     seen = set()
     for i, (_, row) in enumerate(sub.iterrows()):
@@ -360,7 +362,7 @@ def exclusions_from_rows(
         if key in seen:
             continue
         seen.add(key)
-        why = str(reason.iloc[i]) if isinstance(reason, pd.Series) else str(reason)
+        why = str(reasons[i]) if reasons is not None else str(reason)
         vals: dict[str, Any] = {f: str(row[f]) for f in fields}
         if "sample" in vals:
             vals["sample"] = int(float(vals["sample"]))
