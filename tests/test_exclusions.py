@@ -508,7 +508,7 @@ def test_excluded_kinetics_wells_stay_in_the_points_and_the_exclusion_table(spec
         reduced,
         hot_substrate_M=v.get("hot_substrate_conc"),
         nonspecific=v["nonspecific"],
-        weights=None if v["weighting"] == "none" else "1/y2",
+        weighting=v["weighting"],
         specific_activity_Ci_per_mmol=v["specific_activity"],
         incubation_s=v["incubation"],
         efficiency=v.get("efficiency"),

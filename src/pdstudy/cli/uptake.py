@@ -590,7 +590,11 @@ def kinetics(
     efficiency: str | None = EFFICIENCY_OPTION,
     counts: str = typer.Option("auto", "--counts", help="Counts to use: auto, dpm or cpm."),
     target: str = typer.Option("NET", help="Target name where the layout has none."),
-    weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
+    weighting: str = typer.Option(
+        "auto",
+        help="auto (Poisson + proportional variance of the counts), counts, relative (1/Y^2) "
+        "or none.",
+    ),
     format: str = typer.Option("auto", "--format", help="Plate file format (default: detect)."),
     temperature: str | None = TEMPERATURE_OPTION,
     buffer: str | None = BUFFER_OPTION,
@@ -614,8 +618,7 @@ def kinetics(
             raise UsageError(
                 f"{nonspecific!r}: use auto, linear or per_conc", where="option --nonspecific"
             )
-        if weighting not in ("relative", "none"):
-            raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
+        choice("uptake", "weighting", weighting, "--weighting")
         choice("uptake", "counts", counts, "--counts")
         prot = _protein_values(
             protein,
