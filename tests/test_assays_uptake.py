@@ -510,3 +510,7 @@ def test_kinetics_uses_the_one_counting_rule():
     assert "_rate_per_cpm" not in auto.points.columns
     with pytest.raises(UsageError, match="needs a count_time_s column"):
         analyze_uptake_kinetics(f.drop(columns="count_time_s"), weighting="counts", **KIN)
+    dpm_only = f.drop(columns="cpm")
+    assert analyze_uptake_kinetics(dpm_only, **KIN).settings["weighting"] == "relative"
+    with pytest.raises(UsageError, match="no 'cpm' column"):
+        analyze_uptake_kinetics(dpm_only, weighting="counts", **KIN)

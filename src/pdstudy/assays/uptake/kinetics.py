@@ -411,6 +411,12 @@ def analyze_uptake_kinetics(
     except ModelError as exc:
         raise UsageError(str(exc)) from exc
     if mode.startswith("counts"):
+        if "cpm" not in work.columns:
+            raise UsageError(
+                f"{function}: weighting={weighting!r} weights by the variance of the counts, "
+                "but the plate has no 'cpm' column (counted CPM of each well); use "
+                "weighting='relative' for DPM-only files"
+            )
         work["_rate_per_cpm"] = _rate_per_cpm(work, dpm, sa, prot, incubation_s)
 
     keys = ["experiment", "target"]
