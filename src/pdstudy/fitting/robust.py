@@ -38,7 +38,7 @@ freedom (:data:`TEST_DF_FRACTION`). A wild residual adds at most c^2 RSDR^2
 to the sum (one in 39 points raises the scale by about 8 %), so a single
 outlier cannot hide itself; the robust fit it is judged on keeps the RSDR
 weights. The cost: several wild wells raise the scale together (five wells
-at 8 SD in a 39-point curve are all found in 88 % of curves, 95 % with
+at 8 SD in a 39-point curve are all found in 87 % of curves, 95 % with
 RSDR as the scale; three: 97 % and 98 %). On clean curves (Gaussian, or counts with any weighting pdstudy
 offers) the share that loses a well stays near Q, and one well at 1.5x its
 count is found in about 99 % of curves
