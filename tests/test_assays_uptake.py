@@ -32,7 +32,7 @@ from pdstudy.assays.uptake import (
     uptake_rates,
 )
 from pdstudy.design.plates import concentration_series, saturation_layout, uptake_layout
-from pdstudy.errors import LayoutError
+from pdstudy.errors import LayoutError, UsageError
 from pdstudy.simulate import simulate_protein_plate, simulate_uptake, without_truth
 from pdstudy.simulate.plates import simulate_uptake_kinetics
 
@@ -489,3 +489,28 @@ def test_kinetics_bad_input(kinetics_result):
         analyze_uptake_kinetics(f, nonspecific="x", **KIN)
     with pytest.raises(ValueError, match="kind='scatchard'"):
         plot_kinetics(kinetics_result, kind="scatchard")
+
+
+def test_kinetics_uses_the_one_counting_rule():
+    f = without_truth(simulate_uptake_kinetics(_kin_layout(), seed=1))
+    auto = analyze_uptake_kinetics(f, **KIN)
+    assert auto.settings["weighting"] == "counts"
+    assert auto.settings["weighting_text"].startswith(
+        "weighted by the Poisson and proportional variance of the counts"
+    )
+    no_time = analyze_uptake_kinetics(f.drop(columns="count_time_s"), **KIN)
+    assert no_time.settings["weighting"] == "counts_1min"
+    assert "1-minute count assumed" in no_time.settings["weighting_text"]
+    # the simulated counts are 1-minute counts: the same weights, the same fit
+    assert no_time.curves["km_M"].iloc[0] == pytest.approx(auto.curves["km_M"].iloc[0], rel=1e-9)
+    rel = analyze_uptake_kinetics(f, weighting="relative", **KIN)
+    assert rel.settings["weighting"] == "relative"
+    assert rel.curves["km_M"].iloc[0] != auto.curves["km_M"].iloc[0]
+    assert rel.curves["km_M"].iloc[0] == pytest.approx(auto.curves["km_M"].iloc[0], rel=0.2)
+    assert "_rate_per_cpm" not in auto.points.columns
+    with pytest.raises(UsageError, match="needs a count_time_s column"):
+        analyze_uptake_kinetics(f.drop(columns="count_time_s"), weighting="counts", **KIN)
+    dpm_only = f.drop(columns="cpm")
+    assert analyze_uptake_kinetics(dpm_only, **KIN).settings["weighting"] == "relative"
+    with pytest.raises(UsageError, match="no 'cpm' column"):
+        analyze_uptake_kinetics(dpm_only, weighting="counts", **KIN)

@@ -30,7 +30,14 @@ from pdstudy.assays.binding.sections import (
     analyse_saturation_section,
     fill_target,
 )
-from pdstudy.assays.exclusions import Exclusion, apply_exclusions, check_exclusions
+from pdstudy.assays.exclusions import (
+    READER_RULE,
+    Exclusion,
+    apply_exclusions,
+    check_exclusions,
+    reader_exclusions,
+    z_prime_exclusions,
+)
 from pdstudy.assays.plates import read_merged
 from pdstudy.assays.protein import analyze_protein
 from pdstudy.assays.protein.sections import analyse_protein
@@ -501,7 +508,7 @@ def test_excluded_kinetics_wells_stay_in_the_points_and_the_exclusion_table(spec
         reduced,
         hot_substrate_M=v.get("hot_substrate_conc"),
         nonspecific=v["nonspecific"],
-        weights=None if v["weighting"] == "none" else "1/y2",
+        weighting=v["weighting"],
         specific_activity_Ci_per_mmol=v["specific_activity"],
         incubation_s=v["incubation"],
         efficiency=v.get("efficiency"),
@@ -518,3 +525,33 @@ def test_excluded_kinetics_wells_stay_in_the_points_and_the_exclusion_table(spec
         ),
     )
     _fits_equal(got.curves, direct.curves, ["km_M", "km_ci_low_M", "vmax_pmol_per_mg_per_min"])
+
+
+def test_one_z_prime_rule_marks_the_plates_below_the_threshold_and_only_those():
+    frame = pd.DataFrame({"plate": ["p1", "p1", "p2", "p3"], "well": ["A1", "A2", "A1", "A1"]})
+    df = apply_exclusions(frame, [])
+    z = {"p1": 0.2, "p2": 0.7, "p3": math.nan}  # p3: Z' not computable, never excluded
+    got = z_prime_exclusions(df, z, 0.5, "total vs NSB")
+    assert [ex.plate for ex in got] == ["p1"]
+    assert got[0].reason == "plate Z' 0.20 < 0.5" and got[0].by == "qc"
+    assert got[0].rule == "a plate whose Z' (total vs NSB) is below 0.5 is excluded"
+    assert df["excluded"].tolist() == [True, True, False, False]
+    assert set(df.loc[df["excluded"], "excluded_by"]) == {"qc"}
+    assert z_prime_exclusions(df, z, None, "total vs NSB") == []
+
+
+def test_reader_exclusions_keep_the_reader_reason_one_per_well():
+    frame = pd.DataFrame(
+        {
+            "plate": ["p1", "p1", "p1"],
+            "well": ["A1", "A2", "A3"],
+            "excluded": [True, False, True],
+            "exclude_reason": ["overflow", "", "masked"],
+        }
+    )
+    df = apply_exclusions(frame, [Exclusion(reason="spilt", plate="p1", well="A2")])
+    got = reader_exclusions(df)
+    assert [(ex.well, ex.reason, ex.by, ex.rule) for ex in got] == [
+        ("A1", "overflow", "reader", READER_RULE),
+        ("A3", "masked", "reader", READER_RULE),
+    ]

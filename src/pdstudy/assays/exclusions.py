@@ -48,6 +48,7 @@ __all__ = [
     "EXCLUSION_COLUMNS",
     "EXCLUSION_ITEM",
     "PLATE_FIELDS",
+    "READER_RULE",
     "Exclusion",
     "apply_exclusions",
     "check_exclusions",
@@ -56,7 +57,10 @@ __all__ = [
     "exclusion_table",
     "exclusions_from_rows",
     "mark_rows",
+    "reader_exclusions",
     "with_excluded_curves",
+    "z_prime_exclusions",
+    "z_prime_rule_words",
 ]
 
 #: ``by`` of the exclusions a user declares (study file or ``--exclude``)
@@ -349,6 +353,8 @@ def exclusions_from_rows(
     ``reason`` is a string or a column of ``frame`` (one reason per row)."""
     m = np.asarray(mask, dtype=bool)
     sub = frame[m]
+    # the reasons of the rows ``mask`` only, in their order (not the frame's first rows)
+    reasons = reason.to_numpy()[m] if isinstance(reason, pd.Series) else None
     out: list[Exclusion] = []
     seen = set()
     for i, (_, row) in enumerate(sub.iterrows()):
@@ -356,11 +362,60 @@ def exclusions_from_rows(
         if key in seen:
             continue
         seen.add(key)
-        why = str(reason.iloc[i]) if isinstance(reason, pd.Series) else str(reason)
+        why = str(reasons[i]) if reasons is not None else str(reason)
         vals: dict[str, Any] = {f: str(row[f]) for f in fields}
         if "sample" in vals:
             vals["sample"] = int(float(vals["sample"]))
         out.append(Exclusion(reason=why, by=by, rule=rule, **vals))
+    return out
+
+
+READER_RULE = "masked or overflowed in the plate file"
+"""The rule of the wells a plate reader left out (``excluded_by = "reader"``)."""
+
+
+def reader_exclusions(
+    frame: pd.DataFrame, fields: Sequence[str] = (C.PLATE, C.WELL)
+) -> list[Exclusion]:
+    """One exclusion by ``reader`` per well the plate file masked or overflowed.
+
+    The rows are those :func:`apply_exclusions` marked ``excluded_by = "reader"``
+    (excluded before any declared exclusion); each keeps the reader's reason.
+    """
+    mask = frame[C.EXCLUDED_BY] == "reader"
+    return exclusions_from_rows(frame, mask, fields, frame[C.EXCLUDE_REASON], "reader", READER_RULE)
+
+
+def z_prime_rule_words(threshold: float, groups: str) -> str:
+    """The opt-in Z' rule as the Methods text states it; ``groups`` names the two controls."""
+    return f"a plate whose Z' ({groups}) is below {threshold:g} is excluded"
+
+
+def z_prime_exclusions(
+    frame: pd.DataFrame,
+    z_by_plate: Mapping[str, float],
+    threshold: float | None,
+    groups: str,
+) -> list[Exclusion]:
+    """The opt-in Z' rule of plate assays: every well of a plate whose Z' is below ``threshold``.
+
+    ``z_by_plate`` maps each plate (as in ``frame[plate]``) to its Z' (NaN: not
+    computable, never excluded); ``groups`` names the controls it compares
+    (e.g. ``"total vs NSB"``). The wells are marked in place (``excluded_by =
+    "qc"``), and each plate excluded is one exclusion with the rule in words.
+    ``threshold=None`` (the default of every assay): no plate is excluded.
+    """
+    if threshold is None:
+        return []
+    rule = z_prime_rule_words(threshold, groups)
+    plates = frame[C.PLATE].astype(str)
+    out = []
+    for plate, zp in z_by_plate.items():
+        zp = float(zp)
+        if np.isfinite(zp) and zp < threshold:
+            why = f"plate Z' {zp:.2f} < {threshold:g}"
+            mark_rows(frame, (plates == str(plate)).to_numpy(), why, "qc")
+            out.append(Exclusion(reason=why, by="qc", rule=rule, plate=str(plate)))
     return out
 
 

@@ -704,7 +704,11 @@ def kinetics(
     efficiency: str | None = EFFICIENCY_OPTION,
     counts: str = _COUNTS_OPTION,
     target: str = _TARGET_OPTION,
-    weighting: str = typer.Option("relative", help="relative (1/Y^2) or none."),
+    weighting: str = typer.Option(
+        "auto",
+        help="auto (Poisson + proportional variance of the counts), counts, relative (1/Y^2) "
+        "or none.",
+    ),
     confidence: str = CONFIDENCE_OPTION,
     format: str = _FORMAT_OPTION,
     cycle: int | None = CYCLE_OPTION,
@@ -740,8 +744,7 @@ def kinetics(
             replicates=replicates,
         )
         choice("uptake", "nonspecific", nonspecific, "--nonspecific")
-        if weighting not in ("relative", "none"):  # kinetics fits rates: 1/Y² or unweighted
-            raise UsageError(f"{weighting!r}: use relative or none", where="option --weighting")
+        choice("uptake", "weighting", weighting, "--weighting")
         prot = _protein_values(
             protein,
             protein_plate,

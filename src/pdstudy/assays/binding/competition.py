@@ -67,7 +67,10 @@ from pdstudy.assays.exclusions import (
     exclusion_table,
     exclusions_from_rows,
     mark_rows,
+    reader_exclusions,
     with_excluded_curves,
+    z_prime_exclusions,
+    z_prime_rule_words,
 )
 from pdstudy.assays.plates import (
     DPM_PER_CI,
@@ -519,16 +522,9 @@ def analyze_competition(
     df = prepare_plate_frame(frame, "analyze_competition")
     df = df[df[C.ROLE].isin(_ROLES)].reset_index(drop=True)
     df = apply_exclusions(df, exclusions)
-    reader = exclusions_from_rows(
-        df,
-        df[C.EXCLUDED_BY] == "reader",
-        (C.PLATE, C.WELL),
-        df[C.EXCLUDE_REASON],
-        "reader",
-        "masked or overflowed in the plate file",
-    )
+    reader = reader_exclusions(df)
     means = _plate_means(df, "analyze_competition")
-    qc_ex = _z_rule(df, means, exclude_z_below)
+    qc_ex = z_prime_exclusions(df, _z_by_plate(means), exclude_z_below, _Z_GROUPS)
     lig, lig_txt = _constant_from(radioligand_M, df, "radioligand_M", "radioligand_M")
     kd, kd_txt = _constant_from(kd_M, df, "kd_M", "kd_M")
     if efficiency is not None and not 0 < efficiency <= 1:
@@ -650,7 +646,7 @@ def analyze_competition(
     }
     rules = _rules(rout, q, exclusions)
     if exclude_z_below is not None:
-        rules.append(_z_words(exclude_z_below))
+        rules.append(z_prime_rule_words(exclude_z_below, _Z_GROUPS))
     options["exclusion_rules"] = rules
     options["exclude_z_below"] = exclude_z_below
     table = exclusion_table([*exclusions, *reader, *qc_ex, *rout_ex], df)
@@ -659,26 +655,17 @@ def analyze_competition(
     )
 
 
-def _z_words(threshold: float) -> str:
-    return f"a plate whose Z' (total vs NSB) is below {threshold:g} is excluded"
+_Z_GROUPS = "total vs NSB"
 
 
-def _z_rule(df: pd.DataFrame, means: pd.DataFrame, threshold: float | None) -> list[Exclusion]:
-    """The opt-in Z' rule: mark (in place) every well of a plate with Z' < ``threshold``."""
-    if threshold is None:
-        return []
-    out = []
+def _z_by_plate(means: pd.DataFrame) -> dict[str, float]:
+    """Each plate's Z' (total vs NSB, after the declared exclusions); NaN when not computable."""
+    out = {}
     for rec in means.to_dict("records"):
-        n_t, n_n = rec["n_total"], rec["n_nsb"]
         gap = abs(rec["total_mean"] - rec["nsb_mean"])
-        if not (n_t > 1 and n_n > 1 and gap > 0):
-            continue
-        zp = 1.0 - 3.0 * (rec["total_sd"] + rec["nsb_sd"]) / gap
-        if zp < threshold:
-            plate = str(rec[C.PLATE])
-            why = f"plate Z' {zp:.2f} < {threshold:g}"
-            mark_rows(df, (df[C.PLATE].astype(str) == plate).to_numpy(), why, "qc")
-            out.append(Exclusion(reason=why, by="qc", rule=_z_words(threshold), plate=plate))
+        ok = rec["n_total"] > 1 and rec["n_nsb"] > 1 and gap > 0
+        zp = 1.0 - 3.0 * (rec["total_sd"] + rec["nsb_sd"]) / gap if ok else math.nan
+        out[str(rec[C.PLATE])] = zp
     return out
 
 

@@ -22,7 +22,7 @@ from pdstudy.assays.exclusions import (
     Exclusion,
     apply_exclusions,
     exclusion_table,
-    exclusions_from_rows,
+    reader_exclusions,
 )
 from pdstudy.assays.plates import count_weighting, dpm_to_fmol, prepare_plate_frame
 from pdstudy.assays.qc import Flag, join_flags
@@ -201,14 +201,7 @@ def analyze_saturation(
     df = df[df[C.ROLE].isin(("total", "nsb", "blank"))].reset_index(drop=True)
     df = apply_exclusions(df, exclusions)
     every = df
-    reader = exclusions_from_rows(
-        df,
-        df[C.EXCLUDED_BY] == "reader",
-        (C.PLATE, C.WELL),
-        df[C.EXCLUDE_REASON],
-        "reader",
-        "masked or overflowed in the plate file",
-    )
+    reader = reader_exclusions(df)
     df = df[~df[C.EXCLUDED].to_numpy(dtype=bool)]
     sat = df[df[C.ROLE].isin(("total", "nsb")) & (df[C.CONC_M] > 0)].copy()
     where = frame.attrs.get("plate_path") or frame.attrs.get("layout_path")

@@ -82,7 +82,10 @@ from pdstudy.assays.exclusions import (
     exclusion_table,
     exclusions_from_rows,
     mark_rows,
+    reader_exclusions,
     with_excluded_curves,
+    z_prime_exclusions,
+    z_prime_rule_words,
 )
 from pdstudy.assays.plates import DPM_PER_CI, count_weighting, percent_of_control
 from pdstudy.assays.plotting import plot_concentration_response
@@ -467,14 +470,7 @@ def analyze_uptake(
     """
     function = "analyze_uptake"
     work = apply_exclusions(_base_frame(frame, function, target), exclusions)
-    reader = exclusions_from_rows(
-        work,
-        work[C.EXCLUDED_BY] == "reader",
-        (C.PLATE, C.WELL),
-        work[C.EXCLUDE_REASON],
-        "reader",
-        "masked or overflowed in the plate file",
-    )
+    reader = reader_exclusions(work)
     _check_positive(
         specific_activity_Ci_per_mmol=specific_activity_Ci_per_mmol, incubation_s=incubation_s
     )
@@ -539,7 +535,7 @@ def analyze_uptake(
 
     kept = ~work[C.EXCLUDED].to_numpy(dtype=bool)
     qc, means = _plate_qc(work[kept], function, max_nonspecific_fraction, min_z_prime, max_cv_pct)
-    qc_ex = _z_rule(work, qc, exclude_z_below)
+    qc_ex = z_prime_exclusions(work, _z_by_plate(qc), exclude_z_below, _Z_GROUPS)
     kept = ~work[C.EXCLUDED].to_numpy(dtype=bool)
     key = list(zip(work["experiment"], work["plate"], strict=True))
     gone = (math.nan,) * 4
@@ -654,7 +650,11 @@ def analyze_uptake(
                 else []
             )
             + [f"ROUT outlier removal at Q = {100 * q:g} %" if rout else "no ROUT outlier removal"]
-            + ([_z_words(exclude_z_below)] if exclude_z_below is not None else [])
+            + (
+                [z_prime_rule_words(exclude_z_below, _Z_GROUPS)]
+                if exclude_z_below is not None
+                else []
+            )
         ),
         "exclude_z_below": exclude_z_below,
     }
@@ -962,21 +962,11 @@ def plot_uptake(result: UptakeResult, curve: Any = None, ax: Axes | None = None)
     return ax
 
 
-def _z_words(threshold: float) -> str:
-    return f"a plate whose Z' (control vs nonspecific uptake) is below {threshold:g} is excluded"
+_Z_GROUPS = "control vs nonspecific uptake"
 
 
-def _z_rule(work: pd.DataFrame, qc: pd.DataFrame, threshold: float | None) -> list[Exclusion]:
-    """The opt-in Z' rule: mark (in place) every well of a plate whose Z' is below
-    ``threshold``; each such plate is an exclusion by ``qc`` with the rule."""
-    if threshold is None or qc.empty or "z_prime" not in qc.columns:
-        return []
-    out = []
-    for rec in qc.to_dict("records"):
-        zp = float(rec["z_prime"])
-        if np.isfinite(zp) and zp < threshold:
-            plate = str(rec[C.PLATE])
-            why = f"plate Z' {zp:.2f} < {threshold:g}"
-            mark_rows(work, (work[C.PLATE].astype(str) == plate).to_numpy(), why, "qc")
-            out.append(Exclusion(reason=why, by="qc", rule=_z_words(threshold), plate=plate))
-    return out
+def _z_by_plate(qc: pd.DataFrame) -> dict[str, float]:
+    """Each plate's Z' from the plate QC table (none when the table has no Z')."""
+    if qc.empty or "z_prime" not in qc.columns:
+        return {}
+    return {str(p): float(z) for p, z in zip(qc[C.PLATE], qc["z_prime"], strict=True)}

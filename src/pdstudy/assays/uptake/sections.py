@@ -176,7 +176,7 @@ UPTAKE = Schema(
             "choice",
             default="auto",
             choices=("auto", "counts", "relative", "none"),
-            doc="weighting of the inhibition fit (as for binding)",
+            doc="weighting of the fit, inhibition and kinetics: counting variance (auto; a 1-min count when the file has no counting time), counts, relative (1/Y²) or none",
             example='"auto"',
         ),
         Key(
@@ -310,8 +310,7 @@ def analyse_uptake_section(values: Mapping[str, Any]) -> UptakeResult | Kinetics
             kept,
             hot_substrate_M=v.get("hot_substrate_conc"),
             nonspecific=v["nonspecific"],
-            # kinetics: relative weighting (1/Y²) unless weighting = "none"
-            weights=None if v["weighting"] == "none" else "1/y2",
+            weighting=v["weighting"],
             level=float(v.get("confidence") or 0.95),
             **common,
         )

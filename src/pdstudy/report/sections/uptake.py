@@ -263,7 +263,9 @@ def _build_kinetics(
         f"for {incubation / 60:g} min ({files_text(v.get('plates', []), info.study_dir)}); "
         f"{_protein_text(result)}; specific rate = total - nonspecific "
         f"({v.get('nonspecific', result.settings.get('nonspecific'))}); Km and Vmax "
-        "from a Michaelis-Menten fit with profile-likelihood "
+        "from a Michaelis-Menten fit ("
+        + str(result.settings.get("weighting_text", "weighted by 1/Y²"))
+        + ") with profile-likelihood "
         f"{100 * float(getattr(result, 'level', 0.95)):.3g} % CIs."
     )
     procedure = procedure_text(v, incubation=False)
