@@ -461,10 +461,15 @@ def analyze_protein(
     weights
         ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting:
         absorbance noise proportional to the absorbance read, blank included)
-        or ``"auto"``: both are
-        fitted and the one whose standards read back closest to their nominal
-        concentrations (smallest sum of |relative error|, as the chromatography
-        calibration chooses) is kept; ``weighting_selection`` says why.
+        or ``"auto"``: both are fitted and the one whose variance model the
+        standards' residuals support is kept (the smaller -2 log likelihood,
+        :func:`residual_deviance`: SD constant vs SD proportional to the
+        absorbance); ``weighting_selection`` gives both deviances and, for
+        comparison, the back-calculated standards' sum of |relative error|.
+        The sum of |relative error| (the chromatography calibration's
+        criterion) is not used to choose: with 16 standard wells it picks the
+        unweighted fit on about one plate in six whose noise is proportional,
+        whose intervals then cover 0.75 at the top of the curve.
     max_cv
         Replicate CV of a sample's absorbance above which it is flagged.
     search_factor
@@ -554,21 +559,29 @@ def _analyze_protein(
 ) -> ProteinResult:
     function = "analyze_protein"
     if weights == "auto":
-        # both weightings, then the one whose back-calculated standards are closest (sum of
-        # |relative error|, the criterion of the chromatography calibration)
+        # both weightings, then the variance model the standards' residuals support best (the
+        # larger Gaussian likelihood: SD constant vs SD proportional to the absorbance read)
         kw: dict[str, Any] = {"model": model, "alpha": alpha, "level": level, "max_cv": max_cv}
         tried = {
             w: analyze_protein(frame, weights=w, search_factor=search_factor, **kw)
             for w in (None, "1/y2")
         }
-        scores = {w: back_calculated_error_pct(r) for w, r in tried.items()}
+        scores = {w: residual_deviance(r) for w, r in tried.items()}
         best = min(scores, key=lambda w: (scores[w], w is not None))
-        text = "; ".join(f"{'none' if w is None else w}: {v:.1f} %" for w, v in scores.items())
+        text = "; ".join(
+            f"{_VARIANCE_WORDS[w]} {v:.1f}" if math.isfinite(v) else f"{_VARIANCE_WORDS[w]} n/a"
+            for w, v in scores.items()
+        )
+        back = "; ".join(
+            f"{'none' if w is None else w} {back_calculated_error_pct(r):.1f} %"
+            for w, r in tried.items()
+        )
         return dataclasses.replace(
             tried[best],
             weighting="none" if best is None else best,
-            weighting_selection="sum of |relative error| of the back-calculated standards, "
-            f"{text}: {'none' if best is None else best} chosen",
+            weighting_selection="-2 log likelihood of the standards' residuals: "
+            f"{text}: {'none' if best is None else best} chosen "
+            f"(sum of |relative error| of the back-calculated standards: {back})",
         )
     if model != "auto" and model not in STANDARD_MODELS:
         raise UsageError(f"model={model!r}: use 'auto' or one of {', '.join(STANDARD_MODELS)}")
@@ -799,6 +812,44 @@ def _analyze_protein(
         weighting="none" if weights is None else weights,
         weighting_selection="chosen by the user",
     )
+
+
+_VARIANCE_WORDS = {None: "SD constant", "1/y2": "SD proportional to the absorbance"}
+
+
+def residual_deviance(result: ProteinResult) -> float:
+    """-2 log likelihood of the standards' residuals under the result's variance model.
+
+    The variance of a standard well is ``sigma**2`` (``weighting="none"``) or
+    ``sigma**2 * A**2`` (``"1/y2"``, ``A`` the fitted absorbance read, blank
+    included), ``sigma**2`` at its maximum-likelihood value on each plate. Both
+    weightings have the same number of parameters (the curve's and one
+    variance), so the smaller deviance is the variance model the standards
+    support (a likelihood comparison of the two variance functions, as AIC
+    would make it). ``inf`` when the model does not apply (a fitted
+    absorbance <= 0 under relative weighting, or a failed fit).
+    """
+    total = 0.0
+    std = result.standards[result.standards["role"] == "standard"]
+    if C.EXCLUDED in std.columns:
+        std = std[~std[C.EXCLUDED].astype(bool)]
+    blank = result.models.groupby("plate")["blank_absorbance"].first()
+    for plate, grp in std.groupby("plate", sort=False):
+        r = grp["residual"].to_numpy(dtype=float)
+        if r.size == 0 or not np.isfinite(r).all():
+            return math.inf
+        if result.weighting == "1/y2":
+            read = grp["fitted"].to_numpy(dtype=float) + float(blank[plate])
+            if not (read > 0).all():
+                return math.inf
+            v = read**2
+        else:
+            v = np.ones_like(r)
+        s2 = float(np.mean(r**2 / v))
+        if not s2 > 0:
+            return math.inf
+        total += float(np.sum(np.log(2.0 * math.pi * s2 * v) + 1.0))
+    return total
 
 
 def back_calculated_error_pct(result: ProteinResult) -> float:
