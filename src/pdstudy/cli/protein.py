@@ -23,7 +23,7 @@ console = Console()
 
 MODELS = ("auto", "linear", "quadratic", "four_pl")
 METHODS = ("BCA", "Bradford", "Lowry")
-WEIGHTS = ("none", "1/y2")
+WEIGHTS = ("auto", "none", "1/y2")
 
 
 @app.command()
@@ -39,7 +39,11 @@ def analyze(
     out: Path = typer.Option(..., "--out", help="Folder for results/ and figures/."),
     model: str = typer.Option("auto", help="auto, linear, quadratic or four_pl."),
     method: str = typer.Option("BCA", help="BCA, Bradford or Lowry (methods text)."),
-    weights: str = typer.Option("none", help="Standard-curve weighting: none or 1/y2."),
+    weights: str = typer.Option(
+        "auto",
+        help="Standard-curve weighting: auto (the variance model the standards' residuals "
+        "support), none or 1/y2.",
+    ),
     max_cv: float = typer.Option(
         0.15, "--max-cv", help="Replicate CV of a sample's absorbance above which it is flagged."
     ),
@@ -60,7 +64,7 @@ def analyze(
         if method not in METHODS:
             raise UsageError(f"{method!r}: use BCA, Bradford or Lowry", where="option --method")
         if weights not in WEIGHTS:
-            raise UsageError(f"{weights!r}: use none or 1/y2", where="option --weights")
+            raise UsageError(f"{weights!r}: use auto, none or 1/y2", where="option --weights")
         if not (math.isfinite(max_cv) and max_cv > 0):
             raise UsageError(f"{max_cv}: must be > 0", where="option --max-cv")
         values = {

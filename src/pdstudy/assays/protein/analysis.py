@@ -25,8 +25,15 @@ the unknown preparations (membranes, synaptosomes), each read as absorbance.
    ``|mean A - f(c)| <= t * sqrt(s**2 / m + Var f(c))`` (``m`` replicates,
    ``s**2`` the residual variance of the standards, ``Var f`` from the fit's
    covariance), i.e. the classical inverse-prediction (Fieller-type) interval
-   generalised to a nonlinear curve. Multiplied by the ``dilution`` factor it
-   gives the protein concentration of the undiluted preparation.
+   generalised to a nonlinear curve. With ``model="auto"`` the sample is read
+   off both models of the last comparison (the polynomial the F test kept and
+   the 4PL) and the two readings are averaged with their Akaike weights, the
+   interval widened by the spread between them (Burnham & Anderson's
+   model-averaged interval): the choice between the curves is itself
+   uncertain, and a curve that wins the comparison by chance fits its
+   standards too well to size its own interval. Multiplied by the
+   ``dilution`` factor it gives the protein concentration of the undiluted
+   preparation.
 
 Layout fields (one row per well, e.g. from ``read_plate`` + ``merge_layout``):
 ``role`` (``blank``, ``standard``, ``sample``), ``signal`` (absorbance);
@@ -459,7 +466,8 @@ def analyze_protein(
     level
         Confidence level of the sample intervals.
     weights
-        ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting:
+        ``None`` (ordinary least squares, the default here; the study file's
+        and the command's default is ``"auto"``), ``"1/y2"`` (relative weighting:
         absorbance noise proportional to the absorbance read, blank included)
         or ``"auto"``: both are fitted and the one whose variance model the
         standards' residuals support is kept (the smaller -2 log likelihood,
@@ -671,10 +679,14 @@ def _analyze_protein(
     cmp = f_test(fits["linear"], fits["quadratic"], alpha=alpha)
     chosen: dict[str, str] = {}
     selection: dict[str, str] = {}
+    # with model="auto" the samples are read off both models of the last comparison (the
+    # polynomial the F test kept and the 4PL), averaged with their Akaike weights
+    candidates: dict[str, dict[str, float]] = {}
     for k, plate in enumerate(plates):
         if model != "auto":
             chosen[plate] = model
             selection[plate] = "chosen by the user"
+            candidates[plate] = {model: 1.0}
             continue
         p = float(cmp.p_value[k])
         poly = cmp.preferred_f[k]
@@ -695,6 +707,16 @@ def _analyze_protein(
                 why += f"; AICc {poly} {a_poly:.1f} <= four_pl {a_4pl:.1f}"
             else:
                 why += f"; four_pl not usable ({fits['four_pl'].status[k]})"
+        weights_k = akaike_weights(
+            {poly: a_poly, "four_pl": a_4pl}
+            if (fits["four_pl"].status[k] == "converged" and math.isfinite(a_4pl))
+            else {poly: a_poly}
+        )
+        candidates[plate] = weights_k
+        if len(weights_k) > 1:
+            why += "; samples model-averaged, Akaike weights " + ", ".join(
+                f"{m} {w:.2f}" for m, w in weights_k.items()
+            )
         selection[plate] = why
 
     model_rows = []
@@ -762,6 +784,15 @@ def _analyze_protein(
                 tables[str(plate)] = _curve_table(
                     fit, k, float(np.max(std_levels)) * search_factor, level
                 )
+                for name_m in candidates[str(plate)]:
+                    if name_m != chosen[str(plate)]:
+                        tables[f"{plate}\0{name_m}"] = _curve_table(
+                            fits[name_m], k, float(np.max(std_levels)) * search_factor, level
+                        )
+            cand = candidates[str(plate)]
+            others = [
+                (tables[f"{plate}\0{m}"], w) for m, w in cand.items() if m != chosen[str(plate)]
+            ]
             smp_rows.append(
                 _read_sample(
                     fit,
@@ -780,6 +811,8 @@ def _analyze_protein(
                     level=level,
                     max_cv=max_cv,
                     blank=blank_of[str(plate)],
+                    weight=cand.get(chosen[str(plate)], 1.0),
+                    others=others,
                 )
             )
     sample_cols = [
@@ -895,8 +928,14 @@ def _read_sample(
     level: float,
     max_cv: float,
     blank: float = 0.0,
+    weight: float = 1.0,
+    others: Sequence[tuple[_Curve | None, float]] = (),
 ) -> dict[str, Any]:
-    """Inverse prediction of one sample group (replicate wells of one dilution)."""
+    """Inverse prediction of one sample group (replicate wells of one dilution).
+
+    ``others``: the other candidate curves and their Akaike weights (``weight`` is the
+    chosen curve's); the estimate and interval are then model-averaged
+    (:func:`_model_average`)."""
     n = len(values)
     ybar = float(np.mean(values))
     sd = float(np.std(values, ddof=1)) if n > 1 else math.nan
@@ -910,6 +949,11 @@ def _read_sample(
         reasons.append(f"the standard curve did not fit ({fit.status[k]}: {fit.reason[k]})")
     else:
         x_est, lo, hi, why = _inverse(table, ybar, n, weights, blank)
+        if not why and others:
+            reads = [
+                (_inverse(c, ybar, n, weights, blank)[:3], w) for c, w in others if c is not None
+            ]
+            x_est, lo, hi = _model_average((x_est, lo, hi), weight, reads, table.t)
         if why:
             flags.append(why[0])
             reasons.append(why[1])
@@ -953,6 +997,47 @@ def _read_sample(
         "flags": ";".join(dict.fromkeys(flags)),
         "reason": "; ".join(reasons),
     }
+
+
+def akaike_weights(aicc: Mapping[str, float]) -> dict[str, float]:
+    """Akaike weights ``exp(-dAICc/2)`` normalised to sum 1, of the models with a finite AICc
+    (Burnham & Anderson 2002, section 2.9); a model whose weight is below 1e-9 is left out."""
+    finite = {m: a for m, a in aicc.items() if math.isfinite(a)}
+    if not finite:
+        return {m: 1.0 / len(aicc) for m in aicc}
+    best = min(finite.values())
+    raw = {m: math.exp(-0.5 * (a - best)) for m, a in finite.items()}
+    total = sum(raw.values())
+    out = {m: w / total for m, w in raw.items() if w / total >= 1e-9}
+    total = sum(out.values())
+    return {m: w / total for m, w in out.items()}
+
+
+def _model_average(
+    main: tuple[float, float, float],
+    weight: float,
+    others: Sequence[tuple[tuple[float, float, float], float]],
+    t: float,
+) -> tuple[float, float, float]:
+    """Model-averaged estimate and interval (Burnham & Anderson 2002, eq. 4.9, each side).
+
+    ``x = sum w_i x_i``; each half-width is ``sum w_i sqrt(h_i**2 + t**2 (x_i - x)**2)``
+    with ``h_i`` model ``i``'s half-width on that side: the interval carries the
+    uncertainty of which model describes the standards, which the chosen model's own
+    interval leaves out (on simulated BCA plates a 4PL that wins the AICc comparison by
+    chance has intervals that cover about 0.7). Models whose reading is not finite
+    (not interpolable, an open limit) are left out; the chosen one must be finite.
+    """
+    if not all(math.isfinite(v) for v in main):
+        return main
+    items = [(main, weight)] + [(r, w) for r, w in others if all(math.isfinite(v) for v in r)]
+    total = sum(w for _, w in items)
+    if len(items) == 1 or not total > 0:
+        return main
+    x = sum(w * r[0] for r, w in items) / total
+    lo_half = sum(w * math.hypot(r[0] - r[1], t * (r[0] - x)) for r, w in items) / total
+    hi_half = sum(w * math.hypot(r[2] - r[0], t * (r[0] - x)) for r, w in items) / total
+    return x, max(x - lo_half, 0.0), x + hi_half
 
 
 @dataclass(frozen=True)
