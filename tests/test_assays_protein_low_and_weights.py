@@ -34,8 +34,8 @@ def test_a_sample_near_the_lowest_standard_is_flagged_with_its_interval():
 
 
 def test_auto_weighting_follows_the_standards_residuals():
-    # proportional absorbance noise: the standards read back closest with relative weights
-    # (with additive noise only the relative-error criterion has no clear preference)
+    # proportional absorbance noise: the standards' residuals support relative weights (the
+    # back-calculated standards' errors are still shown beside the likelihoods)
     picks = []
     for seed in range(6):
         plate = simulate_protein_plate(

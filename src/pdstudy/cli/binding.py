@@ -552,7 +552,10 @@ def saturation(
         "auto", "--protein-model", help="Standard curve: auto, linear, quadratic or four_pl."
     ),
     protein_weights: str = typer.Option(
-        "none", "--protein-weights", help="Standard-curve weighting: none or 1/y2."
+        "auto",
+        "--protein-weights",
+        help="Protein standard-curve weighting: auto (the variance model the standards' "
+        "residuals support), none or 1/y2.",
     ),
     protein_max_cv: float = typer.Option(
         0.15, "--protein-max-cv", help="Replicate CV above which a protein sample is flagged."

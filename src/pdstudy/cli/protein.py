@@ -48,7 +48,11 @@ def analyze(
         "linear, quadratic or four_pl.",
     ),
     method: str = typer.Option("BCA", help="BCA, Bradford or Lowry (methods text)."),
-    weights: str = typer.Option("none", help="Standard-curve weighting: none or 1/y2."),
+    weights: str = typer.Option(
+        "auto",
+        help="Standard-curve weighting: auto (the variance model the standards' residuals "
+        "support), none or 1/y2.",
+    ),
     max_cv: float = typer.Option(
         0.15,
         "--max-cv",

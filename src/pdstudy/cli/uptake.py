@@ -424,7 +424,10 @@ _PROTEIN_MODEL_OPTION: Any = typer.Option(
     "auto", "--protein-model", help="Protein standard curve: auto, linear, quadratic or four_pl."
 )
 _PROTEIN_WEIGHTS_OPTION: Any = typer.Option(
-    "none", "--protein-weights", help="Protein standard-curve weighting: none or 1/y2."
+    "auto",
+    "--protein-weights",
+    help="Protein standard-curve weighting: auto (the variance model the standards' "
+    "residuals support), none or 1/y2.",
 )
 _PROTEIN_MAX_CV_OPTION: Any = typer.Option(
     None,

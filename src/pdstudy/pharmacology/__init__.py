@@ -5,6 +5,9 @@
 - :mod:`~pdstudy.pharmacology.synapse`: extracellular NE under NET blockade
   with alpha2-autoreceptor feedback, driven by one-compartment PK, to predict
   microdialysis.
+- :mod:`~pdstudy.pharmacology.species`: rat and human parameter sets of the
+  synapse model and its PK, each value measured (with its source) or marked
+  illustrative.
 
 Profiles are read by :func:`pdstudy.io.profiles.read_profile`; shipped ones by
 :func:`pdstudy.data.load_profile`.
@@ -23,6 +26,14 @@ from pdstudy.pharmacology.profile import (
     occupancy,
     plot_occupancy,
 )
+from pdstudy.pharmacology.species import (
+    DEFAULT_SPECIES,
+    SPECIES,
+    SPECIES_SETS,
+    SourcedValue,
+    SpeciesSet,
+    species_set,
+)
 from pdstudy.pharmacology.synapse import (
     MicrodialysisPrediction,
     PKParams,
@@ -38,7 +49,12 @@ from pdstudy.pharmacology.synapse import (
 )
 
 __all__ = [
+    "DEFAULT_SPECIES",
     "LIABILITIES",
+    "SPECIES",
+    "SPECIES_SETS",
+    "SourcedValue",
+    "SpeciesSet",
     "Exposure",
     "MicrodialysisPrediction",
     "PKParams",
@@ -60,5 +76,6 @@ __all__ = [
     "plot_prediction",
     "simulate_microdialysis",
     "simulate_synapse",
+    "species_set",
     "steady_state",
 ]

@@ -24,7 +24,9 @@ when alpha2 autoreceptors are blocked: the default feedback reproduces that.
 
 This is a model derived from textbook kinetics, not taken from a paper; the
 parameters marked *illustrative* below are round numbers chosen to give the
-measured behaviour, not measured values.
+measured behaviour, not measured values. The defaults are the rat set of
+:mod:`pdstudy.pharmacology.species`, which also offers a human set and states
+each value's kind, species and source.
 """
 
 from __future__ import annotations

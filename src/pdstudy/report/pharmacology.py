@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from os import PathLike
 from typing import Any
 
@@ -168,6 +169,7 @@ def synapse_section(
     ki_note: str,
     measured: pd.DataFrame | None = None,
     exposure_occupancy: float | None = None,
+    species: Mapping[str, str] | None = None,
     compound: str = "NET inhibitor",
     figures_dir: str | PathLike[str] | None = None,
     relative_to: str | PathLike[str] | None = None,
@@ -190,6 +192,9 @@ def synapse_section(
         ``sem_pct``), drawn against the predicted dialysate when given.
     exposure_occupancy
         NET occupancy at the study's exposure, marked on the fold-change figure.
+    species
+        The parameter set in words (``set``, ``measured``, ``illustrative``, ``other``,
+        ``ki``), shown as facts; see :func:`pdstudy.study.pharmacology.species_sentences`.
     """
     syn: SynapseParams = prediction.synapse
     figures = []
@@ -252,7 +257,16 @@ def synapse_section(
         )
     s = prediction.digest()
     pk = prediction.pk
-    facts = [
+    facts: list[tuple[str, str]] = []
+    if species:
+        facts += [
+            ("parameter set", species["set"]),
+            ("measured (species)", species["measured"]),
+            ("illustrative", species["illustrative"]),
+            ("assumed or set in the study file", species["other"]),
+            ("NET Ki species", species["ki"]),
+        ]
+    facts += [
         ("NET Ki used", f"{format_conc(prediction.ki_M)} ({ki_note})"),
         ("dose", f"{pk.dose_g_per_kg * 1e3:g} mg/kg i.p."),
         (

@@ -34,6 +34,7 @@ __all__ = [
     "measured_ki",
     "pk_params",
     "synapse_params",
+    "synapse_species",
 ]
 
 #: in vivo read-outs not analysed yet (none: microdialysis and FST/TST are sections; their
@@ -49,24 +50,27 @@ _SYNAPSE_KEYS = {
     "hill_n": ("hill_n", "Hill coefficient of the alpha2 feedback", ""),
     "feedback": ("feedback", "alpha2-autoreceptor feedback", ""),
 }
-_SYNAPSE_SOURCES = {
-    "km_M": "Coyle & Axelrod 1971 J Neurochem (rat brain; verified)",
-    "vmax_M_per_s": "illustrative",
-    "k_diff_per_s": "illustrative",
-    "basal_M": "rat PFC dialysate ~0.3-1 nM (approximate)",
-    "ec50_M": "illustrative",
-    "hill_n": "illustrative",
-    "feedback": "model choice (in vivo rises of 2-4x need it)",
-}
-_PK_SOURCES = {
-    "dose_g_per_kg": "PKParams default (illustrative)",
-    "ka_per_s": "illustrative (i.p. absorption half-life 10 min)",
-    "ke_per_s": "illustrative (elimination half-life 2 h)",
-    "v_L_per_kg": "illustrative",
-    "fu": "Anafranil label: DCMI 97-99 % bound (fu ~0.02)",
-    "brain_plasma_ratio": "free-drug hypothesis (Kp,uu = 1)",
-    "mw_g_per_mol": "free base",
-}
+_FEEDBACK_SOURCE = "model choice (in vivo rises of 2-4x need it)"
+
+
+def _row(parameter: str, value: str, entry: Any) -> dict[str, str]:
+    return {
+        "parameter": parameter,
+        "value": value,
+        "kind": entry.kind,
+        "species": entry.species,
+        "source": entry.source,
+    }
+
+
+def _given(parameter: str, value: str, where: str) -> dict[str, str]:
+    return {
+        "parameter": parameter,
+        "value": value,
+        "kind": "given",
+        "species": "-",
+        "source": f"study file {where}",
+    }
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,32 +120,50 @@ def measured_ki(outcomes: Sequence[SectionOutcome], compound: str) -> pd.DataFra
 
 
 def synapse_params(spec: StudySpec) -> tuple[Any, pd.DataFrame]:
-    """:class:`~pdstudy.pharmacology.SynapseParams` from ``[synapse]`` and a table of their sources."""
+    """:class:`~pdstudy.pharmacology.SynapseParams` from ``[synapse]`` and a table of their
+    sources: ``parameter, value, kind, species, source`` (kind measured / approximate /
+    illustrative / assumed / compound, or given in the study file)."""
     from dataclasses import asdict
 
-    from pdstudy.pharmacology import SynapseParams
+    from pdstudy.pharmacology.species import species_set
 
-    given = {k: v for k, v in spec.synapse.items() if v is not None}
+    chosen = species_set(spec.synapse.get("species"))
+    given = {k: v for k, v in spec.synapse.items() if v is not None and k in _SYNAPSE_KEYS}
     kwargs = {_SYNAPSE_KEYS[k][0]: v for k, v in given.items()}
-    params = SynapseParams(**kwargs)
+    params = chosen.synapse_params(**kwargs)
     rows = []
     for key, (field_name, what, unit) in _SYNAPSE_KEYS.items():
-        value = asdict(params)[field_name]
-        rows.append(
-            {
-                "parameter": f"{key} ({what})",
-                "value": _show(value, unit),
-                "source": "study file [synapse]" if key in given else _SYNAPSE_SOURCES[field_name],
-            }
-        )
+        value = _show(asdict(params)[field_name], unit)
+        name = f"{key} ({what})"
+        if key in given:
+            rows.append(_given(name, value, "[synapse]"))
+        elif field_name == "feedback":
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": value,
+                    "kind": "assumed",
+                    "species": "-",
+                    "source": _FEEDBACK_SOURCE,
+                }
+            )
+        else:
+            rows.append(_row(name, value, chosen.entry(field_name)))
     return params, pd.DataFrame(rows)
+
+
+def synapse_species(spec: StudySpec) -> Any:
+    """The :class:`~pdstudy.pharmacology.species.SpeciesSet` the study's ``[synapse]`` selects."""
+    from pdstudy.pharmacology.species import species_set
+
+    return species_set(spec.synapse.get("species"))
 
 
 def pk_params(spec: StudySpec) -> tuple[Any, pd.DataFrame, dict[str, float]]:
     """:class:`~pdstudy.pharmacology.PKParams` from ``[pk]`` (and the exposure's fu, the
-    profile's MW), a table of their sources, and the time grid settings."""
-    from pdstudy.pharmacology import PKParams
-
+    profile's MW) over the species set of ``[synapse]``, a table of their sources, and the
+    time grid settings."""
+    chosen = synapse_species(spec)
     pk = {k: v for k, v in spec.pk.items() if v is not None}
     exp = spec.study.get("exposure") or {}
     kwargs: dict[str, Any] = {}
@@ -156,20 +178,20 @@ def pk_params(spec: StudySpec) -> tuple[Any, pd.DataFrame, dict[str, float]]:
         kwargs["v_L_per_kg"] = pk["volume"]
     for k in ("dose_g_per_kg", "ka_per_s", "ke_per_s", "v_L_per_kg"):
         if k in kwargs:
-            source[k] = "study file [pk]"
+            source[k] = "[pk]"
     if "fu" in pk:
-        kwargs["fu"], source["fu"] = pk["fu"], "study file [pk]"
+        kwargs["fu"], source["fu"] = pk["fu"], "[pk]"
     elif exp.get("fu") is not None:
-        kwargs["fu"], source["fu"] = exp["fu"], "study file [study.exposure]"
+        kwargs["fu"], source["fu"] = exp["fu"], "[study.exposure]"
     if "brain_plasma_ratio" in pk:
         kwargs["brain_plasma_ratio"] = pk["brain_plasma_ratio"]
-        source["brain_plasma_ratio"] = "study file [pk]"
+        source["brain_plasma_ratio"] = "[pk]"
+    profile_mw = None
     if "mw_g_per_mol" in pk:
-        kwargs["mw_g_per_mol"], source["mw_g_per_mol"] = pk["mw_g_per_mol"], "study file [pk]"
+        kwargs["mw_g_per_mol"], source["mw_g_per_mol"] = pk["mw_g_per_mol"], "[pk]"
     elif spec.profile is not None and spec.profile.attrs.get("mw_g_per_mol"):
-        kwargs["mw_g_per_mol"] = float(spec.profile.attrs["mw_g_per_mol"])
-        source["mw_g_per_mol"] = "the compound's profile (free base)"
-    params = PKParams(**kwargs)
+        kwargs["mw_g_per_mol"] = profile_mw = float(spec.profile.attrs["mw_g_per_mol"])
+    params = chosen.pk_params(**kwargs)
     rows = [
         ("dose", f"{params.dose_g_per_kg * 1e3:g} mg/kg i.p.", "dose_g_per_kg"),
         ("absorption half-life", f"{math.log(2) / params.ka_per_s / 60:.3g} min", "ka_per_s"),
@@ -179,14 +201,60 @@ def pk_params(spec: StudySpec) -> tuple[Any, pd.DataFrame, dict[str, float]]:
         ("Kp,uu (unbound brain / plasma)", f"{params.brain_plasma_ratio:g}", "brain_plasma_ratio"),
         ("molecular weight", f"{params.mw_g_per_mol:g} g/mol", "mw_g_per_mol"),
     ]
-    table = pd.DataFrame(
-        [
-            {"parameter": name, "value": value, "source": source.get(k, _PK_SOURCES[k])}
-            for name, value, k in rows
-        ]
-    )
+    out = []
+    for name, value, k in rows:
+        if k in source:
+            out.append(_given(name, value, source[k]))
+        elif k == "mw_g_per_mol" and profile_mw is not None:
+            out.append(
+                {
+                    "parameter": name,
+                    "value": value,
+                    "kind": "compound",
+                    "species": "-",
+                    "source": "the compound's profile (free base)",
+                }
+            )
+        else:
+            out.append(_row(name, value, chosen.entry(k)))
     grid = {k: float(spec.pk[k]) for k in ("baseline", "duration", "sample_interval")}
-    return params, table, grid
+    return params, pd.DataFrame(out), grid
+
+
+def species_sentences(species: str, table: pd.DataFrame, ki_species: str) -> dict[str, str]:
+    """What the parameter table says, in words: the set used and which values are measured
+    (with their species), illustrative, assumed or given; keys ``set``, ``measured``,
+    ``illustrative``, ``other`` (assumed / given / compound), ``ki``."""
+
+    def short(p: str) -> str:
+        return str(p).split(" (")[0]
+
+    def names(rows: pd.DataFrame, with_species: bool = False) -> str:
+        parts = [
+            f"{short(r['parameter'])} ({r['species']})"
+            if with_species and r["species"] != "-"
+            else short(r["parameter"])
+            for r in rows.to_dict("records")
+        ]
+        return ", ".join(parts) if parts else "none"
+
+    kind = table["kind"].astype(str)
+    measured = table[kind.isin(("measured", "approximate"))]
+    other_species = table[(kind == "illustrative") & (table["species"].astype(str) != "-")]
+    illustrative = table[(kind == "illustrative") & (table["species"].astype(str) == "-")]
+    rest = table[kind.isin(("assumed", "given"))]
+    borrowed = (
+        f"; taken from another species and therefore illustrative: {names(other_species, True)}"
+        if len(other_species)
+        else ""
+    )
+    return {
+        "set": f"{species} parameter set",
+        "measured": names(measured, True),
+        "illustrative": names(illustrative) + borrowed,
+        "other": names(rest),
+        "ki": ki_species,
+    }
 
 
 def _show(value: Any, unit: str) -> str:
@@ -333,11 +401,18 @@ def analyse_pharmacology(
             )
         syn, syn_table = synapse_params(spec)
         pk, pk_table, grid = pk_params(spec)
+        chosen = synapse_species(spec)
+        if len(net_meas):
+            ki_species = "measured in this study's NET binding"
+        else:
+            sp = str(net_lit["species"].iloc[0]) if "species" in net_lit.columns else ""
+            ki_species = f"{sp} (the profile)" if sp and sp != "nan" else "species not stated"
         t = np.arange(-grid["baseline"], grid["duration"] + 1.0, 60.0)
         prediction = simulate_microdialysis(syn, pk, ki_net, t_s=t, baseline_s=grid["baseline"])
         samples = dialysate_samples(prediction, grid["sample_interval"])
         exposure_occ = float(occupancy(cu, ki_net))
         table = pd.concat([syn_table, pk_table], ignore_index=True)
+        words = species_sentences(chosen.species, table, ki_species)
         section = synapse_section(
             prediction,
             parameters=table,
@@ -345,6 +420,7 @@ def analyse_pharmacology(
             measured=measured_ne_course(outcomes),
             ki_note=ki_note,
             exposure_occupancy=exposure_occ,
+            species=words,
             compound=compound,
             figures_dir=ctx.figures_dir,
             relative_to=ctx.out_dir,
@@ -380,12 +456,15 @@ def analyse_pharmacology(
             "with alpha2-autoreceptor feedback, Michaelis-Menten uptake by NET competitively "
             f"inhibited by the unbound drug (NET Ki {format_conc(ki_net)}, {ki_note}), and "
             "first-order diffusional loss, driven by one-compartment PK of a "
-            f"{pk.dose_g_per_kg * 1e3:g} mg/kg i.p. dose; parameters and their sources are "
-            "listed in the synapse-model section (illustrative values are marked)."
+            f"{pk.dose_g_per_kg * 1e3:g} mg/kg i.p. dose, with the {words['set']} "
+            f"(measured: {words['measured']}; illustrative: {words['illustrative']}; "
+            f"assumed or set in the study file: {words['other']}; NET Ki: {words['ki']}); "
+            "every parameter and its source is listed in the synapse-model section."
         )
         params["synapse"] = {
             "ki_net_M": ki_net,
             "ki_source": ki_note,
+            "species": chosen.species,
             "synapse": s["synapse"],
             "pk": s["pk"],
             "grid_s": grid,

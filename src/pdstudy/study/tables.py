@@ -153,11 +153,22 @@ SYNAPSE = Schema(
     "synapse",
     (
         Key(
+            "species",
+            "choice",
+            default="rat",
+            choices=("rat", "human"),
+            doc="parameter set of the synapse model and its PK: rat (the default: the model's "
+            "measured values are rat values and its PK is an i.p. dose) or human; values the "
+            "sources give only for the other species stay illustrative and are marked so, and "
+            "the keys below override single values",
+            example='"rat"',
+        ),
+        Key(
             "km",
             "quantity",
             "concentration",
             positive=True,
-            doc="Km of NE uptake by NET (default 0.3 µM, Coyle & Axelrod 1971)",
+            doc="Km of NE uptake by NET (default 0.3 µM, rat brain, Coyle & Axelrod 1971)",
             example='"0.3 µM"',
         ),
         Key(
@@ -181,7 +192,7 @@ SYNAPSE = Schema(
             "quantity",
             "concentration",
             positive=True,
-            doc="drug-free extracellular NE (default 0.5 nM, approximate)",
+            doc="drug-free extracellular NE (default 0.5 nM, rat PFC dialysate, approximate)",
             example='"0.5 nM"',
         ),
         Key(

@@ -25,8 +25,15 @@ the unknown preparations (membranes, synaptosomes), each read as absorbance.
    ``|mean A - f(c)| <= t * sqrt(s**2 / m + Var f(c))`` (``m`` replicates,
    ``s**2`` the residual variance of the standards, ``Var f`` from the fit's
    covariance), i.e. the classical inverse-prediction (Fieller-type) interval
-   generalised to a nonlinear curve. Multiplied by the ``dilution`` factor it
-   gives the protein concentration of the undiluted preparation.
+   generalised to a nonlinear curve. With ``model="auto"`` the sample is read
+   off both models of the last comparison (the polynomial the F test kept and
+   the 4PL) and the two readings are averaged with their Akaike weights, the
+   interval widened by the spread between them (Burnham & Anderson's
+   model-averaged interval): the choice between the curves is itself
+   uncertain, and a curve that wins the comparison by chance fits its
+   standards too well to size its own interval. Multiplied by the
+   ``dilution`` factor it gives the protein concentration of the undiluted
+   preparation.
 
 Layout fields (one row per well, e.g. from ``read_plate`` + ``merge_layout``):
 ``role`` (``blank``, ``standard``, ``sample``), ``signal`` (absorbance);
@@ -459,12 +466,18 @@ def analyze_protein(
     level
         Confidence level of the sample intervals.
     weights
-        ``None`` (ordinary least squares), ``"1/y2"`` (relative weighting:
+        ``None`` (ordinary least squares, the default here; the study file's
+        and the command's default is ``"auto"``), ``"1/y2"`` (relative weighting:
         absorbance noise proportional to the absorbance read, blank included)
-        or ``"auto"``: both are
-        fitted and the one whose standards read back closest to their nominal
-        concentrations (smallest sum of |relative error|, as the chromatography
-        calibration chooses) is kept; ``weighting_selection`` says why.
+        or ``"auto"``: both are fitted and the one whose variance model the
+        standards' residuals support is kept (the smaller -2 log likelihood,
+        :func:`residual_deviance`: SD constant vs SD proportional to the
+        absorbance); ``weighting_selection`` gives both deviances and, for
+        comparison, the back-calculated standards' sum of |relative error|.
+        The sum of |relative error| (the chromatography calibration's
+        criterion) is not used to choose: with 16 standard wells it picks the
+        unweighted fit on about one plate in six whose noise is proportional,
+        whose intervals then cover 0.75 at the top of the curve.
     max_cv
         Replicate CV of a sample's absorbance above which it is flagged.
     search_factor
@@ -554,21 +567,29 @@ def _analyze_protein(
 ) -> ProteinResult:
     function = "analyze_protein"
     if weights == "auto":
-        # both weightings, then the one whose back-calculated standards are closest (sum of
-        # |relative error|, the criterion of the chromatography calibration)
+        # both weightings, then the variance model the standards' residuals support best (the
+        # larger Gaussian likelihood: SD constant vs SD proportional to the absorbance read)
         kw: dict[str, Any] = {"model": model, "alpha": alpha, "level": level, "max_cv": max_cv}
         tried = {
             w: analyze_protein(frame, weights=w, search_factor=search_factor, **kw)
             for w in (None, "1/y2")
         }
-        scores = {w: back_calculated_error_pct(r) for w, r in tried.items()}
+        scores = {w: residual_deviance(r) for w, r in tried.items()}
         best = min(scores, key=lambda w: (scores[w], w is not None))
-        text = "; ".join(f"{'none' if w is None else w}: {v:.1f} %" for w, v in scores.items())
+        text = "; ".join(
+            f"{_VARIANCE_WORDS[w]} {v:.1f}" if math.isfinite(v) else f"{_VARIANCE_WORDS[w]} n/a"
+            for w, v in scores.items()
+        )
+        back = "; ".join(
+            f"{'none' if w is None else w} {back_calculated_error_pct(r):.1f} %"
+            for w, r in tried.items()
+        )
         return dataclasses.replace(
             tried[best],
             weighting="none" if best is None else best,
-            weighting_selection="sum of |relative error| of the back-calculated standards, "
-            f"{text}: {'none' if best is None else best} chosen",
+            weighting_selection="-2 log likelihood of the standards' residuals: "
+            f"{text}: {'none' if best is None else best} chosen "
+            f"(sum of |relative error| of the back-calculated standards: {back})",
         )
     if model != "auto" and model not in STANDARD_MODELS:
         raise UsageError(f"model={model!r}: use 'auto' or one of {', '.join(STANDARD_MODELS)}")
@@ -658,10 +679,14 @@ def _analyze_protein(
     cmp = f_test(fits["linear"], fits["quadratic"], alpha=alpha)
     chosen: dict[str, str] = {}
     selection: dict[str, str] = {}
+    # with model="auto" the samples are read off both models of the last comparison (the
+    # polynomial the F test kept and the 4PL), averaged with their Akaike weights
+    candidates: dict[str, dict[str, float]] = {}
     for k, plate in enumerate(plates):
         if model != "auto":
             chosen[plate] = model
             selection[plate] = "chosen by the user"
+            candidates[plate] = {model: 1.0}
             continue
         p = float(cmp.p_value[k])
         poly = cmp.preferred_f[k]
@@ -682,6 +707,16 @@ def _analyze_protein(
                 why += f"; AICc {poly} {a_poly:.1f} <= four_pl {a_4pl:.1f}"
             else:
                 why += f"; four_pl not usable ({fits['four_pl'].status[k]})"
+        weights_k = akaike_weights(
+            {poly: a_poly, "four_pl": a_4pl}
+            if (fits["four_pl"].status[k] == "converged" and math.isfinite(a_4pl))
+            else {poly: a_poly}
+        )
+        candidates[plate] = weights_k
+        if len(weights_k) > 1:
+            why += "; samples model-averaged, Akaike weights " + ", ".join(
+                f"{m} {w:.2f}" for m, w in weights_k.items()
+            )
         selection[plate] = why
 
     model_rows = []
@@ -749,6 +784,15 @@ def _analyze_protein(
                 tables[str(plate)] = _curve_table(
                     fit, k, float(np.max(std_levels)) * search_factor, level
                 )
+                for name_m in candidates[str(plate)]:
+                    if name_m != chosen[str(plate)]:
+                        tables[f"{plate}\0{name_m}"] = _curve_table(
+                            fits[name_m], k, float(np.max(std_levels)) * search_factor, level
+                        )
+            cand = candidates[str(plate)]
+            others = [
+                (tables[f"{plate}\0{m}"], w) for m, w in cand.items() if m != chosen[str(plate)]
+            ]
             smp_rows.append(
                 _read_sample(
                     fit,
@@ -767,6 +811,8 @@ def _analyze_protein(
                     level=level,
                     max_cv=max_cv,
                     blank=blank_of[str(plate)],
+                    weight=cand.get(chosen[str(plate)], 1.0),
+                    others=others,
                 )
             )
     sample_cols = [
@@ -799,6 +845,44 @@ def _analyze_protein(
         weighting="none" if weights is None else weights,
         weighting_selection="chosen by the user",
     )
+
+
+_VARIANCE_WORDS = {None: "SD constant", "1/y2": "SD proportional to the absorbance"}
+
+
+def residual_deviance(result: ProteinResult) -> float:
+    """-2 log likelihood of the standards' residuals under the result's variance model.
+
+    The variance of a standard well is ``sigma**2`` (``weighting="none"``) or
+    ``sigma**2 * A**2`` (``"1/y2"``, ``A`` the fitted absorbance read, blank
+    included), ``sigma**2`` at its maximum-likelihood value on each plate. Both
+    weightings have the same number of parameters (the curve's and one
+    variance), so the smaller deviance is the variance model the standards
+    support (a likelihood comparison of the two variance functions, as AIC
+    would make it). ``inf`` when the model does not apply (a fitted
+    absorbance <= 0 under relative weighting, or a failed fit).
+    """
+    total = 0.0
+    std = result.standards[result.standards["role"] == "standard"]
+    if C.EXCLUDED in std.columns:
+        std = std[~std[C.EXCLUDED].astype(bool)]
+    blank = result.models.groupby("plate")["blank_absorbance"].first()
+    for plate, grp in std.groupby("plate", sort=False):
+        r = grp["residual"].to_numpy(dtype=float)
+        if r.size == 0 or not np.isfinite(r).all():
+            return math.inf
+        if result.weighting == "1/y2":
+            read = grp["fitted"].to_numpy(dtype=float) + float(blank[plate])
+            if not (read > 0).all():
+                return math.inf
+            v = read**2
+        else:
+            v = np.ones_like(r)
+        s2 = float(np.mean(r**2 / v))
+        if not s2 > 0:
+            return math.inf
+        total += float(np.sum(np.log(2.0 * math.pi * s2 * v) + 1.0))
+    return total
 
 
 def back_calculated_error_pct(result: ProteinResult) -> float:
@@ -844,8 +928,14 @@ def _read_sample(
     level: float,
     max_cv: float,
     blank: float = 0.0,
+    weight: float = 1.0,
+    others: Sequence[tuple[_Curve | None, float]] = (),
 ) -> dict[str, Any]:
-    """Inverse prediction of one sample group (replicate wells of one dilution)."""
+    """Inverse prediction of one sample group (replicate wells of one dilution).
+
+    ``others``: the other candidate curves and their Akaike weights (``weight`` is the
+    chosen curve's); the estimate and interval are then model-averaged
+    (:func:`_model_average`)."""
     n = len(values)
     ybar = float(np.mean(values))
     sd = float(np.std(values, ddof=1)) if n > 1 else math.nan
@@ -859,6 +949,11 @@ def _read_sample(
         reasons.append(f"the standard curve did not fit ({fit.status[k]}: {fit.reason[k]})")
     else:
         x_est, lo, hi, why = _inverse(table, ybar, n, weights, blank)
+        if not why and others:
+            reads = [
+                (_inverse(c, ybar, n, weights, blank)[:3], w) for c, w in others if c is not None
+            ]
+            x_est, lo, hi = _model_average((x_est, lo, hi), weight, reads, table.t)
         if why:
             flags.append(why[0])
             reasons.append(why[1])
@@ -902,6 +997,47 @@ def _read_sample(
         "flags": ";".join(dict.fromkeys(flags)),
         "reason": "; ".join(reasons),
     }
+
+
+def akaike_weights(aicc: Mapping[str, float]) -> dict[str, float]:
+    """Akaike weights ``exp(-dAICc/2)`` normalised to sum 1, of the models with a finite AICc
+    (Burnham & Anderson 2002, section 2.9); a model whose weight is below 1e-9 is left out."""
+    finite = {m: a for m, a in aicc.items() if math.isfinite(a)}
+    if not finite:
+        return {m: 1.0 / len(aicc) for m in aicc}
+    best = min(finite.values())
+    raw = {m: math.exp(-0.5 * (a - best)) for m, a in finite.items()}
+    total = sum(raw.values())
+    out = {m: w / total for m, w in raw.items() if w / total >= 1e-9}
+    total = sum(out.values())
+    return {m: w / total for m, w in out.items()}
+
+
+def _model_average(
+    main: tuple[float, float, float],
+    weight: float,
+    others: Sequence[tuple[tuple[float, float, float], float]],
+    t: float,
+) -> tuple[float, float, float]:
+    """Model-averaged estimate and interval (Burnham & Anderson 2002, eq. 4.9, each side).
+
+    ``x = sum w_i x_i``; each half-width is ``sum w_i sqrt(h_i**2 + t**2 (x_i - x)**2)``
+    with ``h_i`` model ``i``'s half-width on that side: the interval carries the
+    uncertainty of which model describes the standards, which the chosen model's own
+    interval leaves out (on simulated BCA plates a 4PL that wins the AICc comparison by
+    chance has intervals that cover about 0.7). Models whose reading is not finite
+    (not interpolable, an open limit) are left out; the chosen one must be finite.
+    """
+    if not all(math.isfinite(v) for v in main):
+        return main
+    items = [(main, weight)] + [(r, w) for r, w in others if all(math.isfinite(v) for v in r)]
+    total = sum(w for _, w in items)
+    if len(items) == 1 or not total > 0:
+        return main
+    x = sum(w * r[0] for r, w in items) / total
+    lo_half = sum(w * math.hypot(r[0] - r[1], t * (r[0] - x)) for r, w in items) / total
+    hi_half = sum(w * math.hypot(r[2] - r[0], t * (r[0] - x)) for r, w in items) / total
+    return x, max(x - lo_half, 0.0), x + hi_half
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,11 @@ PROTEIN_MODEL_KEYS = (
     Key(
         "weights",
         "choice",
-        default="none",
-        choices=("none", "1/y2"),
-        doc="weighting of the standard-curve fit",
-        example='"none"',
+        default="auto",
+        choices=("auto", "none", "1/y2"),
+        doc="weighting of the standard-curve fit: auto (the variance model the standards' "
+        "residuals support, constant or proportional to the absorbance), none or 1/y2",
+        example='"auto"',
     ),
     Key(
         "max_cv",
@@ -223,7 +224,7 @@ def analyse_protein_plates(
     """Read and analyse protein plates with the model options of ``values`` (``cycle``: the
     read of kinetic files, default the last)."""
     frame = read_merged(plates, layout, format=fmt, cycle=cycle)
-    weights = values.get("weights", "none")
+    weights = values.get("weights", "auto")
     result = analyze_protein(
         frame,
         model=values.get("model", "auto"),

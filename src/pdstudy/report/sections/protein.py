@@ -77,6 +77,22 @@ def _mg_text(rec: dict[str, Any]) -> str:
     )
 
 
+def _weighting_words(result: Any, values: Any) -> str:
+    """How the standard curve was weighted, in words."""
+    w = getattr(result, "weighting", "none")
+    what = (
+        "weighted by 1/A² (absorbance SD proportional to the absorbance read)"
+        if w == "1/y2"
+        else "unweighted (absorbance SD constant)"
+    )
+    if values.get("weights", "auto") == "auto":
+        return (
+            f"{what}, the variance model the standards' residuals supported (larger "
+            "likelihood of constant vs proportional SD)"
+        )
+    return f"{what}, as set in the study file"
+
+
 def build(
     result: Any, info: SectionInfo, figures: tuple[Figure, ...], files: tuple[str, ...]
 ) -> Section:
@@ -90,8 +106,10 @@ def build(
         f"Protein ({info.name}) was determined by the {method} method against BSA "
         f"standards ({files_text(v.get('plates', []), info.study_dir)}); the blank-subtracted "
         f"standard curve was fitted by nonlinear regression ({models}; model chosen by the extra "
-        "sum-of-squares F test, linear vs quadratic, then AICc against a 4PL) and samples were "
-        "read off the curve with 95 % calibration intervals, corrected for dilution."
+        f"sum-of-squares F test, linear vs quadratic, then AICc against a 4PL), "
+        f"{_weighting_words(result, v)}, and samples were read off the curve with 95 % "
+        "calibration intervals (the standard curve's uncertainty and the sample's own "
+        "replicate noise), corrected for dilution."
     )
     facts = tuple(
         (str(r["sample"]), _mg_text(r) + (f" [{r['flags']}]" if r["flags"] else ""))
