@@ -178,3 +178,13 @@ def test_readme_quick_start_is_two_commands() -> None:
     lines = [ln.split("#")[0].strip() for c in code for ln in c.splitlines() if ln.strip()]
     assert lines == ["make demo", "make test"]
     assert "docs/img/report_headline.png" in text
+
+
+def test_the_plate_format_table_lists_every_format_as_the_registry_describes_it() -> None:
+    """docs/binding.md's format table is the registry's list (names, descriptions, writers)."""
+    from pdstudy.io import list_plate_formats
+
+    text = (REPO / "docs" / "binding.md").read_text(encoding="utf-8")
+    for r in list_plate_formats().itertuples():
+        row = f"| `{r.name}` | {r.description} | {r.writers or '(read only)'} |"
+        assert row in text, f"docs/binding.md: the format table's row for {r.name!r} is not {row}"

@@ -557,8 +557,10 @@ def saturation(
         help="Protein standard-curve weighting: auto (the variance model the standards' "
         "residuals support), none or 1/y2.",
     ),
-    protein_max_cv: float = typer.Option(
-        0.15, "--protein-max-cv", help="Replicate CV above which a protein sample is flagged."
+    protein_max_cv: str = typer.Option(
+        "0.15",
+        "--protein-max-cv",
+        help='Protein samples: replicate CV above which one is flagged, e.g. "0.15" or "15 %".',
     ),
     volume: str | None = typer.Option(None, "--volume", help='Assay volume, e.g. "200 uL".'),
     free_correction: bool = typer.Option(False, help="Fit free radioligand ([L] - bound)."),
@@ -599,7 +601,8 @@ def saturation(
         choice("saturation", "weighting", weighting, "--weighting")
         choice("saturation", "protein_model", protein_model, "--protein-model")
         choice("saturation", "protein_weights", protein_weights, "--protein-weights")
-        if not (math.isfinite(protein_max_cv) and protein_max_cv > 0):
+        prot_cv = fraction(protein_max_cv, "--protein-max-cv")
+        if prot_cv is None or not (math.isfinite(prot_cv) and prot_cv > 0):
             raise UsageError(f"{protein_max_cv}: must be > 0", where="option --protein-max-cv")
         if prot_g is not None and protein_plate is not None:
             raise UsageError(
@@ -630,7 +633,7 @@ def saturation(
             "protein_cycle": protein_cycle,
             "protein_model": protein_model,
             "protein_weights": protein_weights,
-            "protein_max_cv": protein_max_cv,
+            "protein_max_cv": prot_cv,
             "free_correction": free_correction,
             "weighting": weighting,
             "confidence": confidence_value(confidence),

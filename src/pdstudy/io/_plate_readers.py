@@ -15,8 +15,9 @@ their titles. 1536-well exports label rows 27-32 ``a``-``f``; they become
 further data sets on unlettered rows below are skipped), or one grid per data
 set (the first is used). Each grid row ends with the data-set name. Kinetic
 reads are refused (they are not one value per well). Flags such
-as ``OVRFLW``, ``MISSED`` or ``*0.356*`` are not numbers and are reported as
-errors naming the well. The plate id comes from ``Plate Number`` ("Plate 1"
+as ``OVRFLW``, ``MISSED`` or ``*0.356*`` are not numbers: those wells are kept
+as excluded wells (``excluded``, ``exclude_reason`` naming the flag), and the
+rest of the plate is analysed. The plate id comes from ``Plate Number`` ("Plate 1"
 -> "1").
 """
 
@@ -128,7 +129,8 @@ FORMATS = [
         extensions=(".txt",),
         description=(
             "BioTek Gen5 text export: 'Plate Number', a Layout grid (skipped) and the first "
-            "data grid (raw read); flags such as OVRFLW are errors"
+            "data grid (raw read); OVRFLW, MISSED and masked (*0.356*) cells are excluded "
+            "wells with the reason"
         ),
         sniff=sniff_gen5,
         read=read_gen5,
