@@ -14,7 +14,7 @@ cluster of this run; target at least 1.7x on a 2-core machine), the overhead,
 and from these measured figures the projected time for 1,000 such videos on 1,
 10 and 100 workers. It checks that every run gives the local run's tables.
 
-Run: ``python benchmarks/bench_scale.py [--videos 16] [--duration 20] [--keep DIR]``.
+Run: ``python benchmarks/bench_scale.py [--videos 16] [--duration 60] [--animals 32] [--keep DIR]``.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ class TimedMapper:
             self.cpu += process_cpu_s() - c0
 
 
-def make_files(folder: Path, n_videos: int, duration_s: float) -> dict[str, Any]:
+def make_files(
+    folder: Path, n_videos: int, duration_s: float, animals_per_group: int
+) -> dict[str, Any]:
     from pdstudy.simulate.chromatograms import DialysisDesign, simulate_dialysis_experiment
     from pdstudy.simulate.videos import BehaviorModel, simulate_behavior_video
     from pdstudy.study import section_spec
@@ -72,7 +74,7 @@ def make_files(folder: Path, n_videos: int, duration_s: float) -> dict[str, Any]
         folder / "animals.csv", index=False
     )
     simulate_dialysis_experiment(
-        folder / "dialysis", design=DialysisDesign(animals_per_group=8), seed=5
+        folder / "dialysis", design=DialysisDesign(animals_per_group=animals_per_group), seed=5
     )
     tst = section_spec(
         "tst",
@@ -200,7 +202,12 @@ def warm(client: Any, values: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--videos", type=int, default=16)
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds per video")
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="seconds per video (a real test: 360)"
+    )
+    parser.add_argument(
+        "--animals", type=int, default=32, help="microdialysis animals per group (32: ~860 runs)"
+    )
     parser.add_argument("--empty", type=int, default=300, help="empty tasks for the overhead")
     parser.add_argument("--keep", type=Path, help="keep the files in this folder")
     args = parser.parse_args()
@@ -214,11 +221,12 @@ def main() -> None:
     load_start = os.getloadavg()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="pdstudy-bench-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
-    values = make_files(folder, args.videos, args.duration)
+    values = make_files(folder, args.videos, args.duration, args.animals)
     n_inj = len(pd.read_csv(folder / "dialysis" / "sequence.csv"))
-    from pdstudy.assays.microdialysis.analysis import INJECTIONS_PER_TASK
+    from pdstudy.assays.microdialysis.analysis import injections_per_task
 
-    n_batches = math.ceil(n_inj / INJECTIONS_PER_TASK)
+    per_task = injections_per_task(n_inj)
+    n_batches = math.ceil(n_inj / per_task)
 
     _warm_item(values)
     runs = {"local": run_sections(values, local_map)}
@@ -259,7 +267,7 @@ def main() -> None:
 
     print(
         f"bench_scale: {args.videos} TST videos ({args.duration:g} s, 320x240, 30 fps) and "
-        f"{n_inj} chromatograms in {n_batches} batches of {INJECTIONS_PER_TASK}; "
+        f"{n_inj} chromatograms in {n_batches} batches of {per_task}; "
         f"{os.cpu_count()} CPUs; load average {load_start[0]:.2f} at the start, "
         f"{load_end[0]:.2f} at the end"
     )

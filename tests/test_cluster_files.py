@@ -145,7 +145,7 @@ def test_a_corrupt_video_fails_only_its_own_rows(tst_runs):
 
 
 def test_each_chromatogram_batch_is_a_task_and_the_tables_equal_the_local_ones(client, files):
-    from pdstudy.assays.microdialysis.analysis import INJECTIONS_PER_TASK
+    from pdstudy.assays.microdialysis.analysis import injections_per_task
 
     values = _dialysis_values(files)
     local = analyse_microdialysis(values)
@@ -157,7 +157,7 @@ def test_each_chromatogram_batch_is_a_task_and_the_tables_equal_the_local_ones(c
     for name, (_t, y, base) in local.traces.items():
         assert (remote.traces[name][1] == y).all() and (remote.traces[name][2] == base).all()
     n_inj = len(pd.read_csv(files / "dialysis" / "sequence.csv"))
-    assert counts[-1][1] == -(-n_inj // INJECTIONS_PER_TASK) > 1
+    assert counts[-1][1] == -(-n_inj // injections_per_task(n_inj)) > 1
 
 
 def test_a_video_the_worker_sees_differently_fails_the_section_naming_it(client, files, tmp_path):

@@ -198,6 +198,15 @@ class DialysisResult(ResultBase):
 
 #: injections per task when ``map`` runs the chromatograms (a batch spreads the task overhead)
 INJECTIONS_PER_TASK = 8
+#: a long sequence is cut into about this many tasks (larger batches, the same overhead)
+MAX_TASKS = 32
+
+
+def injections_per_task(n_injections: int) -> int:
+    """Injections per task: :data:`INJECTIONS_PER_TASK`, or more for a sequence that would
+    make more than :data:`MAX_TASKS` tasks (each task then carries enough work to outweigh
+    the scheduler's few milliseconds per task)."""
+    return max(INJECTIONS_PER_TASK, -(-n_injections // MAX_TASKS))
 
 
 def _process_batch(
@@ -266,8 +275,9 @@ def analyze_dialysis(
     animal whose baseline is unstable (``unstable_baseline``) is excluded for that
     analyte by the rule (``excluded_by = "baseline"``), never silently.
 
-    ``map`` runs the chromatograms, :data:`INJECTIONS_PER_TASK` to a task
-    (:class:`pdstudy.types.Mapper`; default: one after the other here).
+    ``map`` runs the chromatograms in batches (:func:`injections_per_task`: 8 to a
+    task, more when that would make over 32 tasks; :class:`pdstudy.types.Mapper`;
+    default: one after the other here).
     """
     if baseline_samples < 1:
         raise UsageError(f"baseline_samples must be >= 1, not {baseline_samples}")
@@ -296,9 +306,10 @@ def analyze_dialysis(
     one_batch = partial(
         _process_batch, time_unit=time_unit, settings=settings_peaks, proc=proc, traces=keep_traces
     )
+    per_task = injections_per_task(len(records))
     batches = [
-        [(Path(r["file"]), str(r["kind"])) for r in records[i : i + INJECTIONS_PER_TASK]]
-        for i in range(0, len(records), INJECTIONS_PER_TASK)
+        [(Path(r["file"]), str(r["kind"])) for r in records[i : i + per_task]]
+        for i in range(0, len(records), per_task)
     ]
     done = map(one_batch, batches) if map is not None else (one_batch(b) for b in batches)
     k = 0
