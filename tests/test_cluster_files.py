@@ -421,6 +421,9 @@ def test_ctrl_c_cancels_the_tasks_and_exits_with_a_clear_message(client, cluster
          "--window-end", "12", "--out", str(tmp_path / "out"),
          "--scheduler", cluster.scheduler_address],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        # a test runner started in the background (``cmd &``) ignores SIGINT, and a child
+        # inherits that; the child gets the terminal's default, as a user's shell gives it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
