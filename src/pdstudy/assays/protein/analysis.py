@@ -73,7 +73,7 @@ from pdstudy.assays.exclusions import (
     Exclusion,
     apply_exclusions,
     exclusion_table,
-    exclusions_from_rows,
+    reader_exclusions,
 )
 from pdstudy.errors import LayoutError, UnitError, UsageError
 from pdstudy.fitting import BatchFit, Model, f_test, fit_curves
@@ -504,14 +504,7 @@ def analyze_protein(
     """
     marked = apply_exclusions(frame, exclusions)
     gone = marked[C.EXCLUDED].to_numpy(dtype=bool)
-    reader = exclusions_from_rows(
-        marked,
-        marked[C.EXCLUDED_BY] == "reader",
-        [c for c in (C.PLATE, C.WELL) if c in marked.columns],
-        marked[C.EXCLUDE_REASON],
-        "reader",
-        "masked or overflowed in the plate file",
-    )
+    reader = reader_exclusions(marked, [c for c in (C.PLATE, C.WELL) if c in marked.columns])
     kept = marked[~gone].drop(columns=[C.EXCLUDED, C.EXCLUDE_REASON, C.EXCLUDED_BY])
     kept.attrs = dict(frame.attrs)
     result = _analyze_protein(
