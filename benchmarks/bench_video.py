@@ -15,7 +15,8 @@ What each line measures:
 - ``decode OpenCV read()+cvtColor``: OpenCV's ``VideoCapture.read`` and conversion
   to grey, the decoder ezTrack uses;
 - ``decode-only, the scorer's settings``: exactly the decoding ``pdstudy behavior
-  score`` does, nothing else: half resolution (area averaging), with the in-loop
+  score`` does, nothing else: the scorer's resolution (area averaging to 1/3 of the
+  width and height here, :func:`pdstudy.video.score.auto_scale`), with the in-loop
   deblocking filter, the video cut at its middle key frame into 2 segments
   decoded at once in 2 threads (the key frames found by demuxing alone). This is
   the decode-only rate the scorer is compared with;
@@ -77,13 +78,15 @@ def decode_pyav(path: Path, scale: int) -> int:
 
 
 def decode_scorer_settings(path: Path) -> int:
-    """The scorer's decoding only: 1/2 resolution, loop filter, 2 segments in 2 threads."""
+    """The scorer's decoding only: its resolution (:func:`pdstudy.video.score.auto_scale`),
+    loop filter, 2 segments in 2 threads."""
     from dataclasses import replace
 
     from pdstudy.io.videos import read_video, scan_keyframes
-    from pdstudy.video.score import segment_starts
+    from pdstudy.video.score import auto_scale, segment_starts
 
-    video = read_video(path, scale=2)
+    info = read_video(path).info
+    video = read_video(path, scale=auto_scale(info.width, info.height))
     cuts = segment_starts(scan_keyframes(video, limit=0), 2)
     starts = [(0, None), *cuts]
     stops = [t for _, t in cuts] + [None]
@@ -179,7 +182,7 @@ def eztrack_baseline(path: Path, cutoff: float = 10.0, sigma: float = 1.0) -> in
 def score_in_process(path: Path) -> int:
     from pdstudy.video.score import ScoringParams, score_trace, trace_video
 
-    tv = trace_video(path, scale=2)
+    tv = trace_video(path)
     score_trace(tv.trace, ScoringParams(), (120.0, 360.0))
     return tv.trace.n_frames
 

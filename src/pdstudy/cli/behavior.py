@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ console = Console()
 
 TESTS = ("fst", "tst")
 WINDOWS = {"fst": (120.0, 360.0), "tst": (0.0, 360.0)}
+SCALE_HELP = (
+    "Decode at 1/scale of the width and height (default: the scale that brings the "
+    "analysed frame nearest 160 px high: 2 for 320 x 240, 3 for 640 x 480)."
+)
 
 
 def _test(test: str) -> str:
@@ -63,22 +68,17 @@ def _motion_figure(
     tv: Any, motion: Any, states: Any, threshold: float, window: Any, path: Path
 ) -> None:
     """Motion trace of each animal with the threshold and its immobile frames shaded."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
+    from matplotlib.figure import Figure  # no pyplot: nothing to import or close
 
     t = tv.trace.times_s
     n = len(tv.trace.animals)
-    fig, axes = plt.subplots(n, 1, figsize=(8, 1.8 * n + 0.6), squeeze=False, sharex=True)
+    fig = Figure(figsize=(8, 1.8 * n + 0.6))
+    axes = fig.subplots(n, 1, squeeze=False, sharex=True)
     for i, ax in enumerate(axes[:, 0]):
         ax.plot(t, 100 * motion[:, i], lw=0.4, color="0.2")
-        imm = np.concatenate([[False], states[:, i] == 0, [False]]).astype(np.int8)
-        edges = np.flatnonzero(np.diff(imm))
-        for k, (lo, hi) in enumerate(zip(edges[::2], edges[1::2], strict=True)):
-            ax.axvspan(t[lo], t[hi - 1], color="C1", alpha=0.35, lw=0,
-                       label="immobile" if k == 0 else None)  # fmt: skip
+        # the immobile frames as one shaded collection (a span per frame, drawn at once)
+        ax.fill_between(t, 0, 1, where=states[:, i] == 0, step="post", color="C1", alpha=0.35,
+                        lw=0, transform=ax.get_xaxis_transform(), label="immobile")  # fmt: skip
         ax.axhline(100 * threshold, color="C3", lw=0.8, label="threshold")
         ax.axvspan(*window, color="C0", alpha=0.06)
         ax.set_ylabel(f"{tv.trace.animals[i]}\n% changing", fontsize=8)
@@ -87,7 +87,19 @@ def _motion_figure(
     fig.suptitle(Path(tv.path).name, fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+
+
+def _import_in_background(*modules: str) -> threading.Thread:
+    """Import modules in a thread (join it before use): their import overlaps other work."""
+    import importlib
+
+    def load() -> None:
+        for m in modules:
+            importlib.import_module(m)
+
+    thread = threading.Thread(target=load, name="pdstudy-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -> dict[str, Any]:
@@ -97,6 +109,8 @@ def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -
 
     path, rois, params, window, scale, compensate, motion_dir = job
     name = Path(path).name
+    # matplotlib (for the motion figure) is imported while the video decodes
+    figure_modules = _import_in_background("matplotlib.figure", "matplotlib.backends.backend_agg")
     try:
         tv = trace_video(path, rois, scale=scale, compensate=compensate)
         scores, states, cutoff = score_trace(tv.trace, params, window)
@@ -104,6 +118,7 @@ def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -
         where = "" if getattr(exc, "path", None) else f"{path}: "
         return {"video": name, "error": f"{where}{exc}"}
     tv.trace.write_csv(Path(motion_dir) / f"{Path(path).stem}.csv", cutoff, states)
+    figure_modules.join()
     _motion_figure(
         tv,
         tv.trace.motion(cutoff),
@@ -147,7 +162,7 @@ def score(
     ),
     min_bout: float = typer.Option(1.0, "--min-bout", help="Shortest immobility bout (s)."),
     cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
-    scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale resolution."),
+    scale: int | None = typer.Option(None, "--scale", min=1, max=8, help=SCALE_HELP),
     workers: int = typer.Option(2, "--workers", "-w", min=1, help="Videos scored in parallel."),
     window_start: float | None = typer.Option(
         None, "--window-start", help="Start of the scored window (s; default: the test's)."
@@ -233,7 +248,7 @@ def calibrate(
     test: str = typer.Option(..., "--test", help="fst or tst (the scoring window)."),
     out: Path = typer.Option(..., "--out", help="Calibration JSON to write."),
     rois: Path | None = typer.Option(None, "--rois", help="Regions file."),
-    scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale resolution."),
+    scale: int | None = typer.Option(None, "--scale", min=1, max=8, help=SCALE_HELP),
     window_start: float | None = typer.Option(
         None, "--window-start", help="Start of the scored window (s; default: the test's)."
     ),
@@ -500,7 +515,7 @@ def _assay_command(kind: str) -> None:
         ),
         min_bout: float = typer.Option(1.0, "--min-bout", help="Shortest immobility bout (s)."),
         cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
-        scale: int = typer.Option(2, "--scale", min=1, max=8, help="Decode at 1/scale."),
+        scale: int | None = typer.Option(None, "--scale", min=1, max=8, help=SCALE_HELP),
         compensate: bool = typer.Option(
             True, "--compensate/--no-compensate", help="Motion relative to the silhouette."
         ),

@@ -178,6 +178,9 @@ def scan_keyframes(video: Video, limit: int = 60) -> KeyframeScan:
     try:
         stream = container.streams.video[0]
         stream.codec_context.skip_frame = "NONKEY"
+        if video.threads and task_threads() > 1:
+            stream.thread_type = "AUTO"  # key frames decoded in parallel
+            stream.codec_context.thread_count = task_threads()
         tb = float(stream.time_base) if stream.time_base else 0.0
         start = stream.start_time or 0
         try:
@@ -188,8 +191,8 @@ def scan_keyframes(video: Video, limit: int = 60) -> KeyframeScan:
                     all_pts.append(packet.pts)
                     if packet.is_keyframe:
                         key_pts.append(packet.pts)
-                if limit == 0:
-                    continue
+                if limit == 0 or not packet.is_keyframe:
+                    continue  # the decoder would skip it (NONKEY)
                 for fr in packet.decode():
                     plane = fr.planes[0]
                     y = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)

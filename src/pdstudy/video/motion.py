@@ -14,6 +14,7 @@ decoding again. The motion at a cutoff is that count over the region's area
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -140,29 +141,36 @@ def _pose(small: np.ndarray, bg: np.ndarray, contrast: float) -> Pose | None:
     (x0, y0, x1, y1); None without one."""
     import cv2
 
-    # a soft silhouette (0 below contrast / 2, 1 above 3 / 2 contrast): sub-pixel moments
-    sil = np.clip(np.abs(small - bg) / contrast - 0.5, 0.0, 1.0).astype(np.float32)
-    m = cv2.moments(sil)
-    if m["m00"] < 4 or m["m00"] > 0.5 * sil.size:
+    # a soft silhouette (0 below contrast / 2, 1 above 3 / 2 contrast), for sub-pixel
+    # moments: clip(|small - bg| - contrast / 2, 0, contrast), which is contrast times
+    # clip(|small - bg| / contrast - 1 / 2, 0, 1) (OpenCV's SIMD, no temporaries)
+    half = 0.5 * contrast
+    a = cv2.absdiff(small, bg)
+    on = cv2.compare(a, half, cv2.CMP_GT)
+    cv2.subtract(a, half, dst=a)
+    cv2.threshold(a, 0.0, 0.0, cv2.THRESH_TOZERO, dst=a)
+    cv2.threshold(a, contrast, 0.0, cv2.THRESH_TRUNC, dst=a)
+    m = cv2.moments(a)
+    m00 = m["m00"] / contrast
+    if m00 < 4 or m00 > 0.5 * a.size:
         return None
     cx, cy = m["m10"] / m["m00"], m["m01"] / m["m00"]
     mu20, mu02, mu11 = m["mu20"], m["mu02"], m["mu11"]
-    theta = 0.5 * np.arctan2(2 * mu11, mu20 - mu02)
-    common = np.sqrt(4 * mu11**2 + (mu20 - mu02) ** 2)
+    theta = 0.5 * math.atan2(2 * mu11, mu20 - mu02)
+    common = math.sqrt(4 * mu11**2 + (mu20 - mu02) ** 2)
     lam1, lam2 = mu20 + mu02 + common, mu20 + mu02 - common
-    elong = float(np.sqrt(lam1 / lam2)) if lam2 > 1e-9 else float("inf")
+    elong = math.sqrt(lam1 / lam2) if lam2 > 1e-9 * contrast else math.inf
     c = (_COARSE - 1) / 2
-    rows = np.flatnonzero(sil.any(axis=1))
-    cols = np.flatnonzero(sil.any(axis=0))
+    bx, by, bw, bh = cv2.boundingRect(on)
     return (
         cx * _COARSE + c,
         cy * _COARSE + c,
-        float(theta),
+        theta,
         elong,
-        float(cols[0] * _COARSE),
-        float(rows[0] * _COARSE),
-        float((cols[-1] + 1) * _COARSE),
-        float((rows[-1] + 1) * _COARSE),
+        float(bx * _COARSE),
+        float(by * _COARSE),
+        float((bx + bw) * _COARSE),
+        float((by + bh) * _COARSE),
     )
 
 
@@ -172,13 +180,13 @@ def _rigid(p0: Pose, p1: Pose) -> tuple[np.ndarray, float, float]:
     dx, dy = p1[0] - p0[0], p1[1] - p0[1]
     dth = 0.0
     if min(p0[3], p1[3]) > 1.8:
-        dth = (p1[2] - p0[2] + np.pi / 2) % np.pi - np.pi / 2
-        if abs(dth) > np.radians(15):
+        dth = (p1[2] - p0[2] + math.pi / 2) % math.pi - math.pi / 2
+        if abs(dth) > math.radians(15):
             dth = 0.0
-    c, s = np.cos(dth), np.sin(dth)
-    rot = np.array([[c, -s], [s, c]])
-    t = np.array([p1[0], p1[1]]) - rot @ np.array([p0[0], p0[1]])
-    mat = np.array([[rot[0, 0], rot[0, 1], t[0]], [rot[1, 0], rot[1, 1], t[1]]], np.float32)
+    c, s = math.cos(dth), math.sin(dth)
+    tx = p1[0] - (c * p0[0] - s * p0[1])
+    ty = p1[1] - (s * p0[0] + c * p0[1])
+    mat = np.array([[c, -s, tx], [s, c, ty]], np.float32)
     return mat, dx, dy
 
 
@@ -228,7 +236,7 @@ def compute_motion(
     import cv2
 
     times: list[float] = []
-    rows: list[np.ndarray] = []
+    hists: list[np.ndarray] = []
     shifts: list[np.ndarray] = []
     r = len(masks)
     # rectangles need no mask (their crop is the region)
@@ -236,8 +244,13 @@ def compute_motion(
     prev: list[np.ndarray | None] = [None] * r
     prev_small: list[Pose | None] = [None] * r
     bgs: list[np.ndarray] = [np.zeros(0, np.float32)] * r
+    steps: list[np.ndarray] = [np.zeros(0, np.float32)] * r
+    shift2 = max_shift_px**2
+    pad = max_shift_px + 2
+    nbins = [MAX_CUTOFF]
+    ranges = [0, MAX_CUTOFF]
     for k, fr in enumerate(frames):
-        counts = np.zeros((r, MAX_CUTOFF), np.int64)
+        hist = np.zeros((r, MAX_CUTOFF), np.float32)
         sh = np.zeros(r)
         for i, m in enumerate(masks):
             cur = fr.luma[m.rows, m.cols]
@@ -250,16 +263,19 @@ def compute_motion(
                 d = cv2.absdiff(cur, p)
                 if compensate:
                     small = _coarse(cur)
-                    b = bgs[i]
-                    b += np.clip(small - b, -_BG_RATE, _BG_RATE)
+                    b, step = bgs[i], steps[i]
+                    # b += clip(small - b, -rate, rate): the approximate running median
+                    cv2.subtract(small, b, dst=step)
+                    cv2.min(step, _BG_RATE, dst=step)
+                    cv2.max(step, -_BG_RATE, dst=step)
+                    cv2.add(b, step, dst=b)
                     c1 = _pose(small, b, contrast)
                     c0 = prev_small[i]
                     prev_small[i] = c1
                     if c0 is not None and c1 is not None:
                         mat, dx, dy = _rigid(c0, c1)
-                        if 0.0001 < dx * dx + dy * dy < max_shift_px**2 or mat[0, 1] != 0:
+                        if 0.0001 < dx * dx + dy * dy < shift2 or mat[0, 1] != 0:
                             # only around the animal: the background is compared unmoved
-                            pad = max_shift_px + 2
                             x0 = int(max(0, min(c0[4], c1[4]) - pad))
                             y0 = int(max(0, min(c0[5], c1[5]) - pad))
                             x1 = int(min(cur.shape[1], max(c0[6], c1[6]) + pad))
@@ -272,37 +288,41 @@ def compute_motion(
                                 )
                                 box = d[y0:y1, x0:x1]
                                 np.minimum(box, cv2.absdiff(cur[y0:y1, x0:x1], moved), out=box)
-                            sh[i] = float(np.hypot(dx, dy))
-                hist = cv2.calcHist([d], [0], mask_u8[i], [256], [0, 256]).ravel()
-                above = m.area - np.cumsum(hist)[:MAX_CUTOFF]
-                counts[i] = np.rint(above).astype(np.int64)
+                            sh[i] = math.hypot(dx, dy)
+                # the changes 0 .. MAX_CUTOFF - 1 only: the counts above each cutoff are
+                # the area less the cumulative counts (at the end, for every frame at once)
+                hist[i] = cv2.calcHist([d], [0], mask_u8[i], nbins, ranges)[:, 0]
             elif compensate:
                 small = _coarse(cur)
                 if background is not None:
                     bgs[i] = _coarse(background[m.rows, m.cols])
                 else:
                     bgs[i] = small.copy()
+                steps[i] = np.empty_like(bgs[i])
                 prev_small[i] = _pose(small, bgs[i], contrast)
             prev[i] = cur
         times.append(fr.time_s)
-        rows.append(counts)
+        hists.append(hist)
         shifts.append(sh)
         if progress is not None and (k + 1) % 500 == 0:
             progress(k + 1)
+    areas = np.array([m.area for m in masks], np.int64)
     if not times:
         return MotionTrace(
             np.zeros(0),
             tuple(m.animal for m in masks),
-            np.array([m.area for m in masks], np.int64),
+            areas,
             np.zeros((0, r, MAX_CUTOFF), np.int64),
             np.zeros((0, r)),
             scale,
         )
+    counts = areas[None, :, None] - np.cumsum(np.stack(hists), axis=2, dtype=np.float64)
+    counts[0] = 0  # frame 0 has no predecessor
     return MotionTrace(
         times_s=np.asarray(times, float),
         animals=tuple(m.animal for m in masks),
-        areas=np.array([m.area for m in masks], np.int64),
-        counts=np.stack(rows),
+        areas=areas,
+        counts=np.rint(counts).astype(np.int64),
         shift_px=np.stack(shifts),
         scale=scale,
     )

@@ -29,6 +29,7 @@ __all__ = [
     "ScoringParams",
     "TracedVideo",
     "agreement",
+    "auto_scale",
     "fit_high_threshold",
     "fit_threshold",
     "score_trace",
@@ -82,6 +83,26 @@ class TracedVideo:
     height: int
     nominal_fps: float
     declared_frames: int
+
+
+#: the automatic scale brings the analysed frame's shorter side nearest this many pixels
+AUTO_SIDE_PX = 160
+#: the largest reduction (:func:`auto_scale`, and the ``scale`` option's limit)
+MAX_SCALE = 8
+
+
+def auto_scale(width: int, height: int) -> int:
+    """The reduction factor of a ``width`` x ``height`` video when none is given: the one
+    (1 to :data:`MAX_SCALE`, the finer on a tie) that brings the shorter side of the
+    analysed frame nearest :data:`AUTO_SIDE_PX` (2 for 320 x 240, 3 for 640 x 480,
+    5 for 1280 x 720, 7 for 1920 x 1080).
+
+    The simulated sessions that validate the scoring are 320 x 240, analysed at
+    160 x 120; a larger video is reduced to about the same size, which gives the same
+    scores (``tests/test_video_scale.py``) for a fraction of the per-frame work.
+    """
+    side = min(int(width), int(height))
+    return min(range(1, MAX_SCALE + 1), key=lambda s: (abs(side / s - AUTO_SIDE_PX), s))
 
 
 #: videos shorter than this (frames) are decoded in one segment
@@ -142,13 +163,15 @@ def trace_video(
     path: str | PathLike[str],
     rois: Sequence[Roi] | None = None,
     *,
-    scale: int = 2,
+    scale: int | None = None,
     compensate: bool = True,
     progress: Callable[[int], None] | None = None,
     segments: int | None = None,
     loop_filter: bool = True,
 ) -> TracedVideo:
     """Decode a video once and measure the motion of each region (whole frame without).
+
+    ``scale``: decode at 1/scale of the width and height (None: :func:`auto_scale`).
 
     ``segments``: the video is cut at key frames into this many segments, decoded and
     measured in threads (FFmpeg and OpenCV release the GIL), as many at once as
@@ -164,8 +187,11 @@ def trace_video(
     of 0.96-0.99), so it is not the default.
     """
     cores = task_threads()
-    video = read_video(path, scale=scale, loop_filter=loop_filter, threads=cores > 1)
+    video = read_video(path, scale=scale or 1, loop_filter=loop_filter, threads=cores > 1)
     info = video.info
+    if scale is None:
+        scale = auto_scale(info.width, info.height)
+        video = replace(video, scale=scale)
     regions = list(rois) if rois else [whole_frame(info.width, info.height)]
     masks = roi_masks(regions, info.width, info.height, scale)
     want = segments if segments is not None else LONG_VIDEO_SEGMENTS

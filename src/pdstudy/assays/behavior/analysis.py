@@ -111,7 +111,7 @@ def score_videos(
     rois: Mapping[str, Sequence[Roi]] | Sequence[Roi] | None = None,
     window: tuple[float, float] | None = None,
     session_start_s: Mapping[str, float] | None = None,
-    scale: int = 2,
+    scale: int | None = None,
     compensate: bool = True,
     traces: dict[str, TracedVideo] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

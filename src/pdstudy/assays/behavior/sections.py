@@ -29,7 +29,7 @@ from pdstudy.assays.schema import Key, Problems, Schema
 from pdstudy.errors import PdStudyError
 from pdstudy.types import Mapper, local_map
 from pdstudy.video.rois import read_rois
-from pdstudy.video.score import ScoringParams
+from pdstudy.video.score import AUTO_SIDE_PX, MAX_SCALE, ScoringParams
 
 __all__ = ["FST", "TST", "analyse_fst", "analyse_tst", "check_behavior", "scoring_params"]
 
@@ -133,11 +133,11 @@ def _keys(test: str) -> tuple[Key, ...]:
         Key(
             "scale",
             "integer",
-            default=2,
             low=1,
-            high=8,
-            doc="decode at 1/scale of the width and height",
-            example="2",
+            high=MAX_SCALE,
+            doc="decode at 1/scale of the width and height (default: the scale that brings the "
+            f"analysed frame nearest {AUTO_SIDE_PX} px high: 2 for 320 x 240, 3 for 640 x 480)",
+            example="3",
         ),
         Key(
             "compensate",
@@ -180,6 +180,12 @@ TST = Schema(
     doc="A tail suspension test: videos or manual scores, immobility over the 6 minutes.",
     rules=(_rule,),
 )
+
+
+def _scale(values: Mapping[str, Any]) -> int | None:
+    """The section's ``scale`` (None: chosen per video, :func:`pdstudy.video.score.auto_scale`)."""
+    s = values.get("scale")
+    return None if s is None else int(s)
 
 
 def scoring_params(values: Mapping[str, Any]) -> ScoringParams:
@@ -242,7 +248,7 @@ def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) ->
         rois=rois,
         window=window,
         session_start_s=starts,
-        scale=int(values.get("scale", 2)),
+        scale=_scale(values),
         compensate=bool(values.get("compensate", True)),
     )
     if videos:
@@ -269,7 +275,7 @@ def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) ->
         "high_threshold": params.high_threshold,
         "min_bout_s": params.min_bout_s,
         "cutoff": params.cutoff,
-        "scale": int(values.get("scale", 2)),
+        "scale": "auto" if _scale(values) is None else _scale(values),
         "compensate": bool(values.get("compensate", True)),
         "calibrated": values.get("calibration") is not None,
     }
