@@ -102,7 +102,9 @@ def _import_in_background(*modules: str) -> threading.Thread:
     return thread
 
 
-def _score_one(job: tuple[str, Any, Any, tuple[float, float], int, bool, str]) -> dict[str, Any]:
+def _score_one(
+    job: tuple[str, Any, Any, tuple[float, float], int | None, bool, str],
+) -> dict[str, Any]:
     """Worker: trace and score one video; save its motion counts. Errors are returned."""
     from pdstudy.errors import PdStudyError
     from pdstudy.video.score import score_trace, trace_video

@@ -146,8 +146,8 @@ def _pose(small: np.ndarray, bg: np.ndarray, contrast: float) -> Pose | None:
     # clip(|small - bg| / contrast - 1 / 2, 0, 1) (OpenCV's SIMD, no temporaries)
     half = 0.5 * contrast
     a = cv2.absdiff(small, bg)
-    on = cv2.compare(a, half, cv2.CMP_GT)
-    cv2.subtract(a, half, dst=a)
+    on = cv2.compare(a, half, cv2.CMP_GT)  # type: ignore[call-overload]  # a scalar operand
+    cv2.subtract(a, half, dst=a)  # type: ignore[call-overload]  # a scalar operand
     cv2.threshold(a, 0.0, 0.0, cv2.THRESH_TOZERO, dst=a)
     cv2.threshold(a, contrast, 0.0, cv2.THRESH_TRUNC, dst=a)
     m = cv2.moments(a)
@@ -266,8 +266,8 @@ def compute_motion(
                     b, step = bgs[i], steps[i]
                     # b += clip(small - b, -rate, rate): the approximate running median
                     cv2.subtract(small, b, dst=step)
-                    cv2.min(step, _BG_RATE, dst=step)
-                    cv2.max(step, -_BG_RATE, dst=step)
+                    cv2.min(step, _BG_RATE, dst=step)  # type: ignore[call-overload]  # a scalar operand
+                    cv2.max(step, -_BG_RATE, dst=step)  # type: ignore[call-overload]  # a scalar operand
                     cv2.add(b, step, dst=b)
                     c1 = _pose(small, b, contrast)
                     c0 = prev_small[i]
