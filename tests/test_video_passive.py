@@ -24,6 +24,8 @@ from pdstudy.video.score import fit_threshold, score_trace, trace_video
 WINDOWS = {"fst": (120.0, 360.0), "tst": (0.0, 360.0)}
 #: per video: the seed, and the immobile fraction of its two animals (the second: 0.6 x)
 VIDEOS = {"calibration": ((200, 0.25), (201, 0.45)), "held_out": ((203, 0.35),)}
+#: FST: small paddling limbs (real paws under the surface); TST: the default mouse
+PADDLE = {"fst": 0.4, "tst": 1.0}
 
 
 def _silhouette(luma: np.ndarray, dark: int = 100) -> tuple[float, float] | None:
@@ -106,6 +108,7 @@ def _make(args):  # noqa: ANN001, ANN202 - a worker
         animals=2,
         seed=seed,
         passive=PassiveMotion(),
+        paddle=PADDLE[test],
         models=[
             BehaviorModel(immobile_fraction=fraction),
             BehaviorModel(immobile_fraction=0.6 * fraction),
@@ -118,8 +121,10 @@ def _make(args):  # noqa: ANN001, ANN202 - a worker
 
 @pytest.fixture(scope="module")
 def sessions(tmp_path_factory):
-    """Per test: three 6-minute videos of two animals with strong passive motion, each traced
-    with the silhouette alignment (pdstudy's default) and without (plain differencing)."""
+    """Per test: three 6-minute videos of two animals with strong passive motion (FST: with
+    small paddling limbs, so that swimming changes about as many pixels as the drift), each
+    traced with the silhouette alignment (pdstudy's default) and without (plain
+    differencing)."""
     d = tmp_path_factory.mktemp("passive")
     jobs = [
         (str(d), test, seed, fraction)
@@ -131,9 +136,13 @@ def sessions(tmp_path_factory):
     return {test: made[3 * k : 3 * k + 3] for k, test in enumerate(("fst", "tst"))}
 
 
-def _held_out_errors(made, which: int, window):  # noqa: ANN001, ANN202
+def _held_out(made, which: int, window):  # noqa: ANN001, ANN202
+    """Calibrated on the first two videos (trace ``which``: 1 aligned, 2 plain), the held-out
+    animals' immobility errors (s) and per-frame agreement with the truth."""
     calib, held = made[:2], made[2:]
-    cal = fit_threshold([m[which] for m in calib], [m[0].immobility_s(*window) for m in calib], window)
+    cal = fit_threshold(
+        [m[which] for m in calib], [m[0].immobility_s(*window) for m in calib], window
+    )
     errors, agree = [], []
     for sim, *traces in held:
         trace = traces[which - 1]
@@ -146,34 +155,56 @@ def _held_out_errors(made, which: int, window):  # noqa: ANN001, ANN202
     return np.asarray(errors), np.asarray(agree)
 
 
+def _passive_motion_ratio(made) -> np.ndarray:  # noqa: ANN001
+    """Per animal: median motion while passive (truth: immobile) aligned / plain, at cutoff 5."""
+    ratios = []
+    for sim, compensated, plain in made:
+        for i, animal in enumerate(compensated.animals):
+            st = sim.truth[sim.truth["animal"] == animal]["state"].to_numpy()
+            m = [smooth(t.times_s, t.motion(5)[:, i], 0.25) for t in (compensated, plain)]
+            ratios.append(np.median(m[0][st == IMMOBILE]) / np.median(m[1][st == IMMOBILE]))
+    return np.asarray(ratios)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("test", ["fst", "tst"])
 def test_strong_passive_motion_scores_within_5_s_of_the_truth(sessions, test):
     """Default scoring, calibrated on the two other videos: held-out errors (s) and per-frame
-    agreement, measured: FST -1.0, -0.9 s, 0.990, 0.989; TST -3.0, -0.9 s, 0.969, 0.974."""
-    errors, agree = _held_out_errors(sessions[test], 1, WINDOWS[test])
+    agreement, measured: FST -1.4, +1.3 s, 0.974, 0.976; TST -3.0, -0.9 s, 0.969, 0.974."""
+    errors, agree = _held_out(sessions[test], 1, WINDOWS[test])
     assert np.all(np.abs(errors) <= 5.0), errors
     assert np.all(agree >= 0.95), agree
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("test", "most"), [("fst", 0.9), ("tst", 0.92)])
-def test_the_silhouette_alignment_removes_passive_motion(sessions, test, most):
-    """While the animal is passive, aligning on its silhouette lowers the median motion (at
-    one cutoff, each animal of the three videos) to at most ``most`` x plain differencing's
-    (measured: FST 0.74-0.81, TST 0.80-0.87).
+def test_fst_drift_fools_plain_differencing_not_the_silhouette_alignment(sessions):
+    """FST, the floating animal carried at 20-60 px/s: plain differencing (``compensate=False``)
+    calibrated the same way scores the held-out animals worse, measured: errors -3.7, +0.3 s
+    (aligned: -1.4, +1.3 s) and per-frame disagreement 3.6 % on average (aligned 2.5 %). The
+    drift raises plain differencing's motion while passive to 4.0-4.2 x 1e-3 of the region,
+    against 5.7-5.8 x 1e-3 while swimming; aligned, 3.1-3.3 against 4.9-5.0. If the
+    alignment did nothing the two would be equal: the test asks plain differencing for at
+    least 1.25 x the disagreement, and the passive motion for at most 0.85 x (measured
+    0.78-0.81)."""
+    window = WINDOWS["fst"]
+    _, agree = _held_out(sessions["fst"], 1, window)
+    _, agree_plain = _held_out(sessions["fst"], 2, window)
+    assert np.mean(1 - agree_plain) >= 1.25 * np.mean(1 - agree), (agree, agree_plain)
+    ratios = _passive_motion_ratio(sessions["fst"])
+    assert np.max(ratios) <= 0.85, ratios
 
-    At the score level it makes no measurable difference on these videos: plain
-    differencing (``compensate=False``), calibrated the same way, scores the held-out
-    animals about as well (FST +0.2, -0.7 s and 0.993, 0.990; TST +2.4, +4.1 s and 0.963,
-    0.962). In these renders a 20-60 px/s drift or a 0.3-0.5 rad swing changes fewer pixels
-    than paddling or struggling limbs (median motion while passive 4-8 x 1e-3 of the region,
-    while mobile 9-14 x 1e-3 without the alignment), so one threshold between them
+
+@pytest.mark.slow
+def test_tst_swing_is_partly_aligned_away(sessions):
+    """TST: aligning on the silhouette lowers the median motion while passive (each animal of
+    the three videos) to at most 0.9 x plain differencing's (measured 0.83-0.85): the rigid
+    swing about the tail goes, the twist and the front half's lag stay.
+
+    At the score level it makes no measurable difference here: plain differencing,
+    calibrated the same way, scores the held-out animals about as well (+2.4, +4.1 s and
+    0.963, 0.962 against -3.0, -0.9 s and 0.969, 0.974): a 0.3-0.5 rad swing changes fewer
+    pixels than struggling (median motion while passive 5-7 x 1e-3 of the region, while
+    struggling 12-13 x 1e-3, without the alignment), so one threshold between them
     separates the states either way."""
-    ratios = []
-    for sim, compensated, plain in sessions[test]:
-        for i, animal in enumerate(compensated.animals):
-            st = sim.truth[sim.truth["animal"] == animal]["state"].to_numpy()
-            m = [smooth(t.times_s, t.motion(5)[:, i], 0.25) for t in (compensated, plain)]
-            ratios.append(np.median(m[0][st == IMMOBILE]) / np.median(m[1][st == IMMOBILE]))
-    assert np.max(ratios) <= most, ratios
+    ratios = _passive_motion_ratio(sessions["tst"])
+    assert np.max(ratios) <= 0.9, ratios

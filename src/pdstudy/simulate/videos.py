@@ -116,7 +116,9 @@ class PassiveMotion:
     def __post_init__(self) -> None:
         lo, hi = self.drift_px_s
         if not 0 <= lo <= hi:
-            raise UsageError(f"drift_px_s must be (low, high) with 0 <= low <= high, got {lo}, {hi}")
+            raise UsageError(
+                f"drift_px_s must be (low, high) with 0 <= low <= high, got {lo}, {hi}"
+            )
         lo, hi = self.swing_rad
         if not 0 <= lo <= hi < 1.2:
             raise UsageError(f"swing_rad must be (low, high) within [0, 1.2) rad, got {lo}, {hi}")
@@ -231,8 +233,11 @@ def _ellipse(img, cx, cy, ax, ay, angle_deg, value) -> None:  # noqa: ANN001
 
 
 class _FstAnimal:
-    def __init__(self, x0, y0, x1, y1, size, rng, drift, passive=None, prng=None) -> None:  # noqa: ANN001
+    def __init__(  # noqa: ANN001
+        self, x0, y0, x1, y1, size, rng, drift, passive=None, prng=None, paddle=1.0
+    ) -> None:
         self.passive: PassiveMotion | None = passive
+        self.paddle = paddle
         self.prng = prng
         if passive is not None:
             self.speed = float(np.mean(passive.drift_px_s))
@@ -308,7 +313,8 @@ class _FstAnimal:
         a = np.radians(ang)
         ca, sa = np.cos(a), np.sin(a)
         if state >= 1:  # limbs: paddling (active) or beating forelimbs (vigorous)
-            f, amp = (5.0, 0.35 * s) if state == 1 else (4.0, 0.7 * s)
+            f, amp = (5.0, 0.35 * s * self.paddle) if state == 1 else (4.0, 0.7 * s)
+            limb = self.paddle if state == 1 else 1.0
             for k, (u, v) in enumerate(((0.6, 0.9), (0.6, -0.9), (-0.6, 0.9), (-0.6, -0.9))):
                 osc = amp * np.sin(2 * np.pi * f * t + k * np.pi / 2)
                 lu = u * s + osc * (2.0 if state == 2 and u > 0 else 1.0)
@@ -317,8 +323,8 @@ class _FstAnimal:
                     img,
                     self.x + lu * ca - lv * sa,
                     y + lu * sa + lv * ca,
-                    0.35 * s,
-                    0.18 * s,
+                    0.35 * s * limb,
+                    0.18 * s * limb,
                     ang,
                     45,
                 )
@@ -446,6 +452,7 @@ def simulate_behavior_video(
     drift_px_s: float = 8.0,
     swing_rad: float = 0.2,
     passive: PassiveMotion | None = None,
+    paddle: float = 1.0,
 ) -> SimulatedVideo:
     """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
 
@@ -463,6 +470,12 @@ def simulate_behavior_video(
         Strong, realistic passive motion (:class:`PassiveMotion`) instead of
         the gentle ``drift_px_s`` and ``swing_rad``; None (the default) leaves
         the video as without it.
+    paddle
+        FST: size and stroke of a swimming animal's paddling limbs, relative to
+        the default's (whose limbs are a quarter of the body long and beat
+        their own length). Real paws are smaller and paddle under the surface:
+        0.4 makes swimming change about as many pixels as a fast drift, the
+        case where only motion relative to the silhouette tells them apart.
     drop_fraction
         Fraction of frames left out at random (their timestamps skip: a
         variable-frame-rate recording with dropped frames).
@@ -505,6 +518,7 @@ def simulate_behavior_video(
                     drift_px_s,
                     passive,
                     prng,
+                    paddle,
                 )
             )
         else:
