@@ -33,13 +33,15 @@ def _silhouette(luma: np.ndarray, dark: int = 100) -> tuple[float, float] | None
     return (float(xs.mean()), float(ys.mean())) if xs.size > 20 else None
 
 
-def test_passive_motion_parameters_are_checked():
+def test_passive_motion_parameters_are_checked(tmp_path):
     with pytest.raises(UsageError, match="drift_px_s"):
         PassiveMotion(drift_px_s=(60.0, 20.0))
     with pytest.raises(UsageError, match="swing_rad"):
         PassiveMotion(swing_rad=(0.3, 2.0))
     with pytest.raises(UsageError, match="swing_decay_s"):
         PassiveMotion(swing_decay_s=0.0)
+    with pytest.raises(UsageError, match="paddle"):
+        simulate_behavior_video(tmp_path / "x.mp4", duration_s=1, paddle=0.0)
 
 
 def test_the_floating_animal_drifts_at_20_to_60_px_s(tmp_path):
@@ -77,11 +79,12 @@ def test_the_hanging_mouse_swings_0_3_to_0_5_rad_after_a_struggle(tmp_path):
         models=BehaviorModel(immobile_fraction=0.75, ramp_s=5),
     )  # fmt: skip
     frames = list(read_video(sim.path).frames())
-    px, py = 320 / 2, 0.12 * 240
+    px, py = 320 / 2, 0.12 * 240  # the tail's pivot
+    top = int(py) + 2  # below the bar and the tape
     angles = []
     for f in frames:
-        c = _silhouette(f.luma[int(0.12 * 240) + 2 :, :], dark=90)
-        angles.append(np.nan if c is None else np.arctan2(c[0] - px, c[1] + 2))
+        c = _silhouette(f.luma[top:, :], dark=90)
+        angles.append(np.nan if c is None else np.arctan2(c[0] - px, c[1] + top - py))
     ang = np.asarray(angles)
     early, late = [], []
     for b in sim.bouts[sim.bouts["behavior"] == "immobile"].itertuples():

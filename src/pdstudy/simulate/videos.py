@@ -20,13 +20,15 @@ scoring:
   and when struggling twists and flails.
 
 By default the passive motion is gentle (a steady 8 px/s drift, a 0.2-rad
-swing). :class:`PassiveMotion` makes it as strong as in real recordings, the
-case that fools pixel-change scoring: an FST animal carried by the current at
-a varying 20-60 px/s, bobbing on the waves, its body slowly turning, seen
-through the ripples; a TST mouse left swinging 0.3-0.5 rad about the tail's
-pivot after each struggle, decaying over seconds, its body twisting about the
-tail and its front half lagging the swing. All of it is passive: the truth
-calls it ``immobile``.
+swing). :class:`PassiveMotion` makes it strong: an FST animal carried by the
+current at a varying 20-60 px/s, bobbing on the waves, its body slowly
+turning, seen through the ripples; a TST mouse left swinging 0.3-0.5 rad about
+the tail's pivot after each struggle, decaying over seconds, its body twisting
+about the tail and its front half lagging the swing. All of it is passive: the
+truth calls it ``immobile``. With the default swimmer's large paddling limbs
+even that drift changes fewer pixels than swimming; ``paddle=0.4`` (smaller
+paws, as under a real surface) brings the two together, the case where plain
+frame differencing mistakes drift for swimming.
 """
 
 from __future__ import annotations
@@ -484,6 +486,8 @@ def simulate_behavior_video(
 
     if test not in ("fst", "tst"):
         raise UsageError(f"test must be fst or tst, got {test!r}")
+    if not paddle > 0:
+        raise UsageError(f"paddle must be > 0, got {paddle}")
     rng = np.random.default_rng(seed)
     prng = np.random.default_rng([seed, 1]) if passive is not None else None
     names = [f"m{i + 1}" for i in range(animals)] if isinstance(animals, int) else list(animals)
