@@ -91,8 +91,8 @@ class PassiveMotion:
     TST, after each struggle:
 
     - *swing*: the pendulum (0.8 Hz, about the tail's pivot: a rotation, not
-      a translation) is left with an amplitude drawn from ``swing_rad`` at a
-      random phase, decaying as exp(-t / ``swing_decay_s``);
+      a translation) is left, from where the struggle ended, with an
+      amplitude drawn from ``swing_rad``, decaying as exp(-t / ``swing_decay_s``);
     - *twist*: the body turns about the tail (a torsional oscillation of
       amplitude up to ``twist_rad`` at ``twist_hz``, decaying alike), which
       narrows and widens its outline;
@@ -413,10 +413,12 @@ class _TstAnimal:
         prng = self.prng
         assert prng is not None
         w = np.sqrt(g_over_l)
-        if self.was_mobile:  # the struggle just ended: a swing of random amplitude and phase
+        if self.was_mobile:  # the struggle just ended: it leaves a swing of random amplitude
             amp = prng.uniform(*pm.swing_rad)
-            ph = prng.uniform(0, 2 * np.pi)
-            self.theta, self.omega = float(amp * np.sin(ph)), float(amp * w * np.cos(ph))
+            # from where the body is (no jump), with the speed that gives that amplitude
+            self.theta = float(np.clip(self.theta, -amp, amp))
+            speed = w * np.sqrt(max(amp**2 - self.theta**2, 0.0))
+            self.omega = float(speed if self.omega >= 0 else -speed)
             self.torsion = float(pm.twist_rad * prng.uniform(0.5, 1.0))
             self.since = 0.0
             self.was_mobile = False
@@ -424,8 +426,10 @@ class _TstAnimal:
         self.omega += (-g_over_l * self.theta - 2.0 / pm.swing_decay_s * self.omega) * dt
         self.theta += self.omega * dt
         self.since += dt
-        # the front half lags the swing by a quarter period (it bends at the waist)
-        self.twist = float(np.degrees(-pm.lag * self.omega / w))
+        # the front half lags the swing by a quarter period (it bends at the waist); the
+        # struggle's bend relaxes into it within a few frames
+        lag = float(np.degrees(-pm.lag * self.omega / w))
+        self.twist = lag + 0.9 * (self.twist - lag)
         phi = (
             self.torsion
             * np.exp(-self.since / pm.swing_decay_s)
