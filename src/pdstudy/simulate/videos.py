@@ -18,6 +18,17 @@ scoring:
 - TST: a mouse hanging from a bar that, when immobile, breathes and *swings*
   like a pendulum after each struggle (decaying oscillation about the tape),
   and when struggling twists and flails.
+
+By default the passive motion is gentle (a steady 8 px/s drift, a 0.2-rad
+swing). :class:`PassiveMotion` makes it strong: an FST animal carried by the
+current at a varying 20-60 px/s, bobbing on the waves, its body slowly
+turning, seen through the ripples; a TST mouse left swinging 0.3-0.5 rad about
+the tail's pivot after each struggle, decaying over seconds, its body twisting
+about the tail and its front half lagging the swing. All of it is passive: the
+truth calls it ``immobile``. With the default swimmer's large paddling limbs
+even that drift changes fewer pixels than swimming; ``paddle=0.4`` (smaller
+paws, as under a real surface) brings the two together, the case where plain
+frame differencing mistakes drift for swimming.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from pdstudy.video.rois import Roi
 
 __all__ = [
     "BehaviorModel",
+    "PassiveMotion",
     "SimulatedVideo",
     "simulate_behavior_video",
     "simulate_session",
@@ -58,6 +70,62 @@ class BehaviorModel:
     vigorous_start: float = 0.6
     vigorous_end: float = 0.15
     min_bout_s: float = 1.5
+
+
+@dataclass(frozen=True)
+class PassiveMotion:
+    """Strong passive motion of an immobile animal (pixels at the video's resolution).
+
+    FST, a floating animal:
+
+    - *drift*: carried by the current at a speed that wanders (an
+      Ornstein-Uhlenbeck process with time constant ``drift_tau_s``) within
+      ``drift_px_s``, in a direction that turns slowly; it bounces off the
+      cylinder's wall without turning its body;
+    - *bobbing*: lifted and lowered by the waves, ``bob_px`` at ``bob_hz``;
+    - *turning*: the floating body rotates slowly (an angular rate wandering
+      with standard deviation ``turn_rad_s``, time constant 2 s);
+    - *ripples over the animal*: the water's ripples are drawn over the
+      animal too (it is seen through the surface), not only around it.
+
+    TST, after each struggle:
+
+    - *swing*: the pendulum (0.8 Hz, about the tail's pivot: a rotation, not
+      a translation) is left, from where the struggle ended, with an
+      amplitude drawn from ``swing_rad``, decaying as exp(-t / ``swing_decay_s``);
+    - *twist*: the body turns about the tail (a torsional oscillation of
+      amplitude up to ``twist_rad`` at ``twist_hz``, decaying alike), which
+      narrows and widens its outline;
+    - *lag*: the front half, hinged at the waist, lags the swing by a quarter
+      period with ``lag`` x the swing's amplitude.
+
+    The random draws come from their own generator (seeded from the video's
+    seed), so the bouts are those of the same seed without passive motion.
+    """
+
+    drift_px_s: tuple[float, float] = (20.0, 60.0)
+    drift_tau_s: float = 3.0
+    turn_rad_s: float = 0.3
+    bob_px: float = 1.5
+    bob_hz: float = 0.8
+    ripples_over_animal: bool = True
+    swing_rad: tuple[float, float] = (0.3, 0.5)
+    swing_decay_s: float = 5.0
+    twist_rad: float = 0.6
+    twist_hz: float = 0.5
+    lag: float = 0.3
+
+    def __post_init__(self) -> None:
+        lo, hi = self.drift_px_s
+        if not 0 <= lo <= hi:
+            raise UsageError(
+                f"drift_px_s must be (low, high) with 0 <= low <= high, got {lo}, {hi}"
+            )
+        lo, hi = self.swing_rad
+        if not 0 <= lo <= hi < 1.2:
+            raise UsageError(f"swing_rad must be (low, high) within [0, 1.2) rad, got {lo}, {hi}")
+        if self.drift_tau_s <= 0 or self.swing_decay_s <= 0:
+            raise UsageError("drift_tau_s and swing_decay_s must be > 0")
 
 
 @dataclass(frozen=True)
@@ -167,7 +235,16 @@ def _ellipse(img, cx, cy, ax, ay, angle_deg, value) -> None:  # noqa: ANN001
 
 
 class _FstAnimal:
-    def __init__(self, x0, y0, x1, y1, size, rng, drift) -> None:  # noqa: ANN001
+    def __init__(  # noqa: ANN001
+        self, x0, y0, x1, y1, size, rng, drift, passive=None, prng=None, paddle=1.0
+    ) -> None:
+        self.passive: PassiveMotion | None = passive
+        self.paddle = paddle
+        self.prng = prng
+        if passive is not None:
+            self.speed = float(np.mean(passive.drift_px_s))
+            self.turn = 0.0
+            self.bob_phase = float(prng.uniform(0, 2 * np.pi))
         self.box = (x0, y0, x1, y1)
         self.drift = drift
         self.drift_dir = rng.uniform(0, 2 * np.pi)
@@ -181,7 +258,10 @@ class _FstAnimal:
     def step(self, state: int, t: float, dt: float, img: np.ndarray) -> None:
         rng, s = self.rng, self.size
         x0, y0, x1, y1 = self.box
-        if state == 0:  # floating: carried by the water, in a slowly turning direction
+        pm = self.passive
+        if state == 0 and pm is not None:
+            self._float(pm, dt)
+        elif state == 0:  # floating: carried by the water, in a slowly turning direction
             self.drift_dir += rng.normal(0, 0.05)
             self.vx = self.drift * np.cos(self.drift_dir)
             self.vy = self.drift * np.sin(self.drift_dir)
@@ -193,20 +273,50 @@ class _FstAnimal:
         self.x += self.vx * dt
         self.y += self.vy * dt
         m = 1.4 * s
+        turns = state != 0 or pm is None  # a floating body bounces off without turning
         if not x0 + m <= self.x <= x1 - m:
             self.x = float(np.clip(self.x, x0 + m, x1 - m))
-            self.vx, self.heading = -self.vx, np.pi - self.heading
+            self.vx = -self.vx
+            self.heading = np.pi - self.heading if turns else self.heading
             self.drift_dir = np.pi - self.drift_dir
         if not y0 + m <= self.y <= y1 - m:
             self.y = float(np.clip(self.y, y0 + m, y1 - m))
-            self.vy, self.heading = -self.vy, -self.heading
+            self.vy = -self.vy
+            self.heading = -self.heading if turns else self.heading
             self.drift_dir = -self.drift_dir
         ang = np.degrees(np.arctan2(self.vy, self.vx)) if state else np.degrees(self.heading)
+        if pm is not None and state != 0:  # after floating, swimming sets off where it points
+            self.heading = float(np.arctan2(self.vy, self.vx))
         breath = 1 + 0.02 * np.sin(2 * np.pi * 3.0 * t)
+        y_drawn = self.y
+        if pm is not None:  # bobbing on the waves
+            y_drawn = self.y + pm.bob_px * np.sin(2 * np.pi * pm.bob_hz * t + self.bob_phase)
+        self._draw(state, t, ang, breath, y_drawn, img)
+
+    def _float(self, pm: PassiveMotion, dt: float) -> None:
+        """Carried by the current: the speed wanders within its range, the direction and the
+        body's heading turn slowly."""
+        prng = self.prng
+        assert prng is not None
+        lo, hi = pm.drift_px_s
+        mean, sd = (lo + hi) / 2, (hi - lo) / 4
+        a = dt / pm.drift_tau_s
+        self.speed += (mean - self.speed) * a + sd * np.sqrt(2 * a) * prng.normal()
+        self.speed = float(np.clip(self.speed, lo, hi))
+        self.drift_dir += prng.normal(0, 0.05)
+        b = dt / 2.0
+        self.turn += -self.turn * b + pm.turn_rad_s * np.sqrt(2 * b) * prng.normal()
+        self.heading += self.turn * dt
+        self.vx = self.speed * np.cos(self.drift_dir)
+        self.vy = self.speed * np.sin(self.drift_dir)
+
+    def _draw(self, state, t, ang, breath, y, img) -> None:  # noqa: ANN001
+        s = self.size
         a = np.radians(ang)
         ca, sa = np.cos(a), np.sin(a)
         if state >= 1:  # limbs: paddling (active) or beating forelimbs (vigorous)
-            f, amp = (5.0, 0.35 * s) if state == 1 else (4.0, 0.7 * s)
+            f, amp = (5.0, 0.35 * s * self.paddle) if state == 1 else (4.0, 0.7 * s)
+            limb = self.paddle if state == 1 else 1.0
             for k, (u, v) in enumerate(((0.6, 0.9), (0.6, -0.9), (-0.6, 0.9), (-0.6, -0.9))):
                 osc = amp * np.sin(2 * np.pi * f * t + k * np.pi / 2)
                 lu = u * s + osc * (2.0 if state == 2 and u > 0 else 1.0)
@@ -214,18 +324,23 @@ class _FstAnimal:
                 _ellipse(
                     img,
                     self.x + lu * ca - lv * sa,
-                    self.y + lu * sa + lv * ca,
-                    0.35 * s,
-                    0.18 * s,
+                    y + lu * sa + lv * ca,
+                    0.35 * s * limb,
+                    0.18 * s * limb,
                     ang,
                     45,
                 )
-        _ellipse(img, self.x, self.y, 1.1 * s * breath, 0.6 * s * breath, ang, 40)
-        _ellipse(img, self.x + 1.1 * s * ca, self.y + 1.1 * s * sa, 0.45 * s, 0.4 * s, ang, 38)
+        _ellipse(img, self.x, y, 1.1 * s * breath, 0.6 * s * breath, ang, 40)
+        _ellipse(img, self.x + 1.1 * s * ca, y + 1.1 * s * sa, 0.45 * s, 0.4 * s, ang, 38)
 
 
 class _TstAnimal:
-    def __init__(self, px, py, size, rng, swing) -> None:  # noqa: ANN001
+    def __init__(self, px, py, size, rng, swing, passive=None, prng=None) -> None:  # noqa: ANN001
+        self.passive: PassiveMotion | None = passive
+        self.prng = prng
+        self.was_mobile = False
+        self.torsion = 0.0  # amplitude (rad) of the twist about the tail
+        self.since = 0.0  # seconds since the last struggle ended
         self.px, self.py = px, py
         self.swing = swing
         self.size = size
@@ -238,7 +353,11 @@ class _TstAnimal:
         s, rng = self.size, self.rng
         length = 2.6 * s  # pivot to body centre
         g_over_l = (2 * np.pi * 0.8) ** 2  # a 0.8-Hz pendulum
-        if state == 0:
+        pm = self.passive
+        width = 1.0  # the outline's width relative to the body's (the twist narrows it)
+        if state == 0 and pm is not None:
+            width = self._passive_swing(pm, t, dt, g_over_l)
+        elif state == 0:
             self.omega += -g_over_l * self.theta * dt - 0.25 * self.omega * dt
             self.theta += self.omega * dt
             self.twist *= 0.9
@@ -254,6 +373,7 @@ class _TstAnimal:
             self.twist = (40 if state == 2 else 25) * np.sin(
                 2 * np.pi * (3.0 if state == 2 else 2.0) * t
             )
+        self.was_mobile = state != 0
         th = self.theta
         cx, cy = self.px + length * np.sin(th), self.py + length * np.cos(th)
         ang = 90 - np.degrees(th)
@@ -277,16 +397,46 @@ class _TstAnimal:
                     50,
                 )
         # hind body rigid with the swing; the front bends at the waist when struggling
-        _ellipse(img, cx, cy, 1.0 * s * breath, 0.55 * s * breath, ang, 40)
+        _ellipse(img, cx, cy, 1.0 * s * breath, 0.55 * s * breath * width, ang, 40)
         bend = th + np.radians(self.twist)
         jx, jy = (
             self.px + (length + 0.8 * s) * np.sin(th),
             self.py + (length + 0.8 * s) * np.cos(th),
         )
         fx, fy = jx + 0.9 * s * np.sin(bend), jy + 0.9 * s * np.cos(bend)
-        _ellipse(img, fx, fy, 0.9 * s * breath, 0.5 * s * breath, 90 - np.degrees(bend), 40)
+        _ellipse(img, fx, fy, 0.9 * s * breath, 0.5 * s * breath * width, 90 - np.degrees(bend), 40)
         hx, hy = jx + 1.9 * s * np.sin(bend), jy + 1.9 * s * np.cos(bend)
         _ellipse(img, hx, hy, 0.5 * s, 0.45 * s, 90 - np.degrees(bend), 38)
+
+    def _passive_swing(self, pm: PassiveMotion, t: float, dt: float, g_over_l: float) -> float:
+        """One frame of the swing a struggle left behind; returns the outline's width factor."""
+        prng = self.prng
+        assert prng is not None
+        w = np.sqrt(g_over_l)
+        if self.was_mobile:  # the struggle just ended: it leaves a swing of random amplitude
+            amp = prng.uniform(*pm.swing_rad)
+            # from where the body is (no jump), with the speed that gives that amplitude
+            self.theta = float(np.clip(self.theta, -amp, amp))
+            speed = w * np.sqrt(max(amp**2 - self.theta**2, 0.0))
+            self.omega = float(speed if self.omega >= 0 else -speed)
+            self.torsion = float(pm.twist_rad * prng.uniform(0.5, 1.0))
+            self.since = 0.0
+            self.was_mobile = False
+        # amplitude decaying as exp(-t / swing_decay_s): damping 2 / swing_decay_s
+        self.omega += (-g_over_l * self.theta - 2.0 / pm.swing_decay_s * self.omega) * dt
+        self.theta += self.omega * dt
+        self.since += dt
+        # the front half lags the swing by a quarter period (it bends at the waist); the
+        # struggle's bend relaxes into it within a few frames
+        lag = float(np.degrees(-pm.lag * self.omega / w))
+        self.twist = lag + 0.9 * (self.twist - lag)
+        phi = (
+            self.torsion
+            * np.exp(-self.since / pm.swing_decay_s)
+            * np.sin(2 * np.pi * pm.twist_hz * self.since)
+        )
+        # an oval cross-section (depth 0.7 x width) turning about the tail
+        return float(np.sqrt(np.cos(phi) ** 2 + (0.7 * np.sin(phi)) ** 2))
 
 
 def simulate_behavior_video(
@@ -307,6 +457,8 @@ def simulate_behavior_video(
     crf: int = 20,
     drift_px_s: float = 8.0,
     swing_rad: float = 0.2,
+    passive: PassiveMotion | None = None,
+    paddle: float = 1.0,
 ) -> SimulatedVideo:
     """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
 
@@ -320,6 +472,16 @@ def simulate_behavior_video(
         FST: speed at which an immobile animal is carried by the water.
     swing_rad
         TST: amplitude of the pendulum swing a struggle leaves behind.
+    passive
+        Strong, realistic passive motion (:class:`PassiveMotion`) instead of
+        the gentle ``drift_px_s`` and ``swing_rad``; None (the default) leaves
+        the video as without it.
+    paddle
+        FST: size and stroke of a swimming animal's paddling limbs, relative to
+        the default's (whose limbs are a quarter of the body long and beat
+        their own length). Real paws are smaller and paddle under the surface:
+        0.4 makes swimming change about as many pixels as a fast drift, the
+        case where only motion relative to the silhouette tells them apart.
     drop_fraction
         Fraction of frames left out at random (their timestamps skip: a
         variable-frame-rate recording with dropped frames).
@@ -328,7 +490,10 @@ def simulate_behavior_video(
 
     if test not in ("fst", "tst"):
         raise UsageError(f"test must be fst or tst, got {test!r}")
+    if not paddle > 0:
+        raise UsageError(f"paddle must be > 0, got {paddle}")
     rng = np.random.default_rng(seed)
+    prng = np.random.default_rng([seed, 1]) if passive is not None else None
     names = [f"m{i + 1}" for i in range(animals)] if isinstance(animals, int) else list(animals)
     if isinstance(models, BehaviorModel) or models is None:
         mdl = {n: models or BehaviorModel() for n in names}
@@ -359,10 +524,15 @@ def simulate_behavior_video(
                     size,
                     rng,
                     drift_px_s,
+                    passive,
+                    prng,
+                    paddle,
                 )
             )
         else:
-            actors.append(_TstAnimal(x0 + cell_w / 2, 0.12 * height, size, rng, swing_rad))
+            actors.append(
+                _TstAnimal(x0 + cell_w / 2, 0.12 * height, size, rng, swing_rad, passive, prng)
+            )
     # the scene without animals
     bg = np.full((height, width), 70.0, np.float32)
     water = np.zeros((height, width), bool)
@@ -394,10 +564,13 @@ def simulate_behavior_video(
         for f in range(n_frames):
             t = times[f]
             img = bg.copy()
-            if ripples is not None and ripple_amp > 0:
+            over = passive is not None and passive.ripples_over_animal
+            if ripples is not None and ripple_amp > 0 and not over:
                 img[water] += ripples.at(t, ripple_amp)[water]
             for i in range(len(names)):
                 actors[i].step(int(states[i][f]), t, dt, img)
+            if ripples is not None and ripple_amp > 0 and over:  # seen through the surface
+                img[water] += ripples.at(t, ripple_amp)[water]
             gain = 1 + flicker * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, flicker / 3)
             img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
             if not keep[f]:
