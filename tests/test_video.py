@@ -380,3 +380,48 @@ def test_saved_motion_reads_back_without_decoding(sims, tmp_path):
     np.testing.assert_array_equal(again.counts, tr.counts)
     rescored, _, _ = score_trace(again, params, window)
     assert rescored["m1"].immobility_s == pytest.approx(scores["m1"].immobility_s, abs=1e-6)
+
+
+def _trace_with_exceedance(fractions, area=10_000, frames=50):
+    """A trace whose pooled fraction of pixels changing by more than c is fractions[c]."""
+    from pdstudy.video.motion import MAX_CUTOFF, MotionTrace
+
+    frac = np.zeros(MAX_CUTOFF)
+    frac[: len(fractions)] = fractions
+    counts = np.repeat(np.rint(frac * area).astype(np.int64)[None, None, :], frames, axis=0)
+    counts[0] = 0
+    return MotionTrace(
+        np.arange(frames) / 30.0, ("a",), np.array([area]), counts, np.zeros((frames, 1)), 1
+    )
+
+
+def test_nearly_the_same_noise_gets_the_same_cutoff():
+    """31.9 % and 30.4 % of pixels changing at all (the rest alike): the first whole level
+    below 31.73 % would be 1 and 0, cutoffs 5 and 3; the interpolated scale is ~0.5 for both."""
+    from pdstudy.video.motion import noise_scale
+
+    a = _trace_with_exceedance([0.3186, 0.040, 0.004])
+    b = _trace_with_exceedance([0.3035, 0.038, 0.004])
+    assert noise_scale(a) == pytest.approx(0.5, abs=0.02)
+    assert noise_scale(b) == pytest.approx(0.5, abs=0.02)
+    assert cutoff_from_video(a) == cutoff_from_video(b) == 4
+
+
+@pytest.mark.parametrize("sigma", [1.0, 2.0, 4.0])
+def test_noise_scale_recovers_the_sd_of_normal_frame_changes(sigma):
+    """Frames of pure normal pixel noise (numpy): the scale is the SD of their changes
+    (measured here with numpy), and the cutoff ezTrack's 2 x 99.99th percentile of them."""
+    from scipy import stats
+
+    from pdstudy.io.videos import Frame
+    from pdstudy.video.motion import compute_motion, noise_scale
+    from pdstudy.video.rois import roi_masks, whole_frame
+
+    rng = np.random.default_rng(7)
+    lumas = np.clip(np.rint(128 + rng.normal(0, sigma, (40, 120, 160))), 0, 255).astype(np.uint8)
+    frames = [Frame(i, i / 30.0, lumas[i]) for i in range(40)]
+    tr = compute_motion(frames, roi_masks([whole_frame(160, 120)], 160, 120), compensate=False)
+    sd = float(np.diff(lumas.astype(float), axis=0).std())
+    assert noise_scale(tr) == pytest.approx(sd, rel=0.05)
+    expect = 2 * stats.norm.ppf(1 - 0.5e-4) * sd
+    assert abs(cutoff_from_video(tr) - max(3, np.ceil(expect))) <= 1
