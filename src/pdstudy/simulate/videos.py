@@ -307,6 +307,10 @@ def simulate_behavior_video(
     crf: int = 20,
     drift_px_s: float = 8.0,
     swing_rad: float = 0.2,
+    preset: str = "veryfast",
+    noise_frames: int | None = None,
+    codec: str = "libx264",
+    bit_rate: int = 1_000_000,
 ) -> SimulatedVideo:
     """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
 
@@ -323,11 +327,20 @@ def simulate_behavior_video(
     drop_fraction
         Fraction of frames left out at random (their timestamps skip: a
         variable-frame-rate recording with dropped frames).
+    preset
+        The x264 encoder preset (``"ultrafast"`` encodes several times faster, in
+        larger files).
+    noise_frames
+        None: fresh sensor noise in every frame. A number: that many frames of
+        noise drawn once and repeated in turn, which renders long videos faster;
+        consecutive frames still differ by independent noise of the same size.
     """
     import av
 
     if test not in ("fst", "tst"):
         raise UsageError(f"test must be fst or tst, got {test!r}")
+    if noise_frames is not None and noise_frames < 2:
+        raise UsageError(f"noise_frames must be None or at least 2, got {noise_frames}")
     rng = np.random.default_rng(seed)
     names = [f"m{i + 1}" for i in range(animals)] if isinstance(animals, int) else list(animals)
     if isinstance(models, BehaviorModel) or models is None:
@@ -381,15 +394,23 @@ def simulate_behavior_video(
     ripples = _Water(height, width, rng) if test == "fst" else None
     keep = rng.random(n_frames) >= drop_fraction
     keep[0] = True
+    bank = (
+        None
+        if noise_frames is None
+        else rng.normal(0, noise_sd, (noise_frames, height, width)).astype(np.float32)
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     container = av.open(str(path), mode="w")
     try:
-        stream = container.add_stream("libx264", rate=int(round(fps)))
+        stream = container.add_stream(codec, rate=int(round(fps)))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.time_base = __import__("fractions").Fraction(1, int(round(fps)))
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        if codec == "libx264":
+            stream.options = {"crf": str(crf), "preset": preset}
+        else:  # e.g. "mpeg4" (MPEG-4 Part 2, as many lab cameras record): a fixed quantiser
+            stream.bit_rate = bit_rate
         dt = 1.0 / fps
         for f in range(n_frames):
             t = times[f]
@@ -399,7 +420,11 @@ def simulate_behavior_video(
             for i in range(len(names)):
                 actors[i].step(int(states[i][f]), t, dt, img)
             gain = 1 + flicker * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, flicker / 3)
-            img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+            if bank is None:
+                img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+            else:
+                img *= np.float32(gain)
+                img += bank[f % len(bank)]
             if not keep[f]:
                 continue
             frame = av.VideoFrame.from_ndarray(np.clip(img, 0, 255).astype(np.uint8), format="gray")
