@@ -307,10 +307,7 @@ def simulate_behavior_video(
     crf: int = 20,
     drift_px_s: float = 8.0,
     swing_rad: float = 0.2,
-    preset: str = "veryfast",
     noise_frames: int | None = None,
-    codec: str = "libx264",
-    bit_rate: int = 1_000_000,
 ) -> SimulatedVideo:
     """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
 
@@ -327,9 +324,6 @@ def simulate_behavior_video(
     drop_fraction
         Fraction of frames left out at random (their timestamps skip: a
         variable-frame-rate recording with dropped frames).
-    preset
-        The x264 encoder preset (``"ultrafast"`` encodes several times faster, in
-        larger files).
     noise_frames
         None: fresh sensor noise in every frame. A number: that many frames of
         noise drawn once and repeated in turn, which renders long videos faster;
@@ -403,14 +397,11 @@ def simulate_behavior_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     container = av.open(str(path), mode="w")
     try:
-        stream = container.add_stream(codec, rate=int(round(fps)))
+        stream = container.add_stream("libx264", rate=int(round(fps)))
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.time_base = __import__("fractions").Fraction(1, int(round(fps)))
-        if codec == "libx264":
-            stream.options = {"crf": str(crf), "preset": preset}
-        else:  # e.g. "mpeg4" (MPEG-4 Part 2, as many lab cameras record): a fixed quantiser
-            stream.bit_rate = bit_rate
+        stream.options = {"crf": str(crf), "preset": "veryfast"}
         dt = 1.0 / fps
         for f in range(n_frames):
             t = times[f]

@@ -471,8 +471,14 @@ def _behavior_inputs(
     allocated = run.allocation.set_index("code")
     # where each animal was filmed (video, region, session start) stays with the animal
     filmed_cols = [c for c in ("video", "roi", "session_start_s") if c in original.columns]
-    where_filmed = (
-        original.drop_duplicates("animal").set_index("animal")[filmed_cols].to_dict("index")
+    where_filmed: dict[str, dict[str, Any]] = (
+        {
+            str(k): {str(c): v for c, v in row.items()}
+            for k, row in original.drop_duplicates("animal")
+            .set_index("animal")[filmed_cols]
+            .to_dict("index")
+            .items()
+        }
         if filmed_cols
         else {}
     )
