@@ -44,7 +44,7 @@ kd = "0.8 nM"
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("example")
-    write_example_study(folder, seed=11)
+    write_example_study(folder, seed=11, videos=False)  # the TST video: test_examples_videos
     return folder
 
 
@@ -211,6 +211,13 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     ratio = truth["recovered_over_true"].astype(float)
     assert ratio.between(0.5, 2.0).all(), truth.to_string()
     assert "Simulation check: true vs recovered values" in html
+    # the filmed TST session: its ethogram and motion trace in the report, its four mice in
+    # the truth table (scores within 5 s: tests/test_examples_videos.py)
+    for figure in ("ethogram", "motion"):
+        assert (tmp_path / "figures" / f"tst1_tail-suspension-test_{figure}.png").is_file()
+        assert f'id="tst1_tail-suspension-test_{figure}"' in html, figure
+    assert "Immobile bouts of each video-scored animal" in html
+    assert truth["quantity"].str.startswith("TST immobility of").sum() == 4, truth.to_string()
     # the headline renders (the README's screenshot is made by `make screenshot`)
     from test_report import chromium_render, console_errors
 

@@ -53,7 +53,7 @@ NET = "NET competition"
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_example_study(tmp_path_factory.mktemp("example"))
+    return write_example_study(tmp_path_factory.mktemp("example"), videos=False)
 
 
 @pytest.fixture(scope="module")

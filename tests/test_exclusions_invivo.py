@@ -30,7 +30,7 @@ from pdstudy.study import load_study
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_example_study(tmp_path_factory.mktemp("example_invivo"))
+    return write_example_study(tmp_path_factory.mktemp("example_invivo"), videos=False)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from pdstudy.study import load_study
 
 @pytest.fixture(scope="module")
 def sert(tmp_path_factory: pytest.TempPathFactory):
-    spec = load_study(write_example_study(tmp_path_factory.mktemp("store_example")))
+    spec = load_study(write_example_study(tmp_path_factory.mktemp("store_example"), videos=False))
     (section,) = [s for s in spec.sections if s.name == "SERT competition"]
     return section
 

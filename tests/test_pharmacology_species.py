@@ -134,7 +134,7 @@ layout = "protein/bca_layout.toml"
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("example")
-    write_example_study(folder, seed=7)
+    write_example_study(folder, seed=7, videos=False)
     return folder
 
 

@@ -17,7 +17,7 @@ RUNNER = CliRunner(env={"COLUMNS": "250", "NO_COLOR": "1"})
 
 
 def _binding_only(folder: Path, seed: int) -> Path:
-    path = write_example_study(folder, seed=seed)
+    path = write_example_study(folder, seed=seed, videos=False)
     text = path.read_text(encoding="utf-8")
     head = text.split("[[saturation]]", 1)[0]
     out = folder / "binding.toml"

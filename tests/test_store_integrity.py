@@ -70,7 +70,7 @@ def items_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pdstudy.study import run_study
 
     root = tmp_path_factory.mktemp("example")
-    study = write_example_study(root / "study", seed=7)
+    study = write_example_study(root / "study", seed=7, videos=False)
     run = run_study(study, root / "out", workers=1, store=False)
     # the six in vitro sections (the counts below are written for them)
     in_vitro = ("binding", "saturation", "uptake", "protein")

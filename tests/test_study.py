@@ -55,7 +55,7 @@ kd = "0.8 nM"
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example study's folder (simulated raw files, seed 7)."""
     folder = tmp_path_factory.mktemp("example")
-    write_example_study(folder, seed=7)
+    write_example_study(folder, seed=7, videos=False)
     return folder
 
 

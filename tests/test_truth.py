@@ -66,7 +66,7 @@ def test_sem_interval_is_t_based() -> None:
     )
     row = truth_vs_recovered([chk], outcomes).iloc[0]
     half = stats.t.ppf(0.975, 7) * 6.0
-    assert row["ci"] == f"{150 - half:.3g} s to {150 + half:.3g} s"
+    assert row["ci"] == f"{150 - half:.1f} s to {150 + half:.1f} s"  # seconds: to 0.1 s
     assert row["true_in_ci"]
 
 

@@ -18,11 +18,13 @@ real instrument formats, simulated from known parameters
   dialysate, 3 vehicle and 3 drug rats, 4 baseline and 9 post-dose 20-min
   samples, NE rising 2.5-fold at its peak; standards, ``sequence.csv`` and
   ``method.toml``;
-- ``behavior/``: hand-scored forced swim and tail suspension bouts of 24 mice
-  (vehicle, 10 and 20 mg/kg; immobile fraction 0.65, 0.50, 0.35 once despair
-  has set in), allocated over two test days by the study's ``[design]`` and
-  scored under their codes; the coded animals file, and the unblinding key in
-  ``design/key/``;
+- ``behavior/``: forced swim and tail suspension tests of 24 mice (vehicle, 10
+  and 20 mg/kg; immobile fraction 0.65, 0.50, 0.35 once despair has set in),
+  allocated over two test days by the study's ``[design]`` and scored under
+  their codes: hand-scored bouts, except the first TST session of day 2, filmed
+  (``videos/``: four mice in boxes side by side, 480 x 120 px, 15 frames/s, 6
+  min; ``tst_rois.toml``; ``tst_calibration.json``) and scored from the video;
+  the coded animals file, and the unblinding key in ``design/key/``;
 - ``study.toml``: the study file tying them together, and ``TRUTH.json``: the
   parameters the data were simulated from (what the analysis should recover).
 
@@ -190,6 +192,23 @@ def truth_checks(t: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def video_checks(filmed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The true TST immobility of each filmed mouse beside its score from the video."""
+    return [
+        {
+            "quantity": f"TST immobility of {f['animal']} ({f['video']}, {f['roi']})",
+            "section": "tst[1]",
+            "table": "animals",
+            "where": {"animal": f["animal"], "video": f["video"]},
+            "column": "immobility_s",
+            "ci": [],
+            "true": f["immobility_s"],
+            "unit": "s",
+        }
+        for f in filmed
+    ]
+
+
 #: the behavioural groups of the example's [design]: treatment, dose, route, pre-treatment (min)
 EXAMPLE_GROUPS = {
     "vehicle": {
@@ -213,13 +232,120 @@ EXAMPLE_GROUPS = {
 }
 
 
-def _write_behavior(folder: Path, seed: int, design_seed: int) -> None:
-    """FST and TST bout logs of 8 mice per group, allocated as the study's [design] says.
+#: the example's TST camera: four boxes side by side (120 x 120 px each), 15 frames/s,
+#: H.264; the sensor noise repeats every 32 frames (faster to render, same statistics)
+TST_CAMERA: dict[str, Any] = {
+    "width": 480,
+    "height": 120,
+    "fps": 15.0,
+    "crf": 23,
+    "noise_frames": 32,
+}
+#: mice suspended at once, one box (region of interest) each
+TST_BOXES = 4
+#: the TST session filmed: the first of test day 2 (the other sessions were scored live)
+TST_FILMED_DAY = 2
+TST_FILMED_SESSIONS = 1
+
+#: the TST calibration of the example: what ``pdstudy behavior calibrate --scale 1`` fits
+#: on three separately simulated, human-scored 4-box sessions of the same camera
+#: (:func:`write_calibration_clips`; tests/test_examples_videos.py fits it again)
+TST_CALIBRATION: dict[str, Any] = {
+    "threshold": 0.01517013073704331,
+    "high_threshold": None,
+    "min_bout_s": 1.0,
+    "smooth_s": 0.25,
+    "cutoff": None,
+    "window_s": [0.0, 360.0],
+    "agreement": {
+        "n": 12,
+        "pearson_r": 0.9996549499234163,
+        "bias_s": 0.865833333333408,
+        "loa_low_s": -1.6421096776505877,
+        "loa_high_s": 3.3737763443174034,
+        "mean_abs_error_s": 1.183611111111129,
+        "warnings": [],
+    },
+}
+
+
+def _tst_session(
+    path: Path, codes: list[str], fractions: list[float], seed: int
+) -> tuple[Any, dict[str, float]]:
+    """One filmed TST session: the mice ``codes`` in boxes ``box1``... of one video."""
+    from pdstudy.simulate.videos import BehaviorModel, simulate_behavior_video
+
+    boxes = [f"box{k + 1}" for k in range(len(codes))]
+    sim = simulate_behavior_video(
+        path,
+        test="tst",
+        duration_s=360.0,
+        animals=boxes,
+        models=[BehaviorModel(immobile_fraction=f) for f in fractions],
+        seed=seed,
+        **TST_CAMERA,
+    )
+    return sim, sim.immobility_s(0.0, 360.0)
+
+
+#: the calibration clips' immobile fractions (one session of four boxes each): a wide range
+CALIBRATION_FRACTIONS = ((0.25, 0.7, 0.45, 0.8), (0.55, 0.3, 0.65, 0.4), (0.35, 0.6, 0.75, 0.5))
+
+
+def write_calibration_clips(directory: str | PathLike[str], seed: int = 20261201) -> list[Path]:
+    """Human-scored TST sessions filmed with the example's camera, to calibrate its threshold.
+
+    Writes ``cal1.mp4``... (four mice each, :data:`TST_CAMERA`), ``rois.toml`` and
+    ``human.csv`` (the bouts a human scored, with their ``video``: here the simulated
+    truth) into ``directory``; :data:`TST_CALIBRATION` is what
+    ``pdstudy behavior calibrate cal1.mp4 cal2.mp4 cal3.mp4 --human human.csv --test tst
+    --rois rois.toml --scale 1 --out calibration.json`` fits on them. Returns the videos.
+    """
+    import pandas as pd
+
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    seeds = np.random.SeedSequence(seed).generate_state(len(CALIBRATION_FRACTIONS))
+    paths, bouts = [], []
+    for k, fractions in enumerate(CALIBRATION_FRACTIONS):
+        path = root / f"cal{k + 1}.mp4"
+        sim, _ = _tst_session(path, [""] * len(fractions), list(fractions), int(seeds[k]))
+        bouts.append(sim.bouts.assign(video=path.name))
+        paths.append(path)
+    _write_rois(sim.rois, root / "rois.toml")
+    human = pd.concat(bouts, ignore_index=True)
+    human[["video", "animal", "behavior", "start_s", "stop_s"]].round(3).to_csv(
+        root / "human.csv", index=False
+    )
+    return paths
+
+
+def _write_rois(rois: Any, path: Path) -> None:
+    lines = []
+    for r in rois:
+        (x0, y0), _, (x1, y1), _ = r.vertices
+        lines.append(
+            f'[[roi]]\nanimal = "{r.animal}"\nrect = [{x0:g}, {y0:g}, {x1 - x0:g}, {y1 - y0:g}]\n'
+        )
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _write_behavior(
+    folder: Path, seed: int, design_seed: int, videos: bool = True
+) -> list[dict[str, Any]]:
+    """FST and TST of 8 mice per group, allocated as the study's [design] says.
 
     The mice are allocated over two test days with the design's seed
     (:func:`pdstudy.design.allocation.allocate_design`, what ``pdstudy design``
     does), scored under their codes; ``animals.csv`` is the coded list (code,
-    group code) and ``../design/key/unblinding_key.csv`` the key.
+    group code) and ``../design/key/unblinding_key.csv`` the key. The FST is
+    scored by hand (bouts). With ``videos``, the first TST session of test day 2
+    (four mice in boxes side by side) was filmed (``videos/``, regions in
+    ``tst_rois.toml``; ``animals.csv`` gives each filmed mouse's video and box)
+    and the other TST sessions scored by hand; without, every TST is scored by hand.
+
+    Returns the filmed mice: animal, group, video, roi and their true TST
+    immobility (s, 0-360 s).
     """
     import pandas as pd
 
@@ -245,6 +371,36 @@ def _write_behavior(folder: Path, seed: int, design_seed: int) -> None:
     coded = alloc[["code", "group_code", "animal", "day", "order"]].rename(
         columns={"code": "animal", "group_code": "group", "animal": "tag"}
     )
+    filmed: list[dict[str, Any]] = []
+    if videos:
+        day = alloc[alloc["day"].astype(str) == str(TST_FILMED_DAY)].sort_values("order")
+        session_seeds = np.random.SeedSequence([seed, 17]).generate_state(len(day))
+        coded["video"] = ""
+        coded["roi"] = ""
+        for k in range(0, TST_FILMED_SESSIONS * TST_BOXES, TST_BOXES):
+            chunk = day.iloc[k : k + TST_BOXES]
+            name = f"tst_day{TST_FILMED_DAY}_session{k // TST_BOXES + 1}.mp4"
+            codes = [str(c) for c in chunk["code"]]
+            fractions = [EXAMPLE_TRUTH["behavior_immobile_fraction"][g] for g in chunk["group"]]
+            sim, truth = _tst_session(
+                folder / "videos" / name, codes, fractions, int(session_seeds[k // TST_BOXES])
+            )
+            if k == 0:
+                _write_rois(sim.rois, folder / "tst_rois.toml")
+            for box, (code, group) in enumerate(zip(codes, chunk["group"], strict=True)):
+                roi = f"box{box + 1}"
+                coded.loc[coded["animal"] == code, ["video", "roi"]] = [name, roi]
+                filmed.append(
+                    {
+                        "animal": code,
+                        "group": str(group),
+                        "video": name,
+                        "roi": roi,
+                        "immobility_s": round(truth[roi], 3),
+                    }
+                )
+        on_video = {f["animal"] for f in filmed}
+        logs["tst"] = [b for b in logs["tst"] if str(b["animal"].iloc[0]) not in on_video]
     coded.to_csv(folder / "animals.csv", index=False)
     key_dir = folder.parent / "design" / "key"
     key_dir.mkdir(parents=True, exist_ok=True)
@@ -255,6 +411,11 @@ def _write_behavior(folder: Path, seed: int, design_seed: int) -> None:
         pd.concat(parts, ignore_index=True).round(3).to_csv(
             folder / f"{test}_bouts.csv", index=False
         )
+    if videos:
+        (folder / "tst_calibration.json").write_text(
+            json.dumps(TST_CALIBRATION, indent=2), encoding="utf-8"
+        )
+    return filmed
 
 
 _STUDY_TOML = """\
@@ -371,12 +532,7 @@ event_logs = ["behavior/fst_bouts.csv"]     # hand-scored bouts (BORIS-style CSV
 animals = "behavior/animals.csv"
 control = "vehicle"
 
-[[tst]]
-name = "Tail suspension test"
-event_logs = ["behavior/tst_bouts.csv"]
-animals = "behavior/animals.csv"
-control = "vehicle"
-
+{tst}
 [design]                              # the behavioural experiment, as planned (docs/design.md)
 seed = {seed}
 experimental_unit = "animal"
@@ -425,7 +581,33 @@ volume = "20 L/kg"
 """
 
 
-def write_example_study(directory: str | PathLike[str], seed: int = 20261128) -> Path:
+_TST_HAND = """\
+[[tst]]
+name = "Tail suspension test"
+event_logs = ["behavior/tst_bouts.csv"]
+animals = "behavior/animals.csv"
+control = "vehicle"
+"""
+
+_TST_FILMED = """\
+[[tst]]
+name = "Tail suspension test"
+# the first session of test day 2 was filmed: four mice in boxes side by side, one
+# region each; animals.csv gives each filmed mouse's video and box (columns video, roi)
+videos = ["behavior/videos/tst_day2_session*.mp4"]
+rois = "behavior/tst_rois.toml"
+scale = 1                             # 120-px boxes: decode at full resolution
+calibration = "behavior/tst_calibration.json"   # pdstudy behavior calibrate on human-scored clips
+# the other sessions were scored live by a blinded observer (bouts); each mouse is scored once
+event_logs = ["behavior/tst_bouts.csv"]
+animals = "behavior/animals.csv"
+control = "vehicle"
+"""
+
+
+def write_example_study(
+    directory: str | PathLike[str], seed: int = 20261128, *, videos: bool = True
+) -> Path:
     """Write the example study (study file + simulated raw files) into ``directory``.
 
     Parameters
@@ -434,6 +616,10 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
         Folder to write (created; files of the same names are replaced).
     seed
         Seed of every simulated draw: the same seed gives the same files.
+    videos
+        Film the first TST session of test day 2 (one 6-minute video of four mice
+        side by side, scored by ``pdstudy run``; about 9 CPU seconds to render);
+        False: every TST scored by hand, as the FST is.
 
     Returns
     -------
@@ -598,12 +784,19 @@ def write_example_study(directory: str | PathLike[str], seed: int = 20261128) ->
     simulate_dialysis_experiment(
         root / "microdialysis", design=DialysisDesign(animals_per_group=3), seed=dialysis_seed
     )
-    _write_behavior(root / "behavior", int(seeds[11]), seed)
+    filmed = _write_behavior(root / "behavior", int(seeds[11]), seed, videos=videos)
 
+    truth = {"seed": seed, **t}
+    checks = truth_checks(t)
+    if filmed:
+        truth["tst_filmed"] = filmed
+        checks += video_checks(filmed)
     (root / "TRUTH.json").write_text(
-        json.dumps({"seed": seed, **t, "checks": truth_checks(t)}, indent=2, ensure_ascii=False),
+        json.dumps({**truth, "checks": checks}, indent=2, ensure_ascii=False),
         encoding="utf-8",
     )
     study = root / "study.toml"
-    study.write_text(_STUDY_TOML.format(seed=seed), encoding="utf-8")
+    study.write_text(
+        _STUDY_TOML.format(seed=seed, tst=_TST_FILMED if filmed else _TST_HAND), encoding="utf-8"
+    )
     return study

@@ -459,6 +459,7 @@ def simulate_behavior_video(
     swing_rad: float = 0.2,
     passive: PassiveMotion | None = None,
     paddle: float = 1.0,
+    noise_frames: int | None = None,
 ) -> SimulatedVideo:
     """Write a synthetic FST or TST video (H.264 MP4) and return it with its truth.
 
@@ -485,6 +486,10 @@ def simulate_behavior_video(
     drop_fraction
         Fraction of frames left out at random (their timestamps skip: a
         variable-frame-rate recording with dropped frames).
+    noise_frames
+        None: fresh sensor noise in every frame. A number: that many frames of
+        noise drawn once and repeated in turn, which renders long videos faster;
+        consecutive frames still differ by independent noise of the same size.
     """
     import av
 
@@ -492,6 +497,8 @@ def simulate_behavior_video(
         raise UsageError(f"test must be fst or tst, got {test!r}")
     if not paddle > 0:
         raise UsageError(f"paddle must be > 0, got {paddle}")
+    if noise_frames is not None and noise_frames < 2:
+        raise UsageError(f"noise_frames must be None or at least 2, got {noise_frames}")
     rng = np.random.default_rng(seed)
     prng = np.random.default_rng([seed, 1]) if passive is not None else None
     names = [f"m{i + 1}" for i in range(animals)] if isinstance(animals, int) else list(animals)
@@ -551,6 +558,11 @@ def simulate_behavior_video(
     ripples = _Water(height, width, rng) if test == "fst" else None
     keep = rng.random(n_frames) >= drop_fraction
     keep[0] = True
+    bank = (
+        None
+        if noise_frames is None
+        else rng.normal(0, noise_sd, (noise_frames, height, width)).astype(np.float32)
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     container = av.open(str(path), mode="w")
@@ -572,7 +584,11 @@ def simulate_behavior_video(
             if ripples is not None and ripple_amp > 0 and over:  # seen through the surface
                 img[water] += ripples.at(t, ripple_amp)[water]
             gain = 1 + flicker * np.sin(2 * np.pi * 0.7 * t) + rng.normal(0, flicker / 3)
-            img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+            if bank is None:
+                img = img * gain + rng.normal(0, noise_sd, img.shape).astype(np.float32)
+            else:
+                img *= np.float32(gain)
+                img += bank[f % len(bank)]
             if not keep[f]:
                 continue
             frame = av.VideoFrame.from_ndarray(np.clip(img, 0, 255).astype(np.uint8), format="gray")

@@ -469,6 +469,19 @@ def _behavior_inputs(
         zip(original["animal"].astype(str), original["group"].astype(str), strict=False)
     )
     allocated = run.allocation.set_index("code")
+    # where each animal was filmed (video, region, session start) stays with the animal
+    filmed_cols = [c for c in ("video", "roi", "session_start_s") if c in original.columns]
+    where_filmed: dict[str, dict[str, Any]] = (
+        {
+            str(k): {str(c): v for c, v in row.items()}
+            for k, row in original.drop_duplicates("animal")
+            .set_index("animal")[filmed_cols]
+            .to_dict("index")
+            .items()
+        }
+        if filmed_cols
+        else {}
+    )
     for name in seen:
         code = _code(name, label_of, tag_to_code)
         if code is None:
@@ -500,6 +513,7 @@ def _behavior_inputs(
         row: dict[str, Any] = {"animal": name, "group": label}
         if not run.blind:
             row["dose"] = float(groups[name_of_label[label]]["dose"]) * 1e6
+        row.update(where_filmed.get(name, {}))
         rows.append(row)
     work.mkdir(parents=True, exist_ok=True)
     animals = work / f"{s.slug}_animals.csv"

@@ -73,6 +73,8 @@ def _text(value: float, unit: str) -> str:
         return "–"
     if unit == "M":
         return conc_text(value)
+    if unit == "s":  # times (immobility): to a tenth of a second
+        return f"{value:,.1f} s"
     number = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
     return f"{number} {unit}".strip()
 

@@ -349,6 +349,83 @@ class BehaviorResult(ResultBase):
         return headline_frame(rows)
 
 
+def _region_animals(
+    scores: pd.DataFrame, motion: pd.DataFrame | None, groups: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Scores and motion of regions renamed to their animals: an animals file with
+    ``video`` and ``roi`` columns says which animal was in which region of which video
+    (several sessions filmed with the same regions, e.g. four TST boxes side by side)."""
+    if not {"video", "roi"} <= set(groups.columns):
+        return scores, motion
+    roi = groups["roi"].fillna("").astype(str)
+    filmed = (groups["video"] != "") & (roi != "")
+    names = {
+        (v, r): a
+        for v, r, a in zip(
+            groups.loc[filmed, "video"], roi[filmed], groups.loc[filmed, "animal"], strict=True
+        )
+    }
+    if not names:
+        return scores, motion
+
+    def rename(df: pd.DataFrame) -> pd.DataFrame:
+        if df.empty or not {"video", "animal"} <= set(df.columns):
+            return df
+        new = [
+            names.get((str(v), str(a)), a)
+            for v, a in zip(df["video"].tolist(), df["animal"].tolist(), strict=True)
+        ]
+        return df.assign(animal=new)
+
+    return rename(scores), None if motion is None else rename(motion)
+
+
+def _join_groups(scores: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Each score with its animal's group (and dose): by video and animal where the
+    animals file has that pair, else by the animal's name (an animal scored by hand, or
+    in another test than the one filmed; a name the file gives once). Raises :class:`UsageError` for a score without a
+    group and for an animal scored twice (say, from a video and from an event log)."""
+    cols = ["group"] + (["dose"] if "dose" in groups.columns else [])
+    if "animal" not in scores.columns:  # nothing scored
+        return scores.assign(**{c: pd.Series(dtype=object) for c in cols})
+    videos = groups["video"].astype(str) if "video" in groups.columns else None
+    has_video = videos != "" if videos is not None else pd.Series(False, index=groups.index)
+    animals = groups["animal"].astype(str)
+    by_video = (
+        {
+            (v, a): i
+            for i, v, a in zip(
+                groups.index[has_video], videos[has_video], animals[has_video], strict=True
+            )
+        }
+        if videos is not None
+        else {}
+    )
+    once = animals.map(animals.value_counts()) == 1  # a name of several (video, region) rows
+    by_name = {a: i for i, a in zip(groups.index[once], animals[once], strict=True)}
+    rows: list[Any] = []
+    seen: dict[Any, str] = {}
+    for video, animal in zip(
+        scores["video"].astype(str).tolist() if "video" in scores.columns else [""] * len(scores),
+        scores["animal"].astype(str).tolist(),
+        strict=True,
+    ):
+        i = by_video.get((video, animal), by_name.get(animal))
+        if i is None:
+            raise UsageError(
+                f"animal {animal!r} of video {video!r} has no group in the animals file"
+            )
+        if i in seen:
+            raise UsageError(
+                f"animal {animal!r} is scored twice ({seen[i]!r} and {video!r}): give each "
+                "animal's scores once (its video or its event log)"
+            )
+        seen[i] = video
+        rows.append(i)
+    joined = groups.loc[rows, cols].reset_index(drop=True)
+    return pd.concat([scores.reset_index(drop=True), joined], axis=1)
+
+
 def analyze_behavior(
     scores: pd.DataFrame,
     groups: pd.DataFrame,
@@ -369,15 +446,8 @@ def analyze_behavior(
     """
     if test not in WINDOWS:
         raise UsageError(f"test must be fst or tst, got {test!r}")
-    keys = ["video", "animal"] if "video" in groups.columns else ["animal"]
-    g = groups[keys + ["group"] + (["dose"] if "dose" in groups.columns else [])]
-    merged = scores.merge(g, on=keys, how="left")
-    unknown = merged[merged["group"].isna()]
-    if len(unknown):
-        r = unknown.iloc[0]
-        raise UsageError(
-            f"animal {r['animal']!r} of video {r['video']!r} has no group in the animals file"
-        )
+    scores, motion = _region_animals(scores, motion, groups)
+    merged = _join_groups(scores, groups)
     merged = apply_exclusions(merged, exclusions, prior_by="declared")
     ok = merged[(merged["status"] == "ok") & ~merged[C.EXCLUDED].astype(bool)]
     doses = None

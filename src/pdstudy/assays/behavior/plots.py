@@ -96,7 +96,10 @@ def plot_ethogram(result: Any, ax: Any = None) -> Any:
     ax = _ax(ax)
     m = result.motion
     a = result.animals[(result.animals["status"] == "ok") & (result.animals["source"] == "video")]
-    a = a.sort_values(["group", "animal"])
+    order = [str(g) for g in result.groups["group"]]
+    order += sorted(set(a["group"].astype(str)) - set(order))
+    rank = {g: k for k, g in enumerate(order)}
+    a = a.assign(_rank=a["group"].astype(str).map(rank)).sort_values(["_rank", "animal"])
     labels = []
     for k, r in enumerate(a.itertuples(index=False)):
         sel = m[(m["video"] == r.video) & (m["animal"] == r.animal)]
@@ -113,10 +116,11 @@ def plot_ethogram(result: Any, ax: Any = None) -> Any:
             ax.broken_barh(
                 [(t[s], t[e] - t[s] + dt) for s, e in zip(starts, stops, strict=True)],
                 (k - 0.4, 0.8),
-                color=f"C{sorted(set(a['group'])).index(r.group)}",
+                color=f"C{rank[str(r.group)]}",
             )
         labels.append(f"{r.group}: {r.animal}")
     ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.invert_yaxis()  # the first group on top
     ax.set_xlabel("time since the animal was placed (s)")
     ax.set_title("immobile bouts")
     return ax

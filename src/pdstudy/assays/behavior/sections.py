@@ -57,7 +57,7 @@ def _keys(test: str) -> tuple[Key, ...]:
             "animals",
             "file",
             required=True,
-            doc="CSV of animal, group (and video, dose, session_start_s)",
+            doc="CSV of animal, group (and video, roi, dose, session_start_s)",
             example='"animals.csv"',
         ),
         Key(

@@ -107,14 +107,31 @@ def build(
     sources = files_text(
         list(v.get("videos") or []) + list(v.get("event_logs") or []), info.study_dir
     )
-    cal = "calibrated against human scores" if s.get("calibrated") else "uncalibrated (default)"
+    cal = (
+        "calibrated against human scores" if s.get("calibrated") else "not calibrated (the default)"
+    )
+    on_video = result.animals["source"] == "video"
+    n_video, n_manual = int(on_video.sum()), int((~on_video).sum())
+    video_text = (
+        "frame differencing inside each animal's region, relative to the animal's silhouette, "
+        f"as the fraction of pixels changing above a noise cutoff; immobile where that fraction "
+        f"stayed below {100 * s['threshold']:.3g} % for at least {s['min_bout_s']:g} s, a "
+        f"threshold {cal}"
+    )
+    manual_text = (
+        "the immobility a human observer scored in the window, from bouts or time sampling"
+    )
+    if n_video and n_manual:
+        how = (
+            f"{n_video} animal(s) from video and the other {n_manual} from manual scores, each "
+            f"animal once. From video: {video_text}. Manual scores: {manual_text}"
+        )
+    else:
+        how = video_text if n_video else manual_text
     methods = (
         f"Immobility in the {_TEST[result.test]} ({info.name}; {sources}) was scored from "
         f"{s['window_start_s']:g} to {s['window_end_s']:g} s after the animal was placed: "
-        "frame differencing inside each animal's region, relative to the animal's silhouette, "
-        f"as the fraction of pixels changing above a noise cutoff; immobile where that fraction "
-        f"stayed below {100 * s['threshold']:.3g} % for at least {s['min_bout_s']:g} s "
-        f"(threshold {cal}). Groups were compared with {result.contrasts['control'].iloc[0] if len(result.contrasts) else 'the control'} "
+        f"{how}. Groups were compared with {result.contrasts['control'].iloc[0] if len(result.contrasts) else 'the control'} "
         f"by {result.omnibus['test'].iloc[0]} and {result.contrasts['test'].iloc[0] if len(result.contrasts) else 'no contrast'} "
         f"({result.reason}); effect sizes are Hedges' g with 95 % CIs."
     )
