@@ -15,8 +15,8 @@ What each line measures:
 - ``decode OpenCV read()+cvtColor``: OpenCV's ``VideoCapture.read`` and conversion
   to grey, the decoder ezTrack uses;
 - ``decode-only, the scorer's settings``: exactly the decoding ``pdstudy behavior
-  score`` does, nothing else: the scorer's resolution (area averaging to 1/3 of the
-  width and height here, :func:`pdstudy.video.score.auto_scale`), with the in-loop
+  score`` does, nothing else: the scorer's resolution (area averaging to 1/4 of the
+  width and height here, in two halvings, :func:`pdstudy.video.score.auto_scale`), with the in-loop
   deblocking filter, the video cut at its middle key frame into 2 segments
   decoded at once in 2 threads (the key frames found by demuxing alone). This is
   the decode-only rate the scorer is compared with;

@@ -40,8 +40,8 @@ console = Console()
 TESTS = ("fst", "tst")
 WINDOWS = {"fst": (120.0, 360.0), "tst": (0.0, 360.0)}
 SCALE_HELP = (
-    "Decode at 1/scale of the width and height (default: the scale that brings the "
-    "analysed frame nearest 160 px high: 2 for 320 x 240, 3 for 640 x 480)."
+    "Decode at 1/scale of the width and height (default: the power of two that brings the "
+    "analysed frame nearest 160 px high: 2 for 320 x 240, 4 for 640 x 480)."
 )
 
 

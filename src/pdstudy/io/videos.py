@@ -262,12 +262,24 @@ def _probe(path: Path, fmt: str) -> VideoInfo:
 
 
 def _reduce(y: np.ndarray, scale: int) -> np.ndarray:
+    """Area averaging to ``(h // scale, w // scale)``; a power of two in halvings, each
+    OpenCV's fast 2 x 2 path (a tenth of the time of one general area resampling)."""
     if scale == 1:
         return np.ascontiguousarray(y)
     import cv2
 
+    if scale & (scale - 1) == 0:
+        while scale > 1:
+            h, w = y.shape
+            y = cv2.resize(
+                y[: h - h % 2, : w - w % 2], (w // 2, h // 2), interpolation=cv2.INTER_AREA
+            )
+            scale //= 2
+        return y
     h, w = y.shape
-    return cv2.resize(y, (w // scale, h // scale), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        y[: h - h % scale, : w - w % scale], (w // scale, h // scale), interpolation=cv2.INTER_AREA
+    )
 
 
 def _decode(

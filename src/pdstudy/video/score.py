@@ -92,17 +92,18 @@ MAX_SCALE = 8
 
 
 def auto_scale(width: int, height: int) -> int:
-    """The reduction factor of a ``width`` x ``height`` video when none is given: the one
-    (1 to :data:`MAX_SCALE`, the finer on a tie) that brings the shorter side of the
-    analysed frame nearest :data:`AUTO_SIDE_PX` (2 for 320 x 240, 3 for 640 x 480,
-    5 for 1280 x 720, 7 for 1920 x 1080).
+    """The reduction factor of a ``width`` x ``height`` video when none is given: the power
+    of two (1, 2, 4 or 8; the finer on a tie) that brings the shorter side of the analysed
+    frame nearest :data:`AUTO_SIDE_PX` (2 for 320 x 240, 4 for 640 x 480 and for
+    1280 x 720, 8 for 1920 x 1080).
 
     The simulated sessions that validate the scoring are 320 x 240, analysed at
     160 x 120; a larger video is reduced to about the same size, which gives the same
-    scores (``tests/test_video_scale.py``) for a fraction of the per-frame work.
+    scores (``tests/test_video_scale.py``) for a fraction of the per-frame work. Powers
+    of two reduce in repeated halvings, OpenCV's fast path.
     """
     side = min(int(width), int(height))
-    return min(range(1, MAX_SCALE + 1), key=lambda s: (abs(side / s - AUTO_SIDE_PX), s))
+    return min((1, 2, 4, 8), key=lambda s: (abs(side / s - AUTO_SIDE_PX), s))
 
 
 #: videos shorter than this (frames) are decoded in one segment

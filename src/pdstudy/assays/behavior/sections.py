@@ -135,8 +135,8 @@ def _keys(test: str) -> tuple[Key, ...]:
             "integer",
             low=1,
             high=MAX_SCALE,
-            doc="decode at 1/scale of the width and height (default: the scale that brings the "
-            f"analysed frame nearest {AUTO_SIDE_PX} px high: 2 for 320 x 240, 3 for 640 x 480)",
+            doc="decode at 1/scale of the width and height (default: the power of two that "
+            f"brings the analysed frame nearest {AUTO_SIDE_PX} px high: 2 for 320 x 240, 4 for 640 x 480)",
             example="3",
         ),
         Key(
