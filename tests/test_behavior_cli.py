@@ -143,3 +143,53 @@ def test_calibrate_names_a_boris_observation_of_a_video_not_given(tst_pair, tmp_
     flat = " ".join(res.output.split())
     assert "other.tsv" in flat and "observation 'tst_other.mp4'" in flat
     assert "'tst_other.mp4' is not among the videos given (tst_pair.mp4)" in flat
+
+
+def test_scores_csv_is_what_pandas_would_write(tmp_path):
+    from pdstudy.cli.behavior import _write_scores
+
+    rows = [
+        {"video": "a.mp4", "animal": "m1", "immobility_s": 223.29999999999995,
+         "latency_s": float("nan"), "bouts": 0, "problems": "", "min1_immobility_s": 60.0},
+        {"video": "b.mp4", "animal": "m2", "immobility_s": 12.5, "latency_s": 3.25,
+         "bouts": 4, "problems": "frame 7: unreadable, skipped", "min1_immobility_s": 0.1},
+    ]  # fmt: skip
+    _write_scores(tmp_path / "scores.csv", rows, "tst")
+    expected = pd.DataFrame(rows)
+    expected.insert(2, "test", "tst")
+    expected.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "scores.csv").read_text() == (tmp_path / "pandas.csv").read_text()
+
+
+def test_a_figure_that_fails_is_reported_and_the_scores_kept(clip, tmp_path, monkeypatch):
+    import pdstudy.cli.behavior as mod
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no room on the disk")
+
+    # the figure process is forked after this, so it draws with the broken function too
+    monkeypatch.setattr(mod, "_motion_figure", broken)
+    out = tmp_path / "out"
+    res = _cli("behavior", "score", clip.path, "--test", "fst",
+               "--window-start", 2, "--window-end", 12, "--out", out)  # fmt: skip
+    assert res.exit_code == 1
+    flat = " ".join(res.output.split())
+    assert "figure not drawn" in flat and "fst_a_motion.png" in flat and "no room" in flat
+    assert list(pd.read_csv(out / "scores.csv")["video"]) == ["fst_a.mp4"]
+
+
+def test_videos_scored_in_workers_or_here_give_the_same_files(clip, tmp_path):
+    import shutil
+
+    second = tmp_path / "fst_b.mp4"
+    shutil.copy(clip.path, second)
+    outs = {}
+    for workers in (1, 2):  # 1: here, figures in the forked figure process; 2: worker processes
+        out = outs[workers] = tmp_path / f"w{workers}"
+        res = _cli("behavior", "score", clip.path, second, "--test", "fst", "--window-start", 2,
+                   "--window-end", 12, "--out", out, "--workers", workers)  # fmt: skip
+        assert res.exit_code == 0, res.output
+        for stem in ("fst_a", "fst_b"):
+            assert (out / "figures" / f"{stem}_motion.png").stat().st_size > 1000
+    for rel in ("scores.csv", "motion/fst_a.csv", "motion/fst_b.csv"):
+        assert (outs[1] / rel).read_text() == (outs[2] / rel).read_text(), rel

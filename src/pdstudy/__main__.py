@@ -1,3 +1,3 @@
-from pdstudy.cli import app
+from pdstudy.cli import main
 
-app()
+main()

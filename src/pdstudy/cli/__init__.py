@@ -1,31 +1,34 @@
 """The ``pdstudy`` command.
 
 Each sub-command group lives in its own module of this package and defines a
-``typer.Typer`` called ``app``; this module puts them together.
+``typer.Typer`` called ``app``; :mod:`pdstudy.cli._app` puts them all together as
+``pdstudy.cli.app`` (imported on first use).
+
+:func:`main`, the console entry, builds only what the command line names when it
+names a sub-command group (``pdstudy behavior score ...`` imports the behaviour
+commands, not the plate readers, chromatography and the store): a command's
+start-up is then a fraction of the whole program's. Anything else (``pdstudy run``,
+``pdstudy --help``) gets the whole program.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import importlib
+from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from pdstudy._version import DEPENDENCIES, versions
-from pdstudy.errors import PdStudyError
+__all__ = ["GROUPS", "app", "main", "root_app"]
 
-__all__ = ["DEPENDENCIES", "app", "console", "main", "versions"]
-
-app = typer.Typer(
-    name="pdstudy",
-    help="Design and analyse pharmacodynamic studies of monoamine reuptake inhibitors.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-console = Console()
+#: sub-command groups: module of this package (= command name) -> help
+GROUPS = {
+    "binding": "Radioligand binding: design plates, analyse competition and saturation.",
+    "uptake": "Synaptosomal uptake: design plates, analyse inhibition and kinetics.",
+    "protein": "Protein determination (Bradford/BCA standard curves).",
+    "db": "The results store: studies, results, pooled Ki, audit trail, exclusions.",
+    "dialysis": "In vivo microdialysis: HPLC-ED chromatograms to % baseline.",
+    "behavior": "Forced swim and tail suspension tests: score videos, statistics.",
+}
 
 
 def _print_version(value: bool) -> None:
@@ -36,104 +39,53 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False,
-        "--version",
-        callback=_print_version,
-        is_eager=True,
-        help="Print the version of pdstudy and exit.",
-    ),
-) -> None:
-    """Design and analyse pharmacodynamic studies of monoamine reuptake inhibitors."""
-
-
-# sub-command groups: module name -> (command name, help)
-GROUPS = {
-    "binding": (
-        "binding",
-        "Radioligand binding: design plates, analyse competition and saturation.",
-    ),
-    "uptake": ("uptake", "Synaptosomal uptake: design plates, analyse inhibition and kinetics."),
-    "protein": ("protein", "Protein determination (Bradford/BCA standard curves)."),
-    "db": ("db", "The results store: studies, results, pooled Ki, audit trail, exclusions."),
-    "dialysis": ("dialysis", "In vivo microdialysis: HPLC-ED chromatograms to % baseline."),
-    "behavior": ("behavior", "Forced swim and tail suspension tests: score videos, statistics."),
-}
-
-
-@app.command()
-def info() -> None:
-    """Print versions of pdstudy and its main dependencies (paste them into bug reports)."""
-    table = Table(title="pdstudy", show_header=True)
-    table.add_column("component")
-    table.add_column("version")
-    for k, v in versions().items():
-        table.add_row(k, v)
-    console.print(table)
-
-
-@app.command()
-def demo(
-    out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
-    seed: int = typer.Option(20261128, help="Seed of the simulated data."),
-    workers: int | None = typer.Option(
-        None, "--workers", "-w", min=1, help="Worker processes (default: min(2, CPUs))."
-    ),
-) -> None:
-    """Write the example norclomipramine study (simulated raw files) to OUT/study and run it.
-
-    The report goes to OUT/report.html; OUT/study holds the study file and the raw
-    files in instrument formats, to copy as a template for a real study.
-    """
-    from pdstudy.cli.run import run_with_progress
-    from pdstudy.examples import write_example_study
-
-    try:
-        study = write_example_study(out / "study", seed=seed)
-    except PdStudyError as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(1) from err
-    console.print(f"example study written to {study}")
-    code = run_with_progress(
-        study,
-        out,
-        workers,
-        console,
-        command=f"pdstudy demo --out {out}",
-        store=out / "pdstudy.db",
+def root_app() -> typer.Typer:
+    """The ``pdstudy`` command with no sub-commands yet (and its ``--version``)."""
+    app = typer.Typer(
+        name="pdstudy",
+        help="Design and analyse pharmacodynamic studies of monoamine reuptake inhibitors.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
     )
-    console.print(f"[green]open[/green] {(out / 'report.html').resolve()}")
-    raise typer.Exit(code)
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(
+            False,
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version of pdstudy and exit.",
+        ),
+    ) -> None:
+        """Design and analyse pharmacodynamic studies of monoamine reuptake inhibitors."""
+
+    return app
 
 
-# the sub-command modules come last: they may use ``console`` from this module
-from pdstudy.cli import (  # noqa: E402
-    behavior,
-    binding,
-    db,
-    design,
-    dialysis,
-    profile,
-    protein,
-    run,
-    uptake,
-)
+def command_for(argv: list[str]) -> typer.Typer:
+    """The app that runs ``pdstudy ARGV...``: the one group ARGV names (nothing else
+    imported), else the whole program."""
+    if argv and argv[0] in GROUPS:
+        app = root_app()
+        module = importlib.import_module(f"pdstudy.cli.{argv[0]}")
+        app.add_typer(module.app, name=argv[0], help=GROUPS[argv[0]])
+        return app
+    from pdstudy.cli._app import app as whole
 
-for _name, _module in (
-    ("binding", binding),
-    ("uptake", uptake),
-    ("protein", protein),
-    ("dialysis", dialysis),
-    ("db", db),
-    ("behavior", behavior),
-):
-    app.add_typer(_module.app, name=_name, help=GROUPS[_name][1])
-profile.register(app)
-run.register(app)
-design.register(app)
+    return whole
 
 
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())
+def main() -> None:  # pragma: no cover - console entry (tested in a subprocess)
+    import sys
+
+    command_for(sys.argv[1:])()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("app", "console", "versions", "DEPENDENCIES"):
+        from pdstudy.cli import _app
+
+        return getattr(_app, name)
+    raise AttributeError(f"module 'pdstudy.cli' has no attribute {name!r}")

@@ -65,26 +65,33 @@ def _params(threshold: float | None, min_bout: float, cutoff: int | None, calibr
 
 
 def _motion_figure(
-    tv: Any, motion: Any, states: Any, threshold: float, window: Any, path: Path
+    name: str,
+    times_s: Any,
+    animals: Any,
+    motion: Any,
+    states: Any,
+    threshold: float,
+    window: Any,
+    path: Path,
 ) -> None:
     """Motion trace of each animal with the threshold and its immobile frames shaded."""
     from matplotlib.figure import Figure  # no pyplot: nothing to import or close
 
-    t = tv.trace.times_s
-    n = len(tv.trace.animals)
+    n = len(animals)
     fig = Figure(figsize=(8, 1.8 * n + 0.6))
     axes = fig.subplots(n, 1, squeeze=False, sharex=True)
     for i, ax in enumerate(axes[:, 0]):
-        ax.plot(t, 100 * motion[:, i], lw=0.4, color="0.2")
+        ax.plot(times_s, 100 * motion[:, i], lw=0.4, color="0.2")
         # the immobile frames as one shaded collection (a span per frame, drawn at once)
-        ax.fill_between(t, 0, 1, where=states[:, i] == 0, step="post", color="C1", alpha=0.35,
-                        lw=0, transform=ax.get_xaxis_transform(), label="immobile")  # fmt: skip
+        ax.fill_between(times_s, 0, 1, where=states[:, i] == 0, step="post", color="C1",
+                        alpha=0.35, lw=0, transform=ax.get_xaxis_transform(),
+                        label="immobile")  # fmt: skip
         ax.axhline(100 * threshold, color="C3", lw=0.8, label="threshold")
         ax.axvspan(*window, color="C0", alpha=0.06)
-        ax.set_ylabel(f"{tv.trace.animals[i]}\n% changing", fontsize=8)
+        ax.set_ylabel(f"{animals[i]}\n% changing", fontsize=8)
     axes[0, 0].legend(loc="upper right", fontsize=7)
     axes[-1, 0].set_xlabel("time (s)")
-    fig.suptitle(Path(tv.path).name, fontsize=9)
+    fig.suptitle(name, fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110, bbox_inches="tight")
 
@@ -102,33 +109,93 @@ def _import_in_background(*modules: str) -> threading.Thread:
     return thread
 
 
+FIGURE_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_agg")
+
+
+def _load_figure_modules() -> str:
+    """Task of the figure process: import matplotlib before there is a figure to draw."""
+    import importlib
+
+    for m in FIGURE_MODULES:
+        importlib.import_module(m)
+    return ""
+
+
+class _FigureProcess:
+    """One forked process that draws the motion figures of videos scored in this process.
+
+    It is started before the video modules are imported, so that matplotlib's import
+    (a third of a second) runs on the other core while this process imports and starts
+    decoding, and a figure is drawn while this process writes its tables. A figure that
+    fails raises here, as if drawn here.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        self._futures: list[Future[str]] = [self._pool.submit(_load_figure_modules)]
+
+    def draw(self, args: tuple[Any, ...]) -> None:
+        self._futures.append(self._pool.submit(_draw_figure, args))
+
+    def close(self) -> list[str]:
+        """Wait for the figures; the reasons of those that could not be drawn."""
+        try:
+            return [msg for f in self._futures if (msg := f.result())]
+        finally:
+            self._pool.shutdown()
+
+
+def _draw_figure(args: tuple[Any, ...]) -> str:
+    """Draw one motion figure; '' or why it could not be drawn (the scores stand)."""
+    try:
+        _motion_figure(*args)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, the scores kept
+        return f"{args[-1]}: {type(exc).__name__}: {exc}"
+    return ""
+
+
 def _score_one(
-    job: tuple[str, Any, Any, tuple[float, float], int | None, bool, str],
+    job: tuple[str, Any, Any, tuple[float, float], int | None, bool, str, bool],
 ) -> dict[str, Any]:
-    """Worker: trace and score one video; save its motion counts. Errors are returned."""
+    """Worker: trace and score one video; save its motion counts. Errors are returned.
+
+    The motion figure is drawn here, unless the job's last field is False: its
+    arguments are then returned (``figure``) for the caller to draw.
+    """
     from pdstudy.errors import PdStudyError
     from pdstudy.video.score import score_trace, trace_video
 
-    path, rois, params, window, scale, compensate, motion_dir = job
+    path, rois, params, window, scale, compensate, motion_dir, draw_here = job
     name = Path(path).name
     # matplotlib (for the motion figure) is imported while the video decodes
-    figure_modules = _import_in_background("matplotlib.figure", "matplotlib.backends.backend_agg")
+    figure_modules = _import_in_background(*FIGURE_MODULES) if draw_here else None
     try:
         tv = trace_video(path, rois, scale=scale, compensate=compensate)
         scores, states, cutoff = score_trace(tv.trace, params, window)
     except (PdStudyError, ValueError) as exc:
         where = "" if getattr(exc, "path", None) else f"{path}: "
         return {"video": name, "error": f"{where}{exc}"}
-    tv.trace.write_csv(Path(motion_dir) / f"{Path(path).stem}.csv", cutoff, states)
-    figure_modules.join()
-    _motion_figure(
-        tv,
+    figure = (
+        Path(tv.path).name,
+        tv.trace.times_s,
+        tv.trace.animals,
         tv.trace.motion(cutoff),
         states,
         params.threshold,
         window,
         Path(motion_dir).parent / "figures" / f"{Path(path).stem}_motion.png",
     )
+    result: dict[str, Any] = {"video": name}
+    if figure_modules is None:
+        result["figure"] = figure
+    tv.trace.write_csv(Path(motion_dir) / f"{Path(path).stem}.csv", cutoff, states)
+    if figure_modules is not None:
+        figure_modules.join()
+        if problem := _draw_figure(figure):
+            result["figure_error"] = problem
     rows = []
     for a, s in scores.items():
         row = {
@@ -147,7 +214,30 @@ def _score_one(
         for k, v in enumerate(s.per_minute_s):
             row[f"min{k + 1}_immobility_s"] = v
         rows.append(row)
-    return {"video": name, "rows": rows}
+    result["rows"] = rows
+    return result
+
+
+def _write_scores(path: Path, rows: list[dict[str, Any]], test: str) -> None:
+    """``scores.csv``: a row per animal, ``test`` the third column; a missing value
+    (a latency with no bout) is an empty field, as pandas writes it (pandas is not
+    imported: it would be most of the start-up of scoring one video)."""
+    import csv
+
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    if rows:
+        columns.insert(2, "test")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            cells = {**row, "test": test}
+            writer.writerow(
+                "" if v is None or (isinstance(v, float) and math.isnan(v)) else v
+                for v in (cells.get(c) for c in columns)
+            )
 
 
 @app.command()
@@ -182,63 +272,100 @@ def score(
     ),
 ) -> None:
     """Score immobility in each video; a video that fails is reported and the others scored."""
-    import pandas as pd
-
     with errors():
         test = _test(test)
         check_files(list(videos), "VIDEO")
-        from pdstudy.video.rois import read_rois
-
-        regions = read_rois(rois) if rois else None
-        params = _params(threshold, min_bout, cutoff, calibration)
-        motion_dir = out / "motion"
-        motion_dir.mkdir(parents=True, exist_ok=True)
-        lo, hi = WINDOWS[test]
-        window = (
-            lo if window_start is None else window_start,
-            hi if window_end is None else window_end,
-        )
-        if window[1] <= window[0]:
-            raise UsageError("must be after the window start", where="option --window-end")
-        jobs = [(str(v), regions, params, window, scale, True, str(motion_dir)) for v in videos]
-        results = []
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("scoring", total=len(jobs))
-            if scheduler:
-                from pdstudy.study.cluster import cluster_map
-
-                # absolute paths (a worker's working folder is not ours); Path: SHA-checked
-                jobs = [(Path(v).resolve(), *j[:5], str(motion_dir.resolve())) for v, *j in jobs]
-                with cluster_map(
-                    scheduler, on_task=lambda done, _: bar.update(task, completed=done)
-                ) as (mapper, _):
-                    results = mapper(_score_one, jobs)
-            elif workers > 1 and len(jobs) > 1:
-                with ProcessPoolExecutor(min(workers, len(jobs))) as ex:
-                    for r in ex.map(_score_one, jobs):
-                        results.append(r)
-                        bar.advance(task)
-            else:
-                for j in jobs:
-                    results.append(_score_one(j))
-                    bar.advance(task)
-        rows = [row for r in results for row in r.get("rows", [])]
-        failed = [r for r in results if "error" in r]
-        table = pd.DataFrame(rows)
-        if not table.empty:
-            table.insert(2, "test", test)
-        table.to_csv(out / "scores.csv", index=False)
-        for r in failed:
-            console.print(f"[red]not scored:[/red] {r['error']}", highlight=False)
-        for row in rows:
-            console.print(
-                f"{row['video']} {row['animal']}: {row['immobility_s']:.1f} s immobile "
-                f"({row['window_start_s']:g}-{row['window_end_s']:g} s), {row['bouts']} bouts",
-                highlight=False,
-            )
-        console.print(f"[green]scores written to[/green] {out / 'scores.csv'}", highlight=False)
-        if failed:
+        # videos scored in this process: their figures are drawn in a forked process,
+        # started now, before the video modules are imported (see _FigureProcess)
+        here = not scheduler and (workers == 1 or len(videos) == 1)
+        figures = _FigureProcess() if here else None
+        not_drawn: list[str] = []
+        try:
+            results = _score_all(
+                videos, test, out, rois, calibration, threshold, min_bout, cutoff, scale,
+                workers, window_start, window_end, scheduler, figures,
+            )  # fmt: skip
+        finally:
+            if figures is not None:
+                not_drawn = figures.close()
+        not_drawn += [r["figure_error"] for r in results if "figure_error" in r]
+        for msg in not_drawn:
+            console.print(f"[red]figure not drawn:[/red] {msg}", highlight=False)
+        if not_drawn or any("error" in r for r in results):
             raise typer.Exit(1)
+
+
+def _score_all(
+    videos: list[Path],
+    test: str,
+    out: Path,
+    rois: Path | None,
+    calibration: Path | None,
+    threshold: float | None,
+    min_bout: float,
+    cutoff: int | None,
+    scale: int | None,
+    workers: int,
+    window_start: float | None,
+    window_end: float | None,
+    scheduler: str | None,
+    figures: _FigureProcess | None,
+) -> list[dict[str, Any]]:
+    """`score` once its figure process runs: score, write scores.csv, print the scores."""
+    from pdstudy.video.rois import read_rois
+
+    regions = read_rois(rois) if rois else None
+    params = _params(threshold, min_bout, cutoff, calibration)
+    motion_dir = out / "motion"
+    motion_dir.mkdir(parents=True, exist_ok=True)
+    lo, hi = WINDOWS[test]
+    window = (
+        lo if window_start is None else window_start,
+        hi if window_end is None else window_end,
+    )
+    if window[1] <= window[0]:
+        raise UsageError("must be after the window start", where="option --window-end")
+    jobs = [
+        (str(v), regions, params, window, scale, True, str(motion_dir), figures is None)
+        for v in videos
+    ]
+    results = []
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("scoring", total=len(jobs))
+        if scheduler:
+            from pdstudy.study.cluster import cluster_map
+
+            # absolute paths (a worker's working folder is not ours); Path: SHA-checked
+            jobs = [(Path(v).resolve(), *j[:5], str(motion_dir.resolve()), True) for v, *j in jobs]
+            with cluster_map(
+                scheduler, on_task=lambda done, _: bar.update(task, completed=done)
+            ) as (mapper, _):
+                results = mapper(_score_one, jobs)
+        elif figures is None:
+            with ProcessPoolExecutor(min(workers, len(jobs))) as ex:
+                for r in ex.map(_score_one, jobs):
+                    results.append(r)
+                    bar.advance(task)
+        else:
+            for j in jobs:
+                r = _score_one(j)
+                if "figure" in r:
+                    figures.draw(r.pop("figure"))
+                results.append(r)
+                bar.advance(task)
+    rows = [row for r in results for row in r.get("rows", [])]
+    _write_scores(out / "scores.csv", rows, test)
+    for r in results:
+        if "error" in r:
+            console.print(f"[red]not scored:[/red] {r['error']}", highlight=False)
+    for row in rows:
+        console.print(
+            f"{row['video']} {row['animal']}: {row['immobility_s']:.1f} s immobile "
+            f"({row['window_start_s']:g}-{row['window_end_s']:g} s), {row['bouts']} bouts",
+            highlight=False,
+        )
+    console.print(f"[green]scores written to[/green] {out / 'scores.csv'}", highlight=False)
+    return results
 
 
 @app.command()

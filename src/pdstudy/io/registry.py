@@ -32,9 +32,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from pdstudy.errors import InputFileError, UnknownFormatError, UsageError
 
@@ -186,6 +187,8 @@ class FormatRegistry:
         Columns ``name``, ``description``, ``extensions`` and ``writers``
         (the write-format names, comma separated).
         """
+        import pandas as pd
+
         rows = [
             {
                 "name": f.name,

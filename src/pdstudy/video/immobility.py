@@ -10,11 +10,14 @@ timestamps (each frame lasts until the next), never from an assumed rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from pdstudy.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "IMMOBILE",
@@ -92,12 +95,24 @@ def classify(
 
 def bouts_of(times_s: np.ndarray, state: np.ndarray, value: int = IMMOBILE) -> pd.DataFrame:
     """Bouts of one state: ``start_s``, ``stop_s``, ``duration_s``."""
-    t = np.asarray(times_s, float)
-    dur = frame_durations(t)
-    rows = [(t[a], t[b - 1] + dur[b - 1]) for a, b in _runs(np.asarray(state) == value)]
-    df = pd.DataFrame(rows, columns=["start_s", "stop_s"], dtype=float)
+    import pandas as pd
+
+    start, stop = _bout_bounds(times_s, state, value)
+    df = pd.DataFrame({"start_s": start, "stop_s": stop}, dtype=float)
     df["duration_s"] = df["stop_s"] - df["start_s"]
     return df
+
+
+def _bout_bounds(
+    times_s: np.ndarray, state: np.ndarray, value: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (s) of the bouts of one state, in time order."""
+    t = np.asarray(times_s, float)
+    dur = frame_durations(t)
+    runs = _runs(np.asarray(state) == value)
+    start = np.array([t[a] for a, _ in runs], float)
+    stop = np.array([t[b - 1] + dur[b - 1] for _, b in runs], float)
+    return start, stop
 
 
 @dataclass(frozen=True)
@@ -146,9 +161,10 @@ def score_window(
     def total(value: int) -> float:
         return float(inside[st == value].sum())
 
-    bouts = bouts_of(t, st)
-    bouts = bouts[(bouts["stop_s"] > start_s) & (bouts["start_s"] < end_s)]
-    latency = float(bouts["start_s"].iloc[0]) if len(bouts) else float("nan")
+    b_start, b_stop = _bout_bounds(t, st, IMMOBILE)
+    inside_window = (b_stop > start_s) & (b_start < end_s)
+    n_bouts = int(inside_window.sum())
+    latency = float(b_start[inside_window][0]) if n_bouts else float("nan")
     edges = np.arange(start_s, end_s + 1e-9, 60.0)
     if edges[-1] < end_s - 1e-9:
         edges = np.append(edges, end_s)
@@ -163,7 +179,7 @@ def score_window(
         window_end_s=float(end_s),
         immobility_s=total(IMMOBILE),
         latency_s=max(latency, 0.0) if np.isfinite(latency) else latency,
-        bouts=len(bouts),
+        bouts=n_bouts,
         active_s=total(ACTIVE),
         vigorous_s=total(VIGOROUS),
         per_minute_s=tuple(per_min),

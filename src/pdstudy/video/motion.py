@@ -18,13 +18,16 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from os import PathLike
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from pdstudy.errors import UsageError
 from pdstudy.io.videos import Frame
 from pdstudy.video.rois import RoiMask
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "MAX_CUTOFF",
@@ -72,6 +75,8 @@ class MotionTrace:
 
     def to_frame(self, cutoff: int | None = None) -> pd.DataFrame:
         """Long table: frame, time_s, animal, shift_px, above_0 .. above_63 (and motion)."""
+        import pandas as pd
+
         n, r, k = self.counts.shape
         df = pd.DataFrame(
             {
@@ -108,6 +113,8 @@ class MotionTrace:
     @classmethod
     def from_frame(cls, df: pd.DataFrame, scale: int = 1) -> MotionTrace:
         """Inverse of :meth:`to_frame`."""
+        import pandas as pd
+
         animals = tuple(pd.unique(df["animal"].astype(str)))
         r = len(animals)
         n = len(df) // r

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from pdstudy.errors import UsageError
 from pdstudy.io.videos import KeyframeScan, Video, read_video, scan_keyframes
@@ -22,6 +22,9 @@ from pdstudy.types import task_threads
 from pdstudy.video.immobility import Scores, classify, score_window
 from pdstudy.video.motion import MotionTrace, background_image, compute_motion, cutoff_from_video
 from pdstudy.video.rois import Roi, RoiMask, roi_masks, whole_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "Agreement",
@@ -338,6 +341,8 @@ def agreement(
     Warns when r < 0.9 or |bias| > 10 s, and when the human scores span less than 60 s
     (a calibration on a narrow range does not extrapolate).
     """
+    import pandas as pd
+
     a = np.asarray(auto_s, float)
     h = np.asarray(human_s, float)
     if a.size != h.size or a.size == 0:
@@ -415,6 +420,8 @@ def fit_threshold(
     ``human[k]`` maps the animals of ``traces[k]`` to their human immobility (s) in
     ``window``; animals it does not name are left out.
     """
+    import pandas as pd
+
     base = base or ScoringParams()
     if len(traces) != len(human):
         raise UsageError("one human-score mapping per trace")
