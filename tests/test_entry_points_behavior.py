@@ -193,3 +193,44 @@ def test_fst_from_bout_logs_detects_the_simulated_drug_effect(tmp_path):
     assert row.group == "30 mg/kg" and row.difference < -60 and row.p_value < 0.001
     scores = pd.read_csv(out / "results" / "fst1_fst.csv")
     assert (scores["window_start_s"] == 120).all() and (scores["window_end_s"] == 360).all()
+
+
+def test_calibration_from_bouts_fits_the_high_threshold_and_keeps_its_scale(tst_files, tmp_path):
+    folder = tst_files["folder"]
+    sim = tst_files["sims"][2]
+    assert "vigorous" in set(sim.bouts["behavior"])  # the simulated human times struggling
+    log = tmp_path / "bouts.csv"
+    sim.bouts.assign(video="tst3.mp4")[["video", "animal", "behavior", "start_s", "stop_s"]].to_csv(
+        log, index=False
+    )
+    cal = tmp_path / "calibration.json"
+    res = _cli("behavior", "calibrate", folder / "tst3.mp4", "--human", log, "--test", "tst",
+               "--rois", folder / "rois.toml", "--window-end", 30, "--scale", 1,
+               "--out", cal)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    got = json.loads(cal.read_text())
+    assert got["scale"] == 1 and got["high_threshold"] > got["threshold"]
+    assert got["vigorous_agreement"]["n"] == 2
+    flat = " ".join(res.output.split())
+    assert "high threshold" in flat and "vigorous: n = 2" in flat
+
+    # scoring with the calibration decodes at its scale: full resolution, not the automatic 2
+    areas = {}
+    for name, extra in (("calibrated", ["--calibration", cal]), ("auto", [])):
+        out = tmp_path / name
+        res = _cli("behavior", "score", folder / "tst1.mp4", "--test", "tst", "--rois",
+                   folder / "rois.toml", "--window-end", 30, "--out", out, *extra)  # fmt: skip
+        assert res.exit_code == 0, res.output
+        motion = pd.read_csv(out / "motion" / "tst1.csv")
+        areas[name] = motion.groupby("animal")["area_px"].first()
+        scores = pd.read_csv(out / "scores.csv").set_index("animal")
+        if name == "calibrated":  # three states: the struggling is timed
+            assert (scores["vigorous_s"] > 0).all()
+    ratio = areas["calibrated"] / areas["auto"]
+    assert ratio.between(3.6, 4.4).all(), ratio
+
+    # an explicit --scale wins, with a warning
+    res = _cli("behavior", "score", folder / "tst1.mp4", "--test", "tst", "--rois",
+               folder / "rois.toml", "--window-end", 30, "--out", tmp_path / "o", "--scale", 2,
+               "--calibration", cal)  # fmt: skip
+    assert res.exit_code == 0 and "was fitted at --scale 1" in " ".join(res.output.split())

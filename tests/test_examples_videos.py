@@ -170,6 +170,10 @@ def test_the_shipped_calibration_is_what_behavior_calibrate_fits(tmp_path: Path)
     # one step of the calibration's threshold grid is a factor of 1.094
     assert got["threshold"] == pytest.approx(TST_CALIBRATION["threshold"], rel=0.05)
     assert got["min_bout_s"] == TST_CALIBRATION["min_bout_s"]
+    # the human bouts time struggling too: the high threshold is fitted, on the same grid
+    assert got["high_threshold"] == pytest.approx(TST_CALIBRATION["high_threshold"], rel=0.05)
+    assert got["scale"] == TST_CALIBRATION["scale"] == 1
+    assert got["vigorous_agreement"]["n"] == 12 and got["vigorous_agreement"]["pearson_r"] > 0.9
     ag = got["agreement"]
     assert ag["n"] == 12 and ag["pearson_r"] > 0.99 and ag["mean_abs_error_s"] < 2.0
     assert ag["warnings"] == []

@@ -51,7 +51,13 @@ def _test(test: str) -> str:
     return test
 
 
-def _params(threshold: float | None, min_bout: float, cutoff: int | None, calibration: Path | None):
+def _params(
+    threshold: float | None,
+    min_bout: float,
+    cutoff: int | None,
+    calibration: Path | None,
+    high_threshold: float | None = None,
+):
     from pdstudy.video.score import ScoringParams
 
     if calibration is not None:
@@ -59,9 +65,16 @@ def _params(threshold: float | None, min_bout: float, cutoff: int | None, calibr
     default = ScoringParams()
     return ScoringParams(
         threshold=default.threshold if threshold is None else threshold,
+        high_threshold=high_threshold,
         min_bout_s=min_bout,
         cutoff=cutoff,
     )
+
+
+HIGH_HELP = (
+    "Motion above which mobility is vigorous (fraction; FST climbing, TST struggling); "
+    "without it, two states only."
+)
 
 
 def _motion_figure(
@@ -247,11 +260,16 @@ def score(
     out: Path = typer.Option(..., "--out", help="Folder for scores.csv and motion/."),
     rois: Path | None = typer.Option(None, "--rois", help="Regions file (TOML [\\[roi]] or JSON)."),
     calibration: Path | None = typer.Option(
-        None, "--calibration", help="Calibration JSON from `pdstudy behavior calibrate`."
+        None,
+        "--calibration",
+        help="Calibration JSON from `pdstudy behavior calibrate`: its threshold, minimum bout, "
+        "high threshold and cutoff replace the options, and its decoding scale is used unless "
+        "--scale is given.",
     ),
     threshold: float | None = typer.Option(
         None, "--threshold", help="Motion threshold (fraction)."
     ),
+    high_threshold: float | None = typer.Option(None, "--high-threshold", help=HIGH_HELP),
     min_bout: float = typer.Option(1.0, "--min-bout", help="Shortest immobility bout (s)."),
     cutoff: int | None = typer.Option(None, "--cutoff", help="Noise cutoff (luma levels)."),
     scale: int | None = typer.Option(None, "--scale", min=1, max=8, help=SCALE_HELP),
@@ -282,8 +300,8 @@ def score(
         not_drawn: list[str] = []
         try:
             results = _score_all(
-                videos, test, out, rois, calibration, threshold, min_bout, cutoff, scale,
-                workers, window_start, window_end, scheduler, figures,
+                videos, test, out, rois, calibration, threshold, high_threshold, min_bout,
+                cutoff, scale, workers, window_start, window_end, scheduler, figures,
             )  # fmt: skip
         finally:
             if figures is not None:
@@ -302,6 +320,7 @@ def _score_all(
     rois: Path | None,
     calibration: Path | None,
     threshold: float | None,
+    high_threshold: float | None,
     min_bout: float,
     cutoff: int | None,
     scale: int | None,
@@ -315,7 +334,15 @@ def _score_all(
     from pdstudy.video.rois import read_rois
 
     regions = read_rois(rois) if rois else None
-    params = _params(threshold, min_bout, cutoff, calibration)
+    params = _params(threshold, min_bout, cutoff, calibration, high_threshold)
+    if scale is None:
+        scale = params.scale  # a calibration's scale (None: chosen per video)
+    elif params.scale is not None and scale != params.scale:
+        console.print(
+            f"[yellow]warning:[/yellow] {calibration} was fitted at --scale {params.scale}; "
+            f"scoring at --scale {scale} may change the motion and so the scores",
+            highlight=False,
+        )
     motion_dir = out / "motion"
     motion_dir.mkdir(parents=True, exist_ok=True)
     lo, hi = WINDOWS[test]
@@ -378,6 +405,12 @@ def calibrate(
     out: Path = typer.Option(..., "--out", help="Calibration JSON to write."),
     rois: Path | None = typer.Option(None, "--rois", help="Regions file."),
     scale: int | None = typer.Option(None, "--scale", min=1, max=8, help=SCALE_HELP),
+    high_threshold: float | None = typer.Option(
+        None,
+        "--high-threshold",
+        help="Motion above which mobility is vigorous (fraction), kept as given (default: "
+        "fitted to the human climbing/struggling times when the scores hold them, else none).",
+    ),
     window_start: float | None = typer.Option(
         None, "--window-start", help="Start of the scored window (s; default: the test's)."
     ),
@@ -385,11 +418,17 @@ def calibrate(
         None, "--window-end", help="End of the scored window (s; default: the test's)."
     ),
 ) -> None:
-    """Fit the threshold and minimum bout that best match human scores; print the agreement."""
+    """Fit the threshold and minimum bout that best match human scores; print the agreement.
+
+    When the human scores also time vigorous mobility (climbing in a time-sampling
+    sheet, vigorous or climbing bouts in a bout log), the high threshold of the three
+    states is fitted to them too. The calibration records the decoding scale it was
+    fitted at; scoring with it decodes at that scale.
+    """
     from pdstudy.assays.behavior.analysis import human_immobility
     from pdstudy.io.event_logs import read_event_log
     from pdstudy.video.rois import read_rois
-    from pdstudy.video.score import fit_threshold, trace_video
+    from pdstudy.video.score import ScoringParams, fit_threshold, trace_video, with_high_threshold
 
     with errors():
         test = _test(test)
@@ -401,29 +440,43 @@ def calibrate(
             hi if window_end is None else window_end,
         )
         human_s = human_immobility(log, videos, window)
+        vigorous_s = human_immobility(log, videos, window, state="vigorous")
         regions = read_rois(rois) if rois else None
-        traces, hum = [], []
+        traces, hum, vig = [], [], []
         for v in videos:
             if v.name not in human_s:
                 continue
             tv = trace_video(v, regions, scale=scale)
             traces.append(tv.trace)
-            scored = human_s[v.name]
+            scored, vigorous = human_s[v.name], vigorous_s.get(v.name, {})
             if not regions and len(scored) == 1:  # one animal per video: any name
-                scored = {tv.trace.animals[0]: next(iter(scored.values()))}
+                name = tv.trace.animals[0]
+                scored = {name: next(iter(scored.values()))}
+                vigorous = {name: next(iter(vigorous.values()))} if vigorous else {}
             hum.append(scored)
-        cal = fit_threshold(traces, hum, window)
+            vig.append({a: s for a, s in vigorous.items() if math.isfinite(s)})
+        cal = fit_threshold(traces, hum, window, base=ScoringParams(high_threshold=high_threshold))
+        if high_threshold is None and any(s > 0 for v in vig for s in v.values()):
+            cal = with_high_threshold(cal, traces, vig)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(cal.to_json(), indent=2), encoding="utf-8")
-        ag = cal.agreement
+        p = cal.params
         console.print(
-            f"threshold {cal.params.threshold:.4g}, minimum bout {cal.params.min_bout_s:g} s; "
-            f"n = {ag.n}, Pearson r = {ag.pearson_r:.3f}, bias {ag.bias_s:+.1f} s "
-            f"(95 % limits {ag.loa_low_s:+.1f} to {ag.loa_high_s:+.1f} s)",
+            f"threshold {p.threshold:.4g}, minimum bout {p.min_bout_s:g} s"
+            + ("" if p.high_threshold is None else f", high threshold {p.high_threshold:.4g}")
+            + ("" if p.scale is None else f" (decoded at scale {p.scale})"),
             highlight=False,
         )
-        for w in ag.warnings:
-            console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+        for what, ag in (("immobility", cal.agreement), ("vigorous", cal.vigorous)):
+            if ag is None:
+                continue
+            console.print(
+                f"{what}: n = {ag.n}, Pearson r = {ag.pearson_r:.3f}, bias {ag.bias_s:+.1f} s "
+                f"(95 % limits {ag.loa_low_s:+.1f} to {ag.loa_high_s:+.1f} s)",
+                highlight=False,
+            )
+            for w in ag.warnings:
+                console.print(f"[yellow]warning ({what}):[/yellow] {w}", highlight=False)
         console.print(f"[green]calibration written to[/green] {out}", highlight=False)
 
 

@@ -252,10 +252,11 @@ TST_FILMED_SESSIONS = 1
 #: (:func:`write_calibration_clips`; tests/test_examples_videos.py fits it again)
 TST_CALIBRATION: dict[str, Any] = {
     "threshold": 0.01517013073704331,
-    "high_threshold": None,
+    "high_threshold": 0.017814767882625378,
     "min_bout_s": 1.0,
     "smooth_s": 0.25,
     "cutoff": None,
+    "scale": 1,
     "window_s": [0.0, 360.0],
     "agreement": {
         "n": 12,
@@ -264,6 +265,15 @@ TST_CALIBRATION: dict[str, Any] = {
         "loa_low_s": -1.6421096776505877,
         "loa_high_s": 3.3737763443174034,
         "mean_abs_error_s": 1.183611111111129,
+        "warnings": [],
+    },
+    "vigorous_agreement": {
+        "n": 12,
+        "pearson_r": 0.9763003505773131,
+        "bias_s": 3.7220555555553507,
+        "loa_low_s": -9.111159259992927,
+        "loa_high_s": 16.555270371103628,
+        "mean_abs_error_s": 6.590722222222175,
         "warnings": [],
     },
 }

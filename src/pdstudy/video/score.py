@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from os import PathLike
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,6 +34,7 @@ __all__ = [
     "agreement",
     "auto_scale",
     "fit_high_threshold",
+    "with_high_threshold",
     "fit_threshold",
     "score_trace",
     "segment_starts",
@@ -47,7 +48,9 @@ class ScoringParams:
 
     ``threshold`` and ``high_threshold`` are fractions of the region's area
     changing per frame; ``cutoff`` is the noise cutoff in luma levels (None:
-    calibrated from the video itself).
+    calibrated from the video itself). ``scale`` is the decoding scale the
+    parameters were fitted at (a calibration's: videos scored with them are decoded
+    at that scale unless told otherwise; None: any, :func:`auto_scale`).
     """
 
     threshold: float = 0.009
@@ -55,6 +58,7 @@ class ScoringParams:
     min_bout_s: float = 1.0
     smooth_s: float = 0.25
     cutoff: int | None = None
+    scale: int | None = None
 
     @classmethod
     def from_json(cls, path: str | PathLike[str]) -> ScoringParams:
@@ -70,6 +74,7 @@ class ScoringParams:
                 min_bout_s=float(data["min_bout_s"]),
                 smooth_s=float(data.get("smooth_s", 0.25)),
                 cutoff=data.get("cutoff"),
+                scale=None if data.get("scale") is None else int(data["scale"]),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise UsageError(f"not a pdstudy calibration file: {exc}", where=str(path)) from exc
@@ -384,26 +389,37 @@ class Calibration:
     agreement: Agreement
     window: tuple[float, float]
     grid: pd.DataFrame = field(repr=False)
+    #: agreement of the vigorous time (s) when the high threshold was fitted
+    vigorous: Agreement | None = None
 
     def to_json(self) -> dict:
         ag = self.agreement
+        extra = (
+            {} if self.vigorous is None else {"vigorous_agreement": _agreement_json(self.vigorous)}
+        )
         return {
             "threshold": self.params.threshold,
             "high_threshold": self.params.high_threshold,
             "min_bout_s": self.params.min_bout_s,
             "smooth_s": self.params.smooth_s,
             "cutoff": self.params.cutoff,
+            "scale": self.params.scale,
             "window_s": list(self.window),
-            "agreement": {
-                "n": ag.n,
-                "pearson_r": ag.pearson_r,
-                "bias_s": ag.bias_s,
-                "loa_low_s": ag.loa_low_s,
-                "loa_high_s": ag.loa_high_s,
-                "mean_abs_error_s": ag.mean_abs_error_s,
-                "warnings": list(ag.warnings),
-            },
+            "agreement": _agreement_json(ag),
+            **extra,
         }
+
+
+def _agreement_json(ag: Agreement) -> dict[str, Any]:
+    return {
+        "n": ag.n,
+        "pearson_r": ag.pearson_r,
+        "bias_s": ag.bias_s,
+        "loa_low_s": ag.loa_low_s,
+        "loa_high_s": ag.loa_high_s,
+        "mean_abs_error_s": ag.mean_abs_error_s,
+        "warnings": list(ag.warnings),
+    }
 
 
 def fit_threshold(
@@ -416,6 +432,8 @@ def fit_threshold(
     min_bouts_s: Sequence[float] = (0.5, 1.0, 1.5, 2.0),
 ) -> Calibration:
     """Grid search of threshold x minimum bout minimising the squared error against human totals.
+
+    The parameters found carry the traces' decoding scale (when they share one).
 
     ``human[k]`` maps the animals of ``traces[k]`` to their human immobility (s) in
     ``window``; animals it does not name are left out.
@@ -447,7 +465,8 @@ def fit_threshold(
             if best is None or sse < best[0]:
                 best = (sse, p)
     assert best is not None
-    p = best[1]
+    scales = {t.scale for t in traces}
+    p = replace(best[1], scale=scales.pop() if len(scales) == 1 else None)
     auto, hum, labels = [], [], []
     for k, (tr, hmap, c) in enumerate(zip(traces, human, cutoffs, strict=True)):
         scores, _, _ = score_trace(tr, replace(p, cutoff=c), window)
@@ -488,3 +507,23 @@ def fit_high_threshold(
             best = (err, p)
     assert best is not None
     return best[1]
+
+
+def with_high_threshold(
+    cal: Calibration,
+    traces: Sequence[MotionTrace],
+    human_vigorous: Sequence[Mapping[str, float]],
+) -> Calibration:
+    """``cal`` with its high threshold fitted to human vigorous times
+    (:func:`fit_high_threshold`; climbing in the FST, struggling in the TST) and the
+    agreement of the vigorous times."""
+    params = fit_high_threshold(traces, human_vigorous, cal.window, cal.params)
+    auto, hum, labels = [], [], []
+    for k, (tr, hmap) in enumerate(zip(traces, human_vigorous, strict=True)):
+        scores, _, _ = score_trace(tr, params, cal.window)
+        for a, h in hmap.items():
+            if a in scores:
+                auto.append(scores[a].vigorous_s)
+                hum.append(h)
+                labels.append(f"{k}:{a}")
+    return replace(cal, params=params, vigorous=agreement(auto, hum, labels))

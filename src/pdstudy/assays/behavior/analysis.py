@@ -207,9 +207,13 @@ def score_event_logs(
 
 
 def human_immobility(
-    log: EventLog, videos: Sequence[str | PathLike[str]], window: tuple[float, float]
+    log: EventLog,
+    videos: Sequence[str | PathLike[str]],
+    window: tuple[float, float],
+    state: str = "immobile",
 ) -> dict[str, dict[str, float]]:
-    """Human immobility (s) in ``window`` per video file name and animal, for calibration.
+    """Human immobility (s) in ``window`` per video file name and animal, for calibration
+    (``state="vigorous"``: the vigorous time, climbing or struggling, instead).
 
     ``log`` holds totals (``video``, ``[animal]``, ``immobility_s``; a time-sampling
     sheet's immobility counts) or bouts (a BORIS export, whose video is the media file
@@ -219,6 +223,8 @@ def human_immobility(
     is ``""``. Raises :class:`InputFileError` naming the file and the row (totals) or the
     observation (bouts) of a score whose video is not among ``videos``.
     """
+    if state not in ("immobile", "vigorous"):
+        raise UsageError(f"state {state!r}: use immobile or vigorous")
     names: dict[str, str] = {}
     for v in videos:
         names[Path(v).name] = Path(v).name
@@ -236,9 +242,10 @@ def human_immobility(
                     f"observation {key!r}" if key else "the bouts (no video column)",
                 )
             s = scores_from_bouts(b, *window)
-            out.setdefault(names[key], {})[str(animal)] = s.immobility_s
+            seconds = s.vigorous_s if state == "vigorous" else s.immobility_s
+            out.setdefault(names[key], {})[str(animal)] = seconds
         return out
-    imm = t[t["behavior"] == "immobile"]
+    imm = t[t["behavior"] == state]
     for i, video, animal, seconds in zip(
         imm.index.tolist(),
         imm["video"].astype(str).tolist(),

@@ -135,8 +135,9 @@ def _keys(test: str) -> tuple[Key, ...]:
             "integer",
             low=1,
             high=MAX_SCALE,
-            doc="decode at 1/scale of the width and height (default: the power of two that "
-            f"brings the analysed frame nearest {AUTO_SIDE_PX} px high: 2 for 320 x 240, 4 for 640 x 480)",
+            doc="decode at 1/scale of the width and height (default: the calibration's, else the "
+            f"power of two that brings the analysed frame nearest {AUTO_SIDE_PX} px high: 2 for "
+            "320 x 240, 4 for 640 x 480)",
             example="3",
         ),
         Key(
@@ -183,8 +184,11 @@ TST = Schema(
 
 
 def _scale(values: Mapping[str, Any]) -> int | None:
-    """The section's ``scale`` (None: chosen per video, :func:`pdstudy.video.score.auto_scale`)."""
+    """The section's ``scale``, else its calibration's (None: chosen per video,
+    :func:`pdstudy.video.score.auto_scale`)."""
     s = values.get("scale")
+    if s is None and values.get("calibration") is not None:
+        return scoring_params(values).scale
     return None if s is None else int(s)
 
 
