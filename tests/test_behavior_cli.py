@@ -193,3 +193,21 @@ def test_videos_scored_in_workers_or_here_give_the_same_files(clip, tmp_path):
             assert (out / "figures" / f"{stem}_motion.png").stat().st_size > 1000
     for rel in ("scores.csv", "motion/fst_a.csv", "motion/fst_b.csv"):
         assert (outs[1] / rel).read_text() == (outs[2] / rel).read_text(), rel
+
+
+def test_simulate_writes_the_frame_size_and_rate_asked_for(tmp_path):
+    from pdstudy.io.videos import read_video
+    from pdstudy.video.rois import read_rois
+
+    res = _cli("behavior", "simulate", "--test", "tst", "--animals", 2, "--duration", 4,
+               "--width", 160, "--height", 120, "--fps", 15, "--seed", 2, "--out", tmp_path)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    video = read_video(tmp_path / "tst_sim.mp4")
+    assert (video.info.width, video.info.height) == (160, 120)
+    assert video.info.nominal_fps == pytest.approx(15.0)
+    assert sum(1 for _ in video.frames()) == 60
+    truth = pd.read_csv(tmp_path / "truth.csv")
+    assert truth["frame"].nunique() == 60
+    for roi in read_rois(tmp_path / "rois.toml"):  # inside the smaller frame
+        xs, ys = zip(*roi.vertices, strict=True)
+        assert 0 <= min(xs) and max(xs) <= 160 and 0 <= min(ys) and max(ys) <= 120

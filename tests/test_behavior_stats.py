@@ -124,3 +124,42 @@ def test_dunnett_power_and_sample_size():
     n = sample_size([150.0, 120.0], 20.0, power=0.8, n_sim=2000, seed=7)
     assert min(n.power) >= 0.8
     assert t_test_power(1.5, n.n_per_group - 1) < 0.83
+
+
+def test_the_ethogram_shows_every_video_scored_animal_on_its_own_row():
+    from types import SimpleNamespace
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from pdstudy.assays.behavior.plots import plot_ethogram
+
+    animals = pd.DataFrame(
+        {"video": ["v1.mp4", "v1.mp4", "v2.mp4"], "animal": ["a", "b", "c"],
+         "group": ["vehicle", "vehicle", "20 mg/kg"], "status": "ok", "source": "video"}
+    )  # fmt: skip
+    t = np.arange(10) * 0.5
+    motion = pd.concat(
+        [
+            pd.DataFrame({"video": "v1.mp4", "animal": "a", "time_s": t, "state": 0}),
+            pd.DataFrame({"video": "v1.mp4", "animal": "b", "time_s": t[:1], "state": 0}),
+            pd.DataFrame(
+                {"video": "v2.mp4", "animal": "c", "time_s": t, "state": [1] * 5 + [0] * 5}
+            ),
+        ]
+    )
+    result = SimpleNamespace(
+        motion=motion, animals=animals, groups=pd.DataFrame({"group": ["vehicle", "20 mg/kg"]})
+    )
+    fig, ax = plt.subplots()
+    plot_ethogram(result, ax)
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert labels == ["vehicle: a", "vehicle: b (1 frame)", "20 mg/kg: c"]
+    # the bars of c are on c's row (2), from 2.5 s to the end
+    rows = {round(float(c.get_paths()[0].vertices[:, 1].mean())): c for c in ax.collections}
+    assert set(rows) == {0, 2}
+    xs = rows[2].get_paths()[0].vertices[:, 0]
+    assert xs.min() == pytest.approx(2.5) and xs.max() == pytest.approx(5.0)
+    plt.close(fig)

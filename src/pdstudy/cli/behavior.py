@@ -552,8 +552,13 @@ def simulate(
     out: Path = typer.Option(..., "--out", help="Folder for the video and its truth."),
     animals: int = typer.Option(1, "--animals", min=1, max=4, help="Animals side by side."),
     duration: float = typer.Option(360.0, "--duration", help="Session length (s)."),
-    immobile_fraction: float = typer.Option(0.6, "--immobile-fraction", help="Despair level."),
-    seed: int = typer.Option(0, "--seed", help="Seed."),
+    immobile_fraction: float = typer.Option(
+        0.6, "--immobile-fraction", help="Despair level: the fraction of time immobile (0-1)."
+    ),
+    width: int = typer.Option(320, "--width", min=64, max=3840, help="Frame width (px)."),
+    height: int = typer.Option(240, "--height", min=48, max=2160, help="Frame height (px)."),
+    fps: float = typer.Option(30.0, "--fps", min=1.0, max=240.0, help="Frame rate (frames/s)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the simulated behaviour and noise."),
 ) -> None:
     """Write a synthetic video, its per-frame truth, bout log, human totals and ROIs."""
     from pdstudy.simulate.videos import BehaviorModel, simulate_behavior_video
@@ -569,6 +574,9 @@ def simulate(
             out / f"{test}_sim.mp4",
             test=test,
             duration_s=duration,
+            fps=fps,
+            width=width,
+            height=height,
             animals=animals,
             seed=seed,
             models=BehaviorModel(immobile_fraction=immobile_fraction),

@@ -100,12 +100,14 @@ def plot_ethogram(result: Any, ax: Any = None) -> Any:
     order += sorted(set(a["group"].astype(str)) - set(order))
     rank = {g: k for k, g in enumerate(order)}
     a = a.assign(_rank=a["group"].astype(str).map(rank)).sort_values(["_rank", "animal"])
-    labels = []
-    for k, r in enumerate(a.itertuples(index=False)):
+    labels: list[str] = []
+    for r in a.itertuples(index=False):
+        k = len(labels)  # this animal's row
         sel = m[(m["video"] == r.video) & (m["animal"] == r.animal)]
         t = sel["time_s"].to_numpy(float)
         st = sel["state"].to_numpy()
-        if t.size < 2:
+        if t.size < 2:  # shown, with why it has no bars
+            labels.append(f"{r.group}: {r.animal} ({t.size} frame{'' if t.size == 1 else 's'})")
             continue
         dt = float(np.median(np.diff(t)))
         imm = np.flatnonzero(st == 0)
