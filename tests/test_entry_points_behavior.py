@@ -234,3 +234,40 @@ def test_calibration_from_bouts_fits_the_high_threshold_and_keeps_its_scale(tst_
                folder / "rois.toml", "--window-end", 30, "--out", tmp_path / "o", "--scale", 2,
                "--calibration", cal)  # fmt: skip
     assert res.exit_code == 0 and "was fitted at --scale 1" in " ".join(res.output.split())
+
+
+def test_the_report_shows_the_calibration_agreement_and_the_vigorous_threshold(tst_files, tmp_path):
+    folder = tst_files["folder"]
+    sim = tst_files["sims"][2]
+    log = tmp_path / "bouts.csv"
+    sim.bouts.assign(video="tst3.mp4")[["video", "animal", "behavior", "start_s", "stop_s"]].to_csv(
+        log, index=False
+    )
+    cal = tmp_path / "calibration.json"
+    res = _cli("behavior", "calibrate", folder / "tst3.mp4", "--human", log, "--test", "tst",
+               "--rois", folder / "rois.toml", "--window-end", 30, "--out", cal)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    fitted = json.loads(cal.read_text())
+    out = tmp_path / "out"
+    res = _cli("behavior", "tst", "--videos", folder / "tst1.mp4", "--videos",
+               folder / "tst2.mp4", "--animals", folder / "animals.csv", "--rois",
+               folder / "rois.toml", "--calibration", cal, "--window-end", 30,
+               "--out", out)  # fmt: skip
+    assert res.exit_code == 0, res.output
+    saved = json.loads(next((out / "results").glob("*.json")).read_text())
+    params = saved["result"]["settings"]
+    assert params["calibration_bias_s"] == fitted["agreement"]["bias_s"]
+    assert params["vigorous_n"] == fitted["vigorous_agreement"]["n"] == 2
+    assert params["high_threshold"] == fitted["high_threshold"]
+    # two animals: no correlation (Pearson r needs three), the bias is still given
+    bias = fitted["agreement"]["bias_s"]
+    methods = " ".join((out / "methods.txt").read_text(encoding="utf-8").split())
+    assert f"on 2 animals: Pearson r n/a, bias {bias:+.1f} s" in methods
+    assert f"mobility above {100 * fitted['high_threshold']:.3g} % was vigorous" in methods
+    section = (
+        '[[tst]]\nname = "tst"\nvideos = ["tst1.mp4", "tst2.mp4"]\nanimals = "animals.csv"\n'
+        f'rois = "rois.toml"\ncalibration = "{cal.as_posix()}"\nwindow_end = "30 s"\n'
+    )
+    _study(folder, section, tmp_path / "study")
+    report = " ".join((tmp_path / "study" / "report.html").read_text(encoding="utf-8").split())
+    assert "Calibration agreement with human scores" in report and "vigorous time" in report

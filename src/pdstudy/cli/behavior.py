@@ -84,10 +84,11 @@ def _motion_figure(
     motion: Any,
     states: Any,
     threshold: float,
+    high_threshold: float | None,
     window: Any,
     path: Path,
 ) -> None:
-    """Motion trace of each animal with the threshold and its immobile frames shaded."""
+    """Motion trace of each animal with the threshold(s) and its immobile frames shaded."""
     from matplotlib.figure import Figure  # no pyplot: nothing to import or close
 
     n = len(animals)
@@ -100,6 +101,8 @@ def _motion_figure(
                         alpha=0.35, lw=0, transform=ax.get_xaxis_transform(),
                         label="immobile")  # fmt: skip
         ax.axhline(100 * threshold, color="C3", lw=0.8, label="threshold")
+        if high_threshold is not None:
+            ax.axhline(100 * high_threshold, color="C4", lw=0.8, ls="--", label="vigorous above")
         ax.axvspan(*window, color="C0", alpha=0.06)
         ax.set_ylabel(f"{animals[i]}\n% changing", fontsize=8)
     axes[0, 0].legend(loc="upper right", fontsize=7)
@@ -198,6 +201,7 @@ def _score_one(
         tv.trace.motion(cutoff),
         states,
         params.threshold,
+        params.high_threshold,
         window,
         Path(motion_dir).parent / "figures" / f"{Path(path).stem}_motion.png",
     )

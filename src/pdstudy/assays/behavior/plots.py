@@ -81,6 +81,9 @@ def plot_motion(result: Any, video: str, animal: str, ax: Any = None) -> Any:
         label="immobile",
     )
     ax.axhline(100 * result.settings["threshold"], color="C3", lw=1, label="threshold")
+    high = result.settings.get("high_threshold")
+    if high is not None:
+        ax.axhline(100 * high, color="C4", lw=1, ls="--", label="vigorous above")
     ax.axvspan(
         result.settings["window_start_s"], result.settings["window_end_s"], color="C0", alpha=0.05
     )

@@ -205,6 +205,26 @@ def scoring_params(values: Mapping[str, Any]) -> ScoringParams:
     )
 
 
+#: the agreement figures of a calibration file, as flat settings ``calibration_<name>`` and
+#: ``vigorous_<name>`` (the high threshold's, when it was fitted)
+AGREEMENT_FIELDS = ("n", "pearson_r", "bias_s", "loa_low_s", "loa_high_s", "mean_abs_error_s")
+
+
+def calibration_agreement(path: Any) -> dict[str, Any]:
+    """The agreement a calibration file records, for the section's settings and report."""
+    if path is None:
+        return {}
+    import json
+
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    out: dict[str, Any] = {}
+    for prefix, key in (("calibration", "agreement"), ("vigorous", "vigorous_agreement")):
+        ag = data.get(key)
+        if isinstance(ag, dict):
+            out.update({f"{prefix}_{f}": ag.get(f) for f in AGREEMENT_FIELDS})
+    return out
+
+
 def check_behavior(values: Mapping[str, Any], where: str, problems: Problems) -> None:
     """File checks: the animals file and the ROI file read; the exclusions name animals of it."""
     data = None
@@ -282,6 +302,7 @@ def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) ->
         "scale": "auto" if _scale(values) is None else _scale(values),
         "compensate": bool(values.get("compensate", True)),
         "calibrated": values.get("calibration") is not None,
+        **calibration_agreement(values.get("calibration")),
     }
     result = analyze_behavior(
         scores,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import Any
 
+import pandas as pd
+
+from pdstudy.assays.behavior.sections import AGREEMENT_FIELDS
 from pdstudy.report.figures import new_figure
 from pdstudy.report.format import format_value
 from pdstudy.report.model import Figure, Section, Table
@@ -63,11 +67,28 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
             FigureSpec(
                 f"{info.slug}_motion",
                 f"Motion signal of {first['animal']} ({first['video']}) with the threshold and its "
-                "immobile bouts shaded; the scoring window lightly tinted.",
+                "immobile bouts shaded"
+                + (
+                    ", and (dashed) the threshold of vigorous mobility"
+                    if result.settings.get("high_threshold") is not None
+                    else ""
+                )
+                + "; the scoring window lightly tinted.",
                 partial(_draw_motion, result, first["video"], first["animal"]),
             )
         )
     return out
+
+
+def _agreement(settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The calibration's agreement rows (immobility, and vigorous time when fitted)."""
+    rows = []
+    for prefix, what in (("calibration", "immobility"), ("vigorous", "vigorous time")):
+        if settings.get(f"{prefix}_n") is not None:
+            rows.append(
+                {"measure": what, **{f: settings[f"{prefix}_{f}"] for f in AGREEMENT_FIELDS}}
+            )
+    return rows
 
 
 def _facts(result: Any) -> list[tuple[str, str]]:
@@ -110,6 +131,21 @@ def build(
     cal = (
         "calibrated against human scores" if s.get("calibrated") else "not calibrated (the default)"
     )
+    agreement = _agreement(s)
+    if agreement:
+        ag = agreement[0]
+        r = ag["pearson_r"]
+        r_text = f"{r:.3f}" if isinstance(r, int | float) and math.isfinite(r) else "n/a"
+        cal += (
+            f" (on {ag['n']} animals: Pearson r {r_text}, bias "
+            f"{ag['bias_s']:+.1f} s, 95 % limits of agreement {ag['loa_low_s']:+.1f} to "
+            f"{ag['loa_high_s']:+.1f} s)"
+        )
+    if s.get("high_threshold") is not None:
+        cal += (
+            f"; mobility above {100 * s['high_threshold']:.3g} % was vigorous (climbing or "
+            "struggling)"
+        )
     on_video = result.animals["source"] == "video"
     n_video, n_manual = int(on_video.sum()), int((~on_video).sum())
     video_text = (
@@ -163,6 +199,11 @@ def build(
             Table("Omnibus test", result.omnibus),
             Table("Assumption checks", result.assumptions),
             Table("Dose-response trend", result.trend),
+            *(
+                [Table("Calibration agreement with human scores", pd.DataFrame(agreement))]
+                if agreement
+                else []
+            ),
         ),
         qc=qc,
         files=files,
