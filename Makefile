@@ -26,12 +26,18 @@ chromium:
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: report rendering test will skip"
 
 # `-m 'not slow or slow'` overrides pyproject's default `-m 'not slow'`: make test runs the
-# slow statistical checks too (as CI does) and lists the 15 slowest; make test-fast leaves them out
+# slow statistical checks too (as CI does) and lists the 15 slowest; make test-fast leaves them out.
+# Both run the tests in JOBS processes (pytest-xdist), each test file whole in one of them
+# (its module fixtures are made once), the files with slow tests handed out first
+# (tests/conftest.py orders them; --no-loadscope-reorder keeps that order)
+JOBS ?= 2
+PARALLEL := -n $(JOBS) --dist loadfile --no-loadscope-reorder
+
 test: lint chromium
-	$(BIN)/pytest -q -m 'not slow or slow' --durations=15
+	$(BIN)/pytest -q $(PARALLEL) -m 'not slow or slow' --durations=15
 
 test-fast: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 # the README's picture of the report headline (needs chromium: make chromium)
 screenshot: demo

@@ -70,7 +70,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            # copied from template0, which takes no connections: CREATE DATABASE from
+            # template1 fails while any other session is connected to it ("source database
+            # template1 is being accessed by other users"), and make test runs in parallel
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
     except Exception as exc:  # noqa: BLE001 - the reason goes into the failure
         engine.dispose()
         pytest.fail(f"cannot create a database on {admin}: {exc}")
