@@ -42,7 +42,7 @@ def test_a_group_command_imports_that_group_only():
         "command_for(['behavior', 'score'])\n"
         "print(sorted(m for m in sys.modules if m.startswith(('pdstudy.cli.', 'pandas'))))\n"
     )
-    assert out.strip() == "['pdstudy.cli._shared', 'pdstudy.cli.behavior']"
+    assert out.strip() == "['pdstudy.cli._root', 'pdstudy.cli._shared', 'pdstudy.cli.behavior']"
 
 
 def test_the_console_entry_runs_a_group_and_the_whole_program(tmp_path):

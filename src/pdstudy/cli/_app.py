@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pdstudy._version import DEPENDENCIES, versions
-from pdstudy.cli import GROUPS, root_app
+from pdstudy.cli._root import GROUPS, root_app
 from pdstudy.errors import PdStudyError
 
 __all__ = ["DEPENDENCIES", "app", "console", "versions"]
