@@ -153,7 +153,7 @@ class _FigureProcess:
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         self._futures: list[Future[str]] = [self._pool.submit(_load_figure_modules)]
 
-    def draw(self, args: tuple[Any, ...]) -> None:
+    def draw(self, args: dict[str, Any]) -> None:
         self._futures.append(self._pool.submit(_draw_figure, args))
 
     def close(self) -> list[str]:
@@ -164,12 +164,13 @@ class _FigureProcess:
             self._pool.shutdown()
 
 
-def _draw_figure(args: tuple[Any, ...]) -> str:
-    """Draw one motion figure; '' or why it could not be drawn (the scores stand)."""
+def _draw_figure(args: dict[str, Any]) -> str:
+    """Draw one motion figure (:func:`_motion_figure`'s arguments); '' or why it could not
+    be drawn (the scores stand)."""
     try:
-        _motion_figure(*args)
+        _motion_figure(**args)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, the scores kept
-        return f"{args[-1]}: {type(exc).__name__}: {exc}"
+        return f"{args['path']}: {type(exc).__name__}: {exc}"
     return ""
 
 
@@ -194,17 +195,17 @@ def _score_one(
     except (PdStudyError, ValueError) as exc:
         where = "" if getattr(exc, "path", None) else f"{path}: "
         return {"video": name, "error": f"{where}{exc}"}
-    figure = (
-        Path(tv.path).name,
-        tv.trace.times_s,
-        tv.trace.animals,
-        tv.trace.motion(cutoff),
-        states,
-        params.threshold,
-        params.high_threshold,
-        window,
-        Path(motion_dir).parent / "figures" / f"{Path(path).stem}_motion.png",
-    )
+    figure = {
+        "name": Path(tv.path).name,
+        "times_s": tv.trace.times_s,
+        "animals": tv.trace.animals,
+        "motion": tv.trace.motion(cutoff),
+        "states": states,
+        "threshold": params.threshold,
+        "high_threshold": params.high_threshold,
+        "window": window,
+        "path": Path(motion_dir).parent / "figures" / f"{Path(path).stem}_motion.png",
+    }
     result: dict[str, Any] = {"video": name}
     if figure_modules is None:
         result["figure"] = figure
@@ -301,15 +302,51 @@ def score(
         # started now, before the video modules are imported (see _FigureProcess)
         here = not scheduler and (workers == 1 or len(videos) == 1)
         figures = _FigureProcess() if here else None
+        results: list[dict[str, Any]] = []
         not_drawn: list[str] = []
         try:
-            results = _score_all(
-                videos, test, out, rois, calibration, threshold, high_threshold, min_bout,
-                cutoff, scale, workers, window_start, window_end, scheduler, figures,
-            )  # fmt: skip
+            from pdstudy.video.rois import read_rois
+
+            regions = read_rois(rois) if rois else None
+            params = _params(threshold, min_bout, cutoff, calibration, high_threshold)
+            if scale is None:
+                scale = params.scale  # a calibration's scale (None: chosen per video)
+            elif params.scale is not None and scale != params.scale:
+                console.print(
+                    f"[yellow]warning:[/yellow] {calibration} was fitted at --scale "
+                    f"{params.scale}; scoring at --scale {scale} may change the motion and so "
+                    "the scores",
+                    highlight=False,
+                )
+            motion_dir = out / "motion"
+            motion_dir.mkdir(parents=True, exist_ok=True)
+            lo, hi = WINDOWS[test]
+            window = (
+                lo if window_start is None else window_start,
+                hi if window_end is None else window_end,
+            )
+            if window[1] <= window[0]:
+                raise UsageError("must be after the window start", where="option --window-end")
+            jobs = [
+                (str(v), regions, params, window, scale, True, str(motion_dir), figures is None)
+                for v in videos
+            ]
+            results = _run_jobs(jobs, workers, scheduler, figures)
         finally:
             if figures is not None:
                 not_drawn = figures.close()
+        rows = [row for r in results for row in r.get("rows", [])]
+        _write_scores(out / "scores.csv", rows, test)
+        for r in results:
+            if "error" in r:
+                console.print(f"[red]not scored:[/red] {r['error']}", highlight=False)
+        for row in rows:
+            console.print(
+                f"{row['video']} {row['animal']}: {row['immobility_s']:.1f} s immobile "
+                f"({row['window_start_s']:g}-{row['window_end_s']:g} s), {row['bouts']} bouts",
+                highlight=False,
+            )
+        console.print(f"[green]scores written to[/green] {out / 'scores.csv'}", highlight=False)
         not_drawn += [r["figure_error"] for r in results if "figure_error" in r]
         for msg in not_drawn:
             console.print(f"[red]figure not drawn:[/red] {msg}", highlight=False)
@@ -317,49 +354,14 @@ def score(
             raise typer.Exit(1)
 
 
-def _score_all(
-    videos: list[Path],
-    test: str,
-    out: Path,
-    rois: Path | None,
-    calibration: Path | None,
-    threshold: float | None,
-    high_threshold: float | None,
-    min_bout: float,
-    cutoff: int | None,
-    scale: int | None,
+def _run_jobs(
+    jobs: list[tuple[Any, ...]],
     workers: int,
-    window_start: float | None,
-    window_end: float | None,
     scheduler: str | None,
     figures: _FigureProcess | None,
 ) -> list[dict[str, Any]]:
-    """`score` once its figure process runs: score, write scores.csv, print the scores."""
-    from pdstudy.video.rois import read_rois
-
-    regions = read_rois(rois) if rois else None
-    params = _params(threshold, min_bout, cutoff, calibration, high_threshold)
-    if scale is None:
-        scale = params.scale  # a calibration's scale (None: chosen per video)
-    elif params.scale is not None and scale != params.scale:
-        console.print(
-            f"[yellow]warning:[/yellow] {calibration} was fitted at --scale {params.scale}; "
-            f"scoring at --scale {scale} may change the motion and so the scores",
-            highlight=False,
-        )
-    motion_dir = out / "motion"
-    motion_dir.mkdir(parents=True, exist_ok=True)
-    lo, hi = WINDOWS[test]
-    window = (
-        lo if window_start is None else window_start,
-        hi if window_end is None else window_end,
-    )
-    if window[1] <= window[0]:
-        raise UsageError("must be after the window start", where="option --window-end")
-    jobs = [
-        (str(v), regions, params, window, scale, True, str(motion_dir), figures is None)
-        for v in videos
-    ]
+    """:func:`_score_one` of every job, with a progress bar: on a cluster, in worker
+    processes, or here (``figures`` given: each figure handed to the figure process)."""
     results = []
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("scoring", total=len(jobs))
@@ -367,7 +369,7 @@ def _score_all(
             from pdstudy.study.cluster import cluster_map
 
             # absolute paths (a worker's working folder is not ours); Path: SHA-checked
-            jobs = [(Path(v).resolve(), *j[:5], str(motion_dir.resolve()), True) for v, *j in jobs]
+            jobs = [(Path(v).resolve(), *j[:5], str(Path(j[5]).resolve()), True) for v, *j in jobs]
             with cluster_map(
                 scheduler, on_task=lambda done, _: bar.update(task, completed=done)
             ) as (mapper, _):
@@ -384,18 +386,6 @@ def _score_all(
                     figures.draw(r.pop("figure"))
                 results.append(r)
                 bar.advance(task)
-    rows = [row for r in results for row in r.get("rows", [])]
-    _write_scores(out / "scores.csv", rows, test)
-    for r in results:
-        if "error" in r:
-            console.print(f"[red]not scored:[/red] {r['error']}", highlight=False)
-    for row in rows:
-        console.print(
-            f"{row['video']} {row['animal']}: {row['immobility_s']:.1f} s immobile "
-            f"({row['window_start_s']:g}-{row['window_end_s']:g} s), {row['bouts']} bouts",
-            highlight=False,
-        )
-    console.print(f"[green]scores written to[/green] {out / 'scores.csv'}", highlight=False)
     return results
 
 

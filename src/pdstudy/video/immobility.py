@@ -60,11 +60,17 @@ def smooth(times_s: np.ndarray, signal: np.ndarray, width_s: float) -> np.ndarra
     return np.convolve(pad, k, mode="valid")
 
 
-def _runs(flag: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) index pairs of the True runs (stop exclusive)."""
+def _run_edges(flag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop indices of the True runs (stop exclusive), as arrays."""
     f = np.concatenate([[False], np.asarray(flag, bool), [False]])
     edges = np.flatnonzero(np.diff(f.astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    return edges[::2], edges[1::2]
+
+
+def _runs(flag: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) index pairs of the True runs (stop exclusive)."""
+    a, b = _run_edges(flag)
+    return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
 def classify(
@@ -109,10 +115,8 @@ def _bout_bounds(
     """Starts and stops (s) of the bouts of one state, in time order."""
     t = np.asarray(times_s, float)
     dur = frame_durations(t)
-    runs = _runs(np.asarray(state) == value)
-    start = np.array([t[a] for a, _ in runs], float)
-    stop = np.array([t[b - 1] + dur[b - 1] for _, b in runs], float)
-    return start, stop
+    a, b = _run_edges(np.asarray(state) == value)
+    return t[a], t[b - 1] + dur[b - 1]
 
 
 @dataclass(frozen=True)

@@ -183,13 +183,11 @@ TST = Schema(
 )
 
 
-def _scale(values: Mapping[str, Any]) -> int | None:
-    """The section's ``scale``, else its calibration's (None: chosen per video,
-    :func:`pdstudy.video.score.auto_scale`)."""
+def _scale(values: Mapping[str, Any], params: ScoringParams) -> int | None:
+    """The section's ``scale``, else its calibration's (``params.scale``; None: chosen per
+    video, :func:`pdstudy.video.score.auto_scale`)."""
     s = values.get("scale")
-    if s is None and values.get("calibration") is not None:
-        return scoring_params(values).scale
-    return None if s is None else int(s)
+    return params.scale if s is None else int(s)
 
 
 def scoring_params(values: Mapping[str, Any]) -> ScoringParams:
@@ -254,6 +252,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) -> BehaviorResult:
     params = scoring_params(values)
+    scale = _scale(values, params)
     window = (
         float(values.get("window_start", WINDOWS[test][0])),
         float(values.get("window_end", WINDOWS[test][1])),
@@ -272,7 +271,7 @@ def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) ->
         rois=rois,
         window=window,
         session_start_s=starts,
-        scale=_scale(values),
+        scale=scale,
         compensate=bool(values.get("compensate", True)),
     )
     if videos:
@@ -299,7 +298,7 @@ def _analyse(values: Mapping[str, Any], test: str, map: Mapper | None = None) ->
         "high_threshold": params.high_threshold,
         "min_bout_s": params.min_bout_s,
         "cutoff": params.cutoff,
-        "scale": "auto" if _scale(values) is None else _scale(values),
+        "scale": "auto" if scale is None else scale,
         "compensate": bool(values.get("compensate", True)),
         "calibrated": values.get("calibration") is not None,
         **calibration_agreement(values.get("calibration")),
