@@ -211,3 +211,12 @@ def test_simulate_writes_the_frame_size_and_rate_asked_for(tmp_path):
     for roi in read_rois(tmp_path / "rois.toml"):  # inside the smaller frame
         xs, ys = zip(*roi.vertices, strict=True)
         assert 0 <= min(xs) and max(xs) <= 160 and 0 <= min(ys) and max(ys) <= 120
+
+
+def test_a_high_threshold_below_the_threshold_is_refused(clip, tmp_path):
+    res = _cli("behavior", "score", clip.path, "--test", "fst", "--window-start", 2,
+               "--window-end", 12, "--threshold", 0.01, "--high-threshold", 0.005,
+               "--out", tmp_path / "o")  # fmt: skip
+    assert res.exit_code == 2
+    flat = " ".join(res.output.split())
+    assert "--high-threshold" in flat and "0.005 is not above the threshold 0.01" in flat

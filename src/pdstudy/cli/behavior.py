@@ -309,6 +309,11 @@ def score(
 
             regions = read_rois(rois) if rois else None
             params = _params(threshold, min_bout, cutoff, calibration, high_threshold)
+            if params.high_threshold is not None and params.high_threshold <= params.threshold:
+                raise UsageError(
+                    f"{params.high_threshold:g} is not above the threshold {params.threshold:g}",
+                    where="option --high-threshold",
+                )
             if scale is None:
                 scale = params.scale  # a calibration's scale (None: chosen per video)
             elif params.scale is not None and scale != params.scale:
