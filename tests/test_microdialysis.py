@@ -253,3 +253,19 @@ def test_progress_reported_over_the_batch(experiment, tmp_path):
     assert calls == [(k, 5) for k in range(6)]
     analyze_dialysis(read_sequence(work / "sequence.csv"), read_method(work / "method.toml"))
     assert len(calls) == 6  # outside the block nothing is reported
+
+
+def test_chromatogram_figures_are_named_by_the_file_not_its_whole_path():
+    from types import SimpleNamespace
+
+    from pdstudy.report.sections import SectionInfo
+    from pdstudy.report.sections.microdialysis import MAX_STEM, figures
+
+    deep = "/" + "/".join(["a_very_long_folder_name_of_a_lab_share"] * 8)
+    traces = {f"{deep}/rat1/b01.cdf": None, f"{deep}/rat2/b01.cdf": None}
+    result = SimpleNamespace(calibration=pd.DataFrame({"analyte": []}), traces=traces)
+    info = SectionInfo(kind="microdialysis", index=1, name="PFC", key="microdialysis[1]",
+                       slug="microdialysis1_pfc", values={}, study_dir=Path("."), elapsed_s=0.0)  # fmt: skip
+    names = [spec.stem for spec in figures(result, info)]
+    assert names == ["microdialysis1_pfc_chromatogram1_b01", "microdialysis1_pfc_chromatogram2_b01"]
+    assert all(len(n) < len(info.slug) + 20 + MAX_STEM for n in names)

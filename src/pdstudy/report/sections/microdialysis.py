@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from pdstudy.report.figures import new_figure
@@ -13,6 +14,8 @@ from pdstudy.report.sections import FigureSpec, SectionInfo, flagged_rows
 __all__ = ["TITLE", "build", "effects", "figures"]
 
 TITLE = "In vivo microdialysis"
+#: longest chromatogram file stem in a figure's file name
+MAX_STEM = 60
 
 
 def _draw(fn_name: str, result: Any, kwargs: dict[str, Any], size: tuple[float, float]) -> Any:
@@ -53,11 +56,13 @@ def figures(result: Any, info: SectionInfo) -> list[FigureSpec]:
                 partial(_draw, "plot_calibration", result, {"analyte": a}, (4.5, 3.6)),
             )
         )
-    for name in list(result.traces)[:2]:
-        stem = name.replace("/", "_").rsplit(".", 1)[0]
+    for k, name in enumerate(list(result.traces)[:2]):
+        # the file's own name (a trace may be named by its whole path, of any length), cut to
+        # a length any file system takes; numbered, so that two files of one name stay apart
+        stem = Path(name).stem[:MAX_STEM]
         out.append(
             FigureSpec(
-                f"{info.slug}_chromatogram_{stem}",
+                f"{info.slug}_chromatogram{k + 1}_{stem}",
                 f"Chromatogram {name}: signal, the fitted baseline (dashed) and the integrated peaks (blue: assigned, grey: unassigned).",
                 partial(_draw, "plot_chromatogram", result, {"file": name}, (6.5, 3.2)),
             )
